@@ -1,0 +1,166 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { type Actor, actorOrgId, actorSchoolId, actorUserId } from '../policy/actor.js';
+import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded.js';
+import { deriveRuntimePassword, loadLocalSecrets } from './local-secrets.js';
+import { migrate } from './migrate.js';
+import path from 'node:path';
+import {
+  assertRuntimeRoleIsConfined,
+  provisionEmbedded,
+  provisionExternalRuntime,
+  urlDatabase,
+  urlUser,
+  withCredentials,
+} from './provision.js';
+
+export type Tx = Knex.Transaction;
+
+// Dates stay strings ('YYYY-MM-DD'): a school date has no time zone and must not shift.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
+// Counts and bigint ids fit comfortably in a JS number at our scale.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number.parseInt(v, 10));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number.parseFloat(v));
+
+export interface Database {
+  /**
+   * Runs `work` in one transaction on the runtime role with the actor's settings applied for that
+   * transaction only (set_config(..., true)), so a pooled connection never carries an actor onward.
+   * Row-level security then filters every query in `work` by this actor.
+   */
+  withActor<T>(actor: Actor, work: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Inside an actor's transaction, runs one step as the system actor and then restores the actor.
+   * For the few steps an actor's own rights cannot see, e.g. an invitation that must find whether
+   * an email already has an account in another school. The caller has already asked the policy.
+   */
+  asSystem<T>(trx: Tx, actor: Actor, work: () => Promise<T>): Promise<T>;
+  /** True while the database answers (readiness). */
+  ping(): Promise<boolean>;
+  /** A small pg pool on the runtime role for the session store (the session table is outside RLS). */
+  readonly sessionPool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function actorSettings(actor: Actor): [string, string, string, string, string] {
+  const roles = 'roles' in actor ? actor.roles.join(',') : '';
+  return [actorUserId(actor) ?? '', actor.kind, actorSchoolId(actor) ?? '', actorOrgId(actor) ?? '', roles];
+}
+
+const setActorSql = `select set_config('app.user_id', ?, true), set_config('app.kind', ?, true),
+  set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`;
+
+export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; logger: Logger }): Database {
+  const runtime = knexFactory({
+    client: 'pg',
+    connection: {
+      connectionString: opts.runtimeUrl,
+      // A stuck query or an abandoned transaction must not hold a connection for ever.
+      options: '-c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000',
+      application_name: 'waypoint',
+    },
+    pool: { min: 0, max: opts.poolMax },
+    acquireConnectionTimeout: 10000,
+  });
+  const sessionPool = new pg.Pool({ connectionString: opts.runtimeUrl, max: 3, application_name: 'waypoint-sessions' });
+  sessionPool.on('error', (err) => opts.logger.error({ err }, 'session pool error'));
+
+  return {
+    sessionPool,
+    async withActor(actor, work) {
+      return runtime.transaction(async (trx) => {
+        await trx.raw(setActorSql, actorSettings(actor));
+        return work(trx);
+      });
+    },
+    async asSystem(trx, actor, work) {
+      await trx.raw(setActorSql, actorSettings({ kind: 'system', purpose: 'auth', meta: actor.meta }));
+      try {
+        return await work();
+      } finally {
+        await trx.raw(setActorSql, actorSettings(actor));
+      }
+    },
+    async ping() {
+      try {
+        await runtime.raw('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await Promise.allSettled([runtime.destroy(), sessionPool.end()]);
+    },
+  };
+}
+
+export interface PreparedDatabase {
+  ownerUrl: string;
+  runtimeUrl: string;
+  runtimeRole: string;
+  embedded?: EmbeddedCluster;
+  /** Stops the embedded cluster, if this process started one. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Gets a database ready to serve: the embedded PostgreSQL under DATA_DIR, or the external one in
+ * DATABASE_URL; creates roles where it may, runs migrations as the owner, applies the runtime
+ * grants, and checks the runtime role cannot bypass row-level security.
+ */
+export async function prepareDatabase(config: Config, logger: Logger): Promise<PreparedDatabase> {
+  let ownerUrl: string;
+  let runtimeUrl: string;
+  let embedded: EmbeddedCluster | undefined;
+
+  if (config.DATABASE_URL) {
+    ownerUrl = config.DATABASE_URL;
+    if (config.RUNTIME_DATABASE_URL) {
+      runtimeUrl = config.RUNTIME_DATABASE_URL;
+    } else {
+      const secret = config.SESSION_SECRET ?? loadLocalSecrets(config.DATA_DIR).sessionSecret;
+      const roleName = `${urlDatabase(ownerUrl)}_app`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+      runtimeUrl = (await provisionExternalRuntime(ownerUrl, roleName, deriveRuntimePassword(secret, roleName))).url;
+      logger.info({ role: roleName }, 'runtime database role ready');
+    }
+  } else {
+    const secrets = loadLocalSecrets(config.DATA_DIR);
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(config.DATA_DIR, 'pg'),
+      port: config.EMBEDDED_PG_PORT,
+      password: secrets.postgresPassword,
+      logger,
+    });
+    const roles = {
+      database: 'waypoint',
+      owner: { name: 'waypoint_owner', password: secrets.ownerPassword },
+      runtime: { name: 'waypoint_app', password: secrets.runtimePassword },
+    };
+    await provisionEmbedded(embedded.superuserUrl(), roles);
+    ownerUrl = withCredentials(embedded.superuserUrl(), roles.owner.name, roles.owner.password, roles.database);
+    runtimeUrl = withCredentials(embedded.superuserUrl(), roles.runtime.name, roles.runtime.password, roles.database);
+  }
+
+  const runtimeRole = urlUser(runtimeUrl);
+  const owner = knexFactory({ client: 'pg', connection: ownerUrl, pool: { min: 0, max: 2 } });
+  try {
+    const applied = await migrate(owner, runtimeRole);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  } finally {
+    await owner.destroy();
+  }
+  await assertRuntimeRoleIsConfined(runtimeUrl);
+
+  return {
+    ownerUrl,
+    runtimeUrl,
+    runtimeRole,
+    ...(embedded ? { embedded } : {}),
+    async stop() {
+      await embedded?.stop();
+    },
+  };
+}

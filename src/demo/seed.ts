@@ -1,0 +1,191 @@
+import type { Database, Tx } from '../db/index.js';
+import { type Role, systemActor } from '../policy/index.js';
+import * as audit from '../modules/audit/service.js';
+import type { PasswordHasher } from '../modules/tenancy/passwords.js';
+import { makeUpn } from '../modules/pupils/upn.js';
+import { type YearGroup } from '../modules/pupils/year-groups.js';
+import { forenames, pick, seededRandom, surnames } from './names.js';
+
+export const demoPassword = 'waypoint-demo-password';
+
+interface DemoSchool {
+  key: 'oakfield' | 'riverside' | 'hillcrest';
+  name: string;
+  phase: 'primary' | 'secondary';
+  establishment: string;
+  years: YearGroup[];
+  classesPerYear: number;
+  classSize: number;
+  classNames: string[];
+}
+
+const schools: DemoSchool[] = [
+  { key: 'oakfield', name: 'Oakfield Primary School', phase: 'primary', establishment: '2000', years: ['R', '1', '2', '3', '4', '5', '6'], classesPerYear: 1, classSize: 30, classNames: ['Oak'] },
+  { key: 'riverside', name: 'Riverside Primary School', phase: 'primary', establishment: '2001', years: ['R', '1', '2', '3', '4', '5', '6'], classesPerYear: 1, classSize: 28, classNames: ['Willow'] },
+  { key: 'hillcrest', name: 'Hillcrest Academy', phase: 'secondary', establishment: '4000', years: ['7', '8', '9', '10', '11'], classesPerYear: 2, classSize: 30, classNames: ['H', 'C'] },
+];
+
+export interface DemoAccount {
+  email: string;
+  name: string;
+  roles: string;
+}
+
+/** The academic year (by its September) that a date falls in. */
+export function academicYearOf(date: Date): number {
+  return date.getUTCMonth() >= 8 ? date.getUTCFullYear() : date.getUTCFullYear() - 1;
+}
+
+/** The latest date of birth for a year group in a given academic year (born by 31 August). */
+function birthYearRange(year: YearGroup, academicYear: number): [string, string] {
+  const offset = year === 'N' ? -1 : year === 'R' ? 0 : Number(year);
+  const start = academicYear - 5 - offset;
+  return [`${start}-09-01`, `${start + 1}-08-31`];
+}
+
+function randomDate(random: () => number, [from, to]: [string, string]): string {
+  const a = Date.parse(from);
+  const b = Date.parse(to);
+  return new Date(a + Math.floor(random() * ((b - a) / 86400000 + 1)) * 86400000).toISOString().slice(0, 10);
+}
+
+async function addUser(trx: Tx, email: string, given: string, family: string, kind: 'staff' | 'parent' | 'operator', hash: string, title: string | null, jobTitle: string | null) {
+  const [row] = await trx('users')
+    .insert({ email, given_name: given, family_name: family, kind, password_hash: hash, password_changed_at: trx.fn.now(), title, job_title: jobTitle })
+    .returning('id');
+  return row.id as string;
+}
+
+async function addRole(trx: Tx, userId: string, orgId: string | null, role: Role) {
+  await trx('memberships').insert({ user_id: userId, org_id: orgId, role });
+}
+
+/**
+ * Seeds the demo organisations, accounts and pupils into an empty database, through the runtime
+ * role and row-level security like any other write. Deterministic: the same names, dates and UPNs
+ * every time (for the same academic year). Returns false when the database already has data.
+ */
+export async function seedDemo(db: Database, hasher: PasswordHasher, today = new Date()): Promise<boolean> {
+  const sys = systemActor('seed');
+  const academicYear = academicYearOf(today);
+  const random = seededRandom(20260901);
+  const hash = await hasher.hash(demoPassword);
+
+  const orgIds = await db.withActor(sys, async (trx) => {
+    const existing = await trx('organisations').count<{ count: number }[]>('* as count');
+    if (Number(existing[0]?.count) > 0) return null;
+    const insertOrg = async (values: Record<string, unknown>) => ((await trx('organisations').insert(values).returning('id'))[0].id as string);
+    const trust = await insertOrg({ kind: 'trust', name: 'Northstar Learning Trust' });
+    const la = await insertOrg({ kind: 'local_authority', name: 'Westshire Council', la_code: '801' });
+    const ids: Record<string, string> = { trust, la };
+    for (const s of schools) {
+      ids[s.key] = await insertOrg({
+        kind: 'school', name: s.name, phase: s.phase, la_code: '801', establishment_number: s.establishment,
+        trust_id: s.key === 'hillcrest' ? null : trust, la_id: s.key === 'hillcrest' ? la : null,
+      });
+      await trx('school_settings').insert({
+        school_id: ids[s.key], share_with_trust: s.key === 'oakfield', share_with_la: s.key === 'hillcrest',
+        dsl_name: s.key === 'oakfield' ? 'Dan Shah' : null, dsl_contact: s.key === 'oakfield' ? 'dsl@oakfield.test, ext. 214' : null,
+      });
+    }
+    const op = await addUser(trx, 'operator@waypoint.test', 'Olu', 'Operator', 'operator', hash, null, 'Support engineer');
+    await addRole(trx, op, null, 'operator_admin');
+    const ta = await addUser(trx, 'trust.admin@northstar.test', 'Tara', 'Adeyemi', 'staff', hash, 'Ms', 'Director of Education');
+    await addRole(trx, ta, trust, 'trust_admin');
+    const lo = await addUser(trx, 'officer@westshire.test', 'Leon', 'Okafor', 'staff', hash, 'Mr', 'School improvement officer');
+    await addRole(trx, lo, la, 'la_officer');
+    await audit.record(trx, sys, { action: 'system.demo_seeded', schoolId: null, orgId: null });
+    return ids;
+  });
+  if (!orgIds) return false;
+
+  const staffBySchool: Record<DemoSchool['key'], [string, string, string, string, Role[], string | null][]> = {
+    oakfield: [
+      ['admin@oakfield.test', 'Anita', 'Khan', 'Mrs', ['school_admin'], 'School business manager'],
+      ['head@oakfield.test', 'Helen', 'Price', 'Mrs', ['head'], 'Headteacher'],
+      ['dsl@oakfield.test', 'Dan', 'Shah', 'Mr', ['dsl'], 'Deputy headteacher'],
+      ['senco@oakfield.test', 'Sara', 'Nowak', 'Ms', ['senco'], 'SENCo'],
+      ['teacher@oakfield.test', 'Tom', 'Ellis', 'Mr', ['teacher'], 'Year 3 teacher'],
+      ['ta@oakfield.test', 'Amy', 'Reid', 'Miss', ['teaching_assistant'], 'Teaching assistant'],
+    ],
+    riverside: [
+      ['head@riverside.test', 'Ruth', 'Mensah', 'Dr', ['head', 'school_admin'], 'Headteacher'],
+      ['teacher@riverside.test', 'Ravi', 'Gill', 'Mr', ['teacher'], 'Year 4 teacher'],
+    ],
+    hillcrest: [
+      ['head@hillcrest.test', 'Hugh', 'Campbell', 'Mr', ['head', 'school_admin'], 'Principal'],
+      ['teacher@hillcrest.test', 'Holly', 'Chen', 'Ms', ['teacher'], 'Teacher of English'],
+    ],
+  };
+  const teacherClass: Record<DemoSchool['key'], string> = { oakfield: '3 Oak', riverside: '4 Willow', hillcrest: '8H' };
+
+  for (const school of schools) {
+    const schoolId = orgIds[school.key]!;
+    const actor = systemActor('seed', {}, schoolId);
+    await db.withActor(actor, async (trx) => {
+      const userIds: Record<string, string> = {};
+      for (const [email, given, family, title, roles, job] of staffBySchool[school.key]) {
+        userIds[email] = await addUser(trx, email, given, family, 'staff', hash, title, job);
+        for (const role of roles) await addRole(trx, userIds[email]!, schoolId, role);
+      }
+      let serial = 0;
+      const pupilsByClass = new Map<string, string[]>();
+      for (const year of school.years) {
+        for (let c = 0; c < school.classesPerYear; c++) {
+          const className = `${year === 'R' ? 'R' : year}${school.phase === 'primary' ? ' ' : ''}${school.classNames[c]}`;
+          const [group] = await trx('groups').insert({ school_id: schoolId, kind: 'class', name: className, year_group: year }).returning('id');
+          const rows = [];
+          for (let i = 0; i < school.classSize; i++) {
+            const sex = random() < 0.5 ? 'F' : 'M';
+            const dob = randomDate(random, birthYearRange(year, academicYear));
+            const entryYear = academicYear - (year === 'R' ? 0 : school.phase === 'primary' ? Number(year) : Number(year) - 7);
+            serial += 1;
+            rows.push({
+              school_id: schoolId,
+              legal_forename: pick(random, forenames[sex]),
+              surname: pick(random, surnames),
+              date_of_birth: dob,
+              sex,
+              year_group: year,
+              upn: makeUpn('801', school.establishment, entryYear, serial),
+              mis_id: `${school.key.slice(0, 2).toUpperCase()}${String(100000 + serial)}`,
+              admission_date: `${entryYear}-09-0${school.phase === 'primary' ? 3 : 4}`,
+            });
+          }
+          const inserted = await trx('pupils').insert(rows).returning('id');
+          await trx('group_members').insert(inserted.map((p: { id: string }) => ({ school_id: schoolId, group_id: group.id, pupil_id: p.id })));
+          pupilsByClass.set(className, inserted.map((p: { id: string }) => p.id));
+          if (className === teacherClass[school.key]) {
+            const teacher = userIds[`teacher@${school.key}.test`]!;
+            await trx('group_staff').insert({ school_id: schoolId, group_id: group.id, user_id: teacher, role: 'teacher' });
+            const ta = userIds[`ta@${school.key}.test`];
+            if (ta) await trx('group_staff').insert({ school_id: schoolId, group_id: group.id, user_id: ta, role: 'teaching_assistant' });
+          }
+        }
+      }
+      if (school.key === 'oakfield') {
+        const parent = await addUser(trx, 'parent@oakfield.test', 'Priya', 'Sharma', 'parent', hash, 'Mrs', null);
+        const children = [pupilsByClass.get('3 Oak')![0]!, pupilsByClass.get('R Oak')![0]!];
+        for (const pupilId of children) {
+          await trx('parent_links').insert({ school_id: schoolId, pupil_id: pupilId, parent_user_id: parent, relationship: 'Mother' });
+        }
+      }
+      await audit.record(trx, actor, { action: 'system.demo_seeded', meta: { pupils: serial } });
+    });
+  }
+  return true;
+}
+
+export async function demoAccounts(db: Database): Promise<DemoAccount[]> {
+  return db.withActor(systemActor('seed'), async (trx) => {
+    const rows = await trx('users as u')
+      .leftJoin('memberships as m', 'm.user_id', 'u.id')
+      .leftJoin('organisations as o', 'o.id', 'm.org_id')
+      .where('u.email', 'like', '%.test')
+      .groupBy('u.id')
+      .select('u.email', trx.raw(`u.given_name || ' ' || u.family_name as name`),
+        trx.raw(`coalesce(string_agg(m.role || coalesce(' at ' || o.name, ''), ', ' order by m.role), u.kind) as roles`))
+      .orderBy('u.email');
+    return rows as DemoAccount[];
+  });
+}

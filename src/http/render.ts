@@ -1,0 +1,70 @@
+import type { Request, Response } from 'express';
+import { Eta } from 'eta';
+import { paths } from '../paths.js';
+import type { Assets } from './assets.js';
+
+/** What every page template can read as `it.ctx`. */
+export interface ViewContext {
+  path: string;
+  requestId: string;
+  /** The session's CSRF token; creating one starts a session, so call it only where a form needs it. */
+  csrf: () => string;
+  asset: (file: string) => string;
+  user?: { id: string; name: string; email: string };
+  /** The school, trust, LA or role the user is working as. */
+  contextName?: string;
+  canSwitchContext: boolean;
+  nav: { href: string; label: string; current: boolean }[];
+  flash: { kind: 'success' | 'info'; text: string }[];
+  /** Load htmx and our small script (staff pages). Parent pages need no JavaScript at all. */
+  enhanced: boolean;
+  /** Pages with pupil data turn off htmx history so nothing is kept in localStorage (B3). */
+  pupilData: boolean;
+}
+
+export interface RenderOptions {
+  status?: number;
+  /** Template to send alone when htmx asks for part of the page (HX-Request, not boosted). */
+  fragment?: string;
+}
+
+export interface Renderer {
+  eta: Eta;
+  render(req: Request, res: Response, view: string, data?: Record<string, unknown>, opts?: RenderOptions): void;
+}
+
+export function isHtmx(req: Request): boolean {
+  return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
+}
+
+export function createRenderer(assets: Assets, production: boolean): Renderer {
+  const eta = new Eta({
+    views: paths.views,
+    cache: production,
+    autoEscape: true,
+    autoTrim: [false, 'nl'],
+    defaultExtension: '.eta',
+  });
+
+  return {
+    eta,
+    render(req, res, view, data = {}, opts = {}) {
+      const ctx: ViewContext = {
+        path: req.path,
+        requestId: req.requestId,
+        csrf: () => req.csrfToken?.() ?? '',
+        asset: assets.url,
+        canSwitchContext: false,
+        nav: [],
+        flash: [],
+        pupilData: false,
+        enhanced: false,
+        ...(res.locals.ctx as Partial<ViewContext> | undefined),
+      };
+      const template = opts.fragment && isHtmx(req) ? opts.fragment : view;
+      const html = eta.render(template, { ...data, ctx });
+      res.vary('HX-Request');
+      res.status(opts.status ?? 200).type('html').send(html);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { Tx } from '../../db/index.js';
+import type { AuditFilters } from './service.js';
+
+export interface AuditRow {
+  school_id: string | null;
+  org_id: string | null;
+  actor_user_id: string | null;
+  actor_kind: string;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  fields: string[] | null;
+  outcome: string;
+  ip: string | null;
+  request_id: string | null;
+  meta: Record<string, unknown> | null;
+}
+
+export async function insertEvent(trx: Tx, row: AuditRow): Promise<void> {
+  await trx('audit_events').insert(row);
+}
+
+export interface AuditListItem {
+  id: number;
+  occurred_at: Date;
+  actor_name: string | null;
+  actor_user_id: string | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  fields: string[] | null;
+  outcome: string;
+  ip: string | null;
+  request_id: string | null;
+}
+
+export async function searchBySchool(trx: Tx, schoolId: string, f: AuditFilters, limit: number): Promise<AuditListItem[]> {
+  const q = trx('audit_events as a')
+    .leftJoin('users as u', 'u.id', 'a.actor_user_id')
+    .where('a.school_id', schoolId)
+    .select(
+      'a.id', 'a.occurred_at', 'a.actor_user_id', 'a.action', 'a.entity_type', 'a.entity_id', 'a.fields',
+      'a.outcome', 'a.ip', 'a.request_id',
+      trx.raw(`nullif(concat_ws(' ', u.given_name, u.family_name), '') as actor_name`),
+    )
+    .orderBy('a.id', 'desc')
+    .limit(limit);
+  if (f.userId) q.where('a.actor_user_id', f.userId);
+  if (f.action) q.where('a.action', f.action);
+  if (f.from) q.where('a.occurred_at', '>=', f.from);
+  if (f.to) q.where('a.occurred_at', '<', trx.raw(`?::date + 1`, [f.to]));
+  if (f.before) q.where('a.id', '<', f.before);
+  return q;
+}
+
+export async function schoolUsers(trx: Tx, schoolId: string): Promise<{ id: string; name: string }[]> {
+  return trx('users as u')
+    .whereExists(trx('memberships as m').whereRaw('m.user_id = u.id').where('m.org_id', schoolId))
+    .select('u.id', trx.raw(`concat_ws(' ', u.given_name, u.family_name) as name`))
+    .orderBy(['u.family_name', 'u.given_name']);
+}
+
+/** Sign-in events of one user, one per occasion (a person in two schools has a row in each). */
+export async function recentAuthEvents(trx: Tx, userId: string, limit: number) {
+  const { rows } = await trx.raw<{ rows: { occurred_at: Date; action: string; ip: string | null }[] }>(
+    `select occurred_at, action, ip from (
+       select distinct on (coalesce(request_id, id::text)) id, occurred_at, action, ip
+         from (select id, request_id, occurred_at, action, ip from audit_events
+                where actor_user_id = ? and action = any(?) order by id desc limit ?) recent
+        order by coalesce(request_id, id::text), id desc) one_per_request
+     order by occurred_at desc limit ?`,
+    [userId, ['auth.sign_in', 'auth.sign_in_failed', 'auth.sign_out', 'auth.password_changed', 'auth.sign_out_everywhere'], limit * 5, limit],
+  );
+  return rows;
+}

@@ -1,0 +1,139 @@
+import type { Database } from '../../db/index.js';
+import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope } from '../../policy/index.js';
+import { NotFound } from '../../errors.js';
+import * as audit from '../audit/service.js';
+import { applyPupilScope } from './scope.js';
+
+export interface GroupSummary {
+  id: string;
+  name: string;
+  kind: 'class' | 'set' | 'intervention';
+  year_group: string | null;
+  pupils: number;
+  staff: string[];
+}
+
+export interface PupilListItem {
+  id: string;
+  legal_forename: string;
+  preferred_forename: string | null;
+  surname: string;
+  year_group: string;
+  date_of_birth: string;
+  upn: string | null;
+}
+
+const pupilColumns = ['p.id', 'p.legal_forename', 'p.preferred_forename', 'p.surname', 'p.year_group', 'p.date_of_birth', 'p.upn'];
+
+/**
+ * The groups on a member of staff's home page: the ones they are assigned to, or (for leaders
+ * who see the whole school) every current group.
+ */
+export async function homeGroups(db: Database, actor: Actor): Promise<GroupSummary[]> {
+  const staff = assertStaff(actor, 'group.read');
+  const wholeSchool = pupilScope(staff).kind === 'school';
+  return db.withActor(staff, (trx) =>
+    trx('groups as g')
+      .where('g.school_id', staff.schoolId)
+      .whereNull('g.archived_at')
+      .modify((qb) => {
+        if (!wholeSchool) qb.whereExists(trx('group_staff as gs').whereRaw('?? = ??', ['gs.group_id', 'g.id']).where('gs.user_id', staff.userId));
+      })
+      .select(
+        'g.id', 'g.name', 'g.kind', 'g.year_group',
+        trx.raw('(select count(*)::int from group_members gm where gm.group_id = g.id) as pupils'),
+        trx.raw(`coalesce((select array_agg(u.given_name || ' ' || u.family_name order by gs.role, u.family_name)
+                   from group_staff gs join users u on u.id = gs.user_id where gs.group_id = g.id), '{}') as staff`),
+      )
+      .orderBy([{ column: 'g.kind' }, { column: 'g.year_group' }, { column: 'g.name' }]),
+  );
+}
+
+/** A class or group with its pupils, as far as this member of staff may see them. */
+export async function groupWithPupils(db: Database, actor: Actor, groupId: string) {
+  const staff = assertStaff(actor, 'group.read');
+  const scope = pupilScope(staff);
+  return db.withActor(staff, async (trx) => {
+    const group = await trx('groups').where({ id: groupId, school_id: staff.schoolId }).first();
+    if (!group) throw new NotFound('class or group');
+    if (scope.kind !== 'school') {
+      const assigned = await trx('group_staff').where({ group_id: groupId, user_id: staff.userId }).first();
+      if (!assigned) throw new PolicyDenied('group.read', 'not assigned to this group');
+    }
+    const pupils: PupilListItem[] = await applyPupilScope(
+      trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId).whereNull('p.leaving_date'),
+      scope,
+    )
+      .select(pupilColumns)
+      .orderBy(['p.surname', 'p.legal_forename']);
+    const staffNames = await trx('group_staff as gs').join('users as u', 'u.id', 'gs.user_id')
+      .where('gs.group_id', groupId).select('u.given_name', 'u.family_name', 'gs.role').orderBy('gs.role');
+    await audit.record(trx, staff, { action: 'group.viewed', entityType: 'group', entityId: groupId, meta: { pupils: pupils.length } });
+    return { group, pupils, staff: staffNames as { given_name: string; family_name: string; role: string }[] };
+  });
+}
+
+export interface SharedSchool {
+  id: string;
+  name: string;
+  phase: string | null;
+  shared: boolean;
+  pupils: number | null;
+}
+
+/** A trust's or LA's schools, with whether each shares pupil-level data (P2, P3). */
+export async function sharedSchools(db: Database, actor: Actor): Promise<SharedSchool[]> {
+  assert(actor, 'trust.overview');
+  if (actor.kind !== 'trust' && actor.kind !== 'la') throw new PolicyDenied('trust.overview');
+  const via = actor.kind === 'trust' ? 'trust' : 'la';
+  return db.withActor(actor, async (trx) => {
+    const schools = await trx('organisations as o')
+      .join('school_settings as s', 's.school_id', 'o.id')
+      .where(via === 'trust' ? 'o.trust_id' : 'o.la_id', actor.orgId)
+      .select('o.id', 'o.name', 'o.phase', trx.raw(`${via === 'trust' ? 's.share_with_trust' : 's.share_with_la'} as shared`))
+      .orderBy('o.name');
+    const counts = await applyPupilScope(trx('pupils as p'), pupilScope(actor))
+      .whereNull('p.leaving_date')
+      .groupBy('p.school_id')
+      .select('p.school_id', trx.raw('count(*)::int as n'));
+    const bySchool = new Map<string, number>(counts.map((c: { school_id: string; n: number }) => [c.school_id, c.n]));
+    return schools.map((s: Omit<SharedSchool, 'pupils'>) => ({ ...s, pupils: s.shared ? (bySchool.get(s.id) ?? 0) : null }));
+  });
+}
+
+/**
+ * Pupil-level data of one school for a trust or LA user: only while that school's sharing
+ * setting is on (checked on every request, P2), never its restricted pupils (P29), read-only.
+ */
+export async function sharedSchoolPupils(db: Database, actor: Actor, schoolId: string) {
+  assert(actor, 'pupil.list');
+  if (actor.kind !== 'trust' && actor.kind !== 'la') throw new PolicyDenied('pupil.list');
+  const school = (await sharedSchools(db, actor)).find((s) => s.id === schoolId);
+  if (!school) throw new NotFound('school');
+  if (!school.shared) throw new PolicyDenied('pupil.list', 'school does not share with this organisation');
+  return db.withActor(actor, async (trx) => {
+    const pupils: PupilListItem[] = await applyPupilScope(trx('pupils as p'), pupilScope(actor))
+      .where('p.school_id', schoolId)
+      .whereNull('p.leaving_date')
+      .select(pupilColumns)
+      .orderBy(['p.year_group', 'p.surname', 'p.legal_forename']);
+    await audit.record(trx, actor, { action: 'trust.school_viewed', schoolId, entityType: 'school', entityId: schoolId, meta: { pupils: pupils.length } });
+    return { school, pupils };
+  });
+}
+
+/** A parent's own linked children (names and school only; the portal comes with the parents module). */
+export async function parentChildren(db: Database, actor: Actor) {
+  assert(actor, 'parent.portal');
+  return db.withActor(actor, (trx) =>
+    applyPupilScope(trx('pupils as p'), pupilScope(actor))
+      .join('organisations as o', 'o.id', 'p.school_id')
+      .join('parent_links as pl', function () {
+        this.on('pl.pupil_id', 'p.id').andOn('pl.parent_user_id', trx.raw('?', [actor.kind === 'parent' ? actor.userId : null]));
+      })
+      .select('p.id', 'p.preferred_forename', 'p.legal_forename', 'p.surname', 'p.year_group', 'o.name as school_name', 'pl.relationship')
+      .orderBy('p.legal_forename'),
+  );
+}
+
+export const canSeeWholeSchool = (actor: Actor) => can(actor, 'pupil.create');

@@ -1,0 +1,117 @@
+import type { Database } from '../../db/index.js';
+import { firstSubmission } from '../../db/idempotency.js';
+import { type Actor, assert, type Role } from '../../policy/index.js';
+import type { Mailer } from '../../mail/index.js';
+import { BadRequest, NotFound } from '../../errors.js';
+import * as audit from '../audit/service.js';
+import { type Invitee, inviteMember, sendInvitation } from './invitations.js';
+import * as q from './queries.js';
+
+export interface OrgDeps {
+  db: Database;
+  mailer: Mailer;
+  publicOrigin: string;
+}
+
+export interface OrganisationSummary extends q.OrganisationRow {
+  trust_name: string | null;
+  la_name: string | null;
+  admins: { id: string; name: string; email: string; invited: boolean }[];
+}
+
+const adminRoleFor: Record<q.OrganisationRow['kind'], Role> = {
+  school: 'school_admin',
+  trust: 'trust_admin',
+  local_authority: 'la_officer',
+};
+
+function operatorOf(actor: Actor) {
+  assert(actor, 'operator.organisations');
+  if (actor.kind !== 'operator') throw new Error('unreachable');
+  return actor;
+}
+
+/** The operator's list: organisations and their first admins. No pupil data (P1). */
+export async function listOrganisations(db: Database, actor: Actor): Promise<OrganisationSummary[]> {
+  const op = operatorOf(actor);
+  return db.withActor(op, async (trx) => {
+    const orgs = await trx('organisations as o')
+      .leftJoin('organisations as t', 't.id', 'o.trust_id')
+      .leftJoin('organisations as l', 'l.id', 'o.la_id')
+      .select('o.*', 't.name as trust_name', 'l.name as la_name')
+      .orderBy([{ column: 'o.kind' }, { column: 'o.name' }]);
+    const admins = await trx('memberships as m')
+      .join('users as u', 'u.id', 'm.user_id')
+      .whereIn('m.role', ['school_admin', 'trust_admin', 'la_officer'])
+      .whereNull('m.disabled_at')
+      .select('m.org_id', 'u.id', 'u.email', 'u.given_name', 'u.family_name', trx.raw('u.password_hash is null as invited'))
+      .orderBy('u.family_name');
+    return orgs.map((o: OrganisationSummary) => ({
+      ...o,
+      admins: admins
+        .filter((a: { org_id: string }) => a.org_id === o.id)
+        .map((a: { id: string; email: string; given_name: string; family_name: string; invited: boolean }) => ({
+          id: a.id, email: a.email, name: `${a.given_name} ${a.family_name}`, invited: a.invited,
+        })),
+    }));
+  });
+}
+
+export async function getOrganisation(db: Database, actor: Actor, id: string): Promise<OrganisationSummary> {
+  const org = (await listOrganisations(db, actor)).find((o) => o.id === id);
+  if (!org) throw new NotFound('organisation');
+  return org;
+}
+
+export interface NewOrganisation {
+  kind: q.OrganisationRow['kind'];
+  name: string;
+  trust_id: string | null;
+  la_id: string | null;
+  phase: string | null;
+  urn: string | null;
+  la_code: string | null;
+  establishment_number: string | null;
+  submissionKey?: string | undefined;
+}
+
+export async function createOrganisation(db: Database, actor: Actor, input: NewOrganisation): Promise<string | null> {
+  const op = operatorOf(actor);
+  return db.withActor(op, async (trx) => {
+    if (!(await firstSubmission(trx, op.userId, input.submissionKey))) return null;
+    const { submissionKey: _k, ...values } = input;
+    if (values.kind !== 'school') Object.assign(values, { trust_id: null, la_id: null, phase: null, la_code: null, establishment_number: null });
+    for (const [field, kind] of [['trust_id', 'trust'], ['la_id', 'local_authority']] as const) {
+      const parent = values[field] ? await q.organisationById(trx, values[field]!) : null;
+      if (values[field] && parent?.kind !== kind) throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
+    }
+    const [row] = await trx('organisations').insert(values).returning('id');
+    if (values.kind === 'school') await trx('school_settings').insert({ school_id: row.id });
+    await audit.record(trx, op, {
+      action: 'org.created', entityType: 'organisation', entityId: row.id,
+      schoolId: values.kind === 'school' ? row.id : null, orgId: values.kind === 'school' ? null : row.id,
+      fields: Object.keys(values), meta: { kind: values.kind },
+    });
+    return row.id as string;
+  });
+}
+
+/** Invites an organisation's first (or another) admin: school_admin, trust_admin or la_officer. */
+export async function inviteOrganisationAdmin(deps: OrgDeps, actor: Actor, orgId: string, invitee: Invitee & { submissionKey?: string | undefined }): Promise<{ emailed: boolean } | null> {
+  const op = operatorOf(actor);
+  const result = await deps.db.withActor(op, async (trx) => {
+    if (!(await firstSubmission(trx, op.userId, invitee.submissionKey))) return null;
+    const org = await q.organisationById(trx, orgId);
+    if (!org) throw new NotFound('organisation');
+    const { submissionKey: _k, ...person } = invitee;
+    const invited = await inviteMember(deps.db, trx, op, person, org.id, [adminRoleFor[org.kind]]);
+    await audit.record(trx, op, {
+      action: 'org.admin_invited', entityType: 'user', entityId: invited.userId,
+      schoolId: org.kind === 'school' ? org.id : null, orgId: org.kind === 'school' ? null : org.id,
+      meta: { role: adminRoleFor[org.kind] },
+    });
+    return { invited, orgName: org.name };
+  });
+  if (!result) return null;
+  return { emailed: await sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.orgName) };
+}

@@ -1,0 +1,66 @@
+import type { Database } from '../../db/index.js';
+import { type Actor, assertStaff } from '../../policy/index.js';
+import { Conflict, NotFound } from '../../errors.js';
+import * as audit from '../audit/service.js';
+import * as q from './queries.js';
+
+export interface SchoolSettings {
+  school_id: string;
+  share_with_trust: boolean;
+  share_with_la: boolean;
+  mis_import_allowed: boolean;
+  dsl_name: string | null;
+  dsl_contact: string | null;
+  version: number;
+  updated_at: Date;
+  school: q.OrganisationRow;
+  trust_name: string | null;
+  la_name: string | null;
+}
+
+export async function getSettings(db: Database, actor: Actor): Promise<SchoolSettings> {
+  const staff = assertStaff(actor, 'settings.manage');
+  return db.withActor(staff, async (trx) => {
+    const settings = await trx('school_settings').where({ school_id: staff.schoolId }).first();
+    const school = await q.organisationById(trx, staff.schoolId);
+    if (!settings || !school) throw new NotFound('school');
+    const trust = school.trust_id ? await q.organisationById(trx, school.trust_id) : undefined;
+    const la = school.la_id ? await q.organisationById(trx, school.la_id) : undefined;
+    return { ...settings, school, trust_name: trust?.name ?? null, la_name: la?.name ?? null };
+  });
+}
+
+export type SettingsChange = Partial<Pick<SchoolSettings, 'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact'>>;
+
+/**
+ * Changes school settings with optimistic concurrency (R5): the form carries the version it was
+ * read at, and a stale save is refused. Sharing changes (P2, P3) take effect on the next request
+ * of any trust or LA user, because their access is checked against this row every time.
+ */
+export async function updateSettings(db: Database, actor: Actor, change: SettingsChange, version: number): Promise<void> {
+  const staff = assertStaff(actor, 'settings.manage');
+  await db.withActor(staff, async (trx) => {
+    const before = await trx('school_settings').where({ school_id: staff.schoolId }).first().forUpdate();
+    if (!before) throw new NotFound('school');
+    if (before.version !== version) throw new Conflict('Someone else changed these settings while you were editing them. Review the current settings and try again.');
+    const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && change[k] !== before[k]);
+    if (!fields.length) return;
+    await trx('school_settings')
+      .where({ school_id: staff.schoolId })
+      .update({ ...change, version: before.version + 1, updated_at: trx.fn.now(), updated_by: staff.userId });
+    const sharing = fields.filter((f): f is 'share_with_trust' | 'share_with_la' => f === 'share_with_trust' || f === 'share_with_la');
+    if (sharing.length) {
+      await audit.record(trx, staff, {
+        action: 'settings.sharing_changed', entityType: 'school', entityId: staff.schoolId, fields: sharing,
+        meta: Object.fromEntries(sharing.map((f) => [f, change[f] as boolean])),
+      });
+    }
+    const other = fields.filter((f) => f !== 'share_with_trust' && f !== 'share_with_la');
+    if (other.length) {
+      await audit.record(trx, staff, {
+        action: 'settings.updated', entityType: 'school', entityId: staff.schoolId, fields: other,
+        meta: other.includes('mis_import_allowed') ? { mis_import_allowed: change.mis_import_allowed ?? null } : undefined,
+      });
+    }
+  });
+}

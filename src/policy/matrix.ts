@@ -1,0 +1,56 @@
+import type { LaRole, SchoolRole, TrustRole } from './actor.js';
+
+/**
+ * THE ROLE MATRIX. Who may do what, as data, in this one file.
+ *
+ * Each action lists the roles (per kind of actor) that may perform it. Which *rows* an allowed
+ * actor then sees is decided by scope() in index.ts and, again, by row-level security in the
+ * database (migrations/*). Change the two together; the policy tests hold them to each other.
+ */
+export interface Grant {
+  staff?: readonly SchoolRole[];
+  trust?: readonly TrustRole[];
+  la?: readonly LaRole[];
+  operator?: true;
+  parent?: true;
+  /** Any signed-in user, whatever their context (their own account). */
+  anyone?: true;
+}
+
+const everyone: readonly SchoolRole[] = ['school_admin', 'head', 'dsl', 'senco', 'teacher', 'teaching_assistant'];
+const leaders: readonly SchoolRole[] = ['school_admin', 'head', 'dsl', 'senco'];
+const teachersAndLeaders: readonly SchoolRole[] = ['school_admin', 'head', 'dsl', 'senco', 'teacher'];
+
+export const matrix = {
+  'account.manage': { anyone: true },
+
+  // School work
+  'school.dashboard': { staff: everyone },
+  'pupil.list': { staff: everyone, trust: ['trust_admin', 'trust_analyst'], la: ['la_officer'] },
+  'pupil.read': { staff: everyone, trust: ['trust_admin', 'trust_analyst'], la: ['la_officer'] },
+  'pupil.create': { staff: leaders },
+  'pupil.update': { staff: leaders },
+  'pupil.leave': { staff: leaders },
+  'pupil.export': { staff: teachersAndLeaders },
+  'pupil.import': { staff: ['school_admin'] },
+  'group.read': { staff: everyone },
+  'group.manage': { staff: ['school_admin', 'head', 'senco'] },
+  'support_flag.manage': { staff: ['school_admin', 'head', 'senco'] },
+
+  // Running the school's account
+  'staff.read': { staff: ['school_admin', 'head'] },
+  'staff.manage': { staff: ['school_admin'] },
+  'settings.manage': { staff: ['school_admin'] },
+  'audit.read': { staff: ['school_admin'] },
+
+  // Trusts and local authorities (read-only, consenting schools only: P2, P3)
+  'trust.overview': { trust: ['trust_admin', 'trust_analyst'], la: ['la_officer'] },
+
+  // The operator manages tenants and sees no pupil data (P1)
+  'operator.organisations': { operator: true },
+
+  // Parents
+  'parent.portal': { parent: true },
+} as const satisfies Record<string, Grant>;
+
+export type Action = keyof typeof matrix;
