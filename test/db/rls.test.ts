@@ -1,0 +1,224 @@
+import { expect } from 'chai';
+import knexFactory, { type Knex } from 'knex';
+import type { Actor } from '../../src/policy/index.js';
+import { actorSettings } from '../../src/db/index.js';
+import { freshDatabase, testCluster, type TestDatabase } from '../helpers/cluster.js';
+import { demoIds, type DemoIds, staff } from '../helpers/demo.js';
+
+/** Tables outside row-level security, each for a stated reason. */
+const outsideRls: Record<string, string> = {
+  knex_migrations: 'migration bookkeeping; no grant to the runtime role',
+  knex_migrations_lock: 'migration bookkeeping; no grant to the runtime role',
+  session: 'connect-pg-simple sessions: a session id, expiry and a user id only',
+};
+
+describe('Row-level security (database level, bypassing the app policy)', () => {
+  let t: TestDatabase;
+  let ids: DemoIds;
+  let tables: string[];
+
+  before(async () => {
+    t = await freshDatabase();
+    ids = await demoIds(t.su);
+    tables = (await t.su('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).sort();
+  });
+  after(() => t.drop());
+
+  /** A raw knex on the runtime role, with a pool of exactly one connection. */
+  const runtimePool = (): Knex => knexFactory({ client: 'pg', connection: t.runtimeUrl, pool: { min: 1, max: 1 } });
+
+  async function asActor<T>(k: Knex, actor: Actor, sql: string): Promise<T[]> {
+    return k.transaction(async (trx) => {
+      await trx.raw(`select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`, actorSettings(actor));
+      return (await trx.raw(sql)).rows as T[];
+    });
+  }
+
+  it('T1: every table holding school or personal data has RLS enabled and forced', async () => {
+    const rows: { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[] = (
+      await t.su.raw(`select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                      where n.nspname = 'public' and c.relkind in ('r', 'p')`)
+    ).rows;
+    expect(rows.length).to.be.greaterThan(10);
+    const missing = rows.filter((r) => !outsideRls[r.relname] && !(r.relrowsecurity && r.relforcerowsecurity)).map((r) => r.relname);
+    expect(missing, 'tables without RLS ENABLE + FORCE').to.deep.equal([]);
+    for (const name of Object.keys(outsideRls)) expect(tables).to.include(name);
+  });
+
+  it('T1: every table with a school_id has an index that leads with it', async () => {
+    const rows: { table_name: string; leads: boolean }[] = (
+      await t.su.raw(`select c.table_name,
+                        exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                                 where i.indrelid = (quote_ident(c.table_name))::regclass and a.attname = 'school_id') as leads
+                       from information_schema.columns c where c.table_schema = 'public' and c.column_name = 'school_id'`)
+    ).rows;
+    expect(rows.length).to.be.greaterThan(4);
+    expect(rows.filter((r) => !r.leads).map((r) => r.table_name)).to.deep.equal([]);
+  });
+
+  it('T1: the runtime role is not superuser, not BYPASSRLS, not the owner and not a member of it', async () => {
+    const role = testCluster().runtimeRole;
+    const r = (await t.su.raw(`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ?`, [role])).rows[0];
+    expect(r).to.deep.equal({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
+    const owned = (await t.su.raw(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                                   where n.nspname = 'public' and pg_has_role(?, c.relowner, 'USAGE')`, [role])).rows[0].n;
+    expect(owned).to.equal(0);
+  });
+
+  it('T2: with no actor set, the runtime role sees 0 rows in every table under RLS', async () => {
+    const k = runtimePool();
+    try {
+      for (const table of tables.filter((x) => !outsideRls[x])) {
+        const { rows } = await k.raw(`select count(*)::int as n from ??`, [table]);
+        expect(rows[0].n, table).to.equal(0);
+        const total = (await t.su.raw(`select count(*)::int as n from ??`, [table])).rows[0].n;
+        if (['pupils', 'users', 'memberships', 'groups', 'audit_events'].includes(table)) expect(total, `${table} has demo rows`).to.be.greaterThan(0);
+      }
+    } finally {
+      await k.destroy();
+    }
+  });
+
+  it("T2: an actor set to '' sees no rows either", async () => {
+    const k = runtimePool();
+    try {
+      for (const table of tables.filter((x) => !outsideRls[x])) {
+        const n = await k.transaction(async (trx) => {
+          await trx.raw(`select set_config('app.user_id', '', true), set_config('app.kind', '', true), set_config('app.school_id', '', true), set_config('app.org_id', '', true), set_config('app.roles', '', true)`);
+          return (await trx.raw(`select count(*)::int as n from ??`, [table])).rows[0].n;
+        });
+        expect(n, table).to.equal(0);
+      }
+    } finally {
+      await k.destroy();
+    }
+  });
+
+  it('T2: one pooled connection alternating actors of two schools leaks nothing', async () => {
+    const k = runtimePool();
+    const oak = staff(ids, 'head@oakfield.test', ids.oakfield, ['head']);
+    const river = staff(ids, 'head@riverside.test', ids.riverside, ['head', 'school_admin']);
+    try {
+      for (let i = 0; i < 10; i++) {
+        for (const [actor, school] of [[oak, ids.oakfield], [river, ids.riverside]] as const) {
+          const rows = await asActor<{ school_id: string }>(k, actor, 'select distinct school_id from pupils');
+          expect(rows).to.deep.equal([{ school_id: school }]);
+          const after = await k.raw(`select count(*)::int as n, current_setting('app.school_id', true) as s from pupils`);
+          expect(after.rows[0].n).to.equal(0);
+          expect(after.rows[0].s ?? '').to.equal('');
+        }
+      }
+    } finally {
+      await k.destroy();
+    }
+  });
+
+  it("P11: with a teacher actor set, raw `select * from pupils` returns only that teacher's pupils", async () => {
+    const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
+    const k = runtimePool();
+    try {
+      const seen = await asActor<{ id: string }>(k, teacher, 'select * from pupils');
+      const theirs: string[] = await t.su('group_members as gm').join('group_staff as gs', 'gs.group_id', 'gm.group_id')
+        .where('gs.user_id', teacher.kind === 'staff' ? teacher.userId : '').pluck('gm.pupil_id');
+      expect(seen.length).to.equal(30);
+      expect(seen.map((p) => p.id).sort()).to.deep.equal([...theirs].sort());
+      const schoolTotal = (await t.su('pupils').where({ school_id: ids.oakfield }).count<{ count: string }[]>('* as count'))[0]!.count;
+      expect(Number(schoolTotal)).to.be.greaterThan(200);
+    } finally {
+      await k.destroy();
+    }
+  });
+
+  it('P11: a teacher cannot update pupils or read another school even with raw SQL', async () => {
+    const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
+    const k = runtimePool();
+    try {
+      const updated = await k.transaction(async (trx) => {
+        await trx.raw(`select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`, actorSettings(teacher));
+        return (await trx.raw(`update pupils set surname = 'Changed'`)).rowCount;
+      });
+      expect(updated).to.equal(0);
+      const forged = { ...teacher, schoolId: ids.riverside } as Actor;
+      const rows = await asActor<{ n: number }>(k, forged, 'select count(*)::int as n from pupils');
+      expect(rows[0]!.n, 'a teacher with no groups at Riverside sees nobody there').to.equal(0);
+    } finally {
+      await k.destroy();
+    }
+  });
+
+  it('P1: the operator sees no pupil, parent link, group membership or non-admin staff row', async () => {
+    const operator: Actor = { kind: 'operator', userId: ids.user('operator@waypoint.test'), meta: {} };
+    const k = runtimePool();
+    try {
+      for (const table of ['pupils', 'parent_links', 'group_members', 'group_staff', 'groups']) {
+        const rows = await asActor<{ n: number }>(k, operator, `select count(*)::int as n from ${table}`);
+        expect(rows[0]!.n, table).to.equal(0);
+      }
+      const emails = (await asActor<{ email: string }>(k, operator, 'select email from users')).map((u) => u.email);
+      expect(emails).to.include('admin@oakfield.test');
+      expect(emails).not.to.include('teacher@oakfield.test');
+      expect(emails).not.to.include('parent@oakfield.test');
+    } finally {
+      await k.destroy();
+    }
+  });
+
+  it('P2: trust users see pupil rows only of schools sharing with the trust, and restricted pupils never', async () => {
+    const trust: Actor = { kind: 'trust', userId: ids.user('trust.admin@northstar.test'), orgId: ids.trust, roles: ['trust_admin'], meta: {} };
+    const k = runtimePool();
+    try {
+      const before = await asActor<{ school_id: string; n: number }>(k, trust, 'select school_id, count(*)::int as n from pupils group by school_id');
+      expect(before.map((r) => r.school_id)).to.deep.equal([ids.oakfield]);
+      const restrictedId = (await t.su('pupils').where({ school_id: ids.oakfield }).first('id')).id;
+      await t.su('pupils').where({ id: restrictedId }).update({ restricted_at: t.su.fn.now() });
+      const withRestricted = await asActor<{ id: string }>(k, trust, 'select id from pupils');
+      expect(withRestricted.map((r) => r.id)).not.to.include(restrictedId);
+      expect(withRestricted.length).to.equal(before[0]!.n - 1);
+      await t.su('school_settings').where({ school_id: ids.oakfield }).update({ share_with_trust: false });
+      const after = await asActor<{ n: number }>(k, trust, 'select count(*)::int as n from pupils');
+      expect(after[0]!.n).to.equal(0);
+    } finally {
+      await t.su('school_settings').where({ school_id: ids.oakfield }).update({ share_with_trust: true });
+      await t.su('pupils').update({ restricted_at: null });
+      await k.destroy();
+    }
+  });
+
+  it('P3: local-authority users see only schools sharing with their LA, under the same consent model', async () => {
+    const la: Actor = { kind: 'la', userId: ids.user('officer@westshire.test'), orgId: ids.la, roles: ['la_officer'], meta: {} };
+    const k = runtimePool();
+    try {
+      const rows = await asActor<{ school_id: string }>(k, la, 'select distinct school_id from pupils');
+      expect(rows).to.deep.equal([{ school_id: ids.hillcrest }]);
+      await t.su('school_settings').where({ school_id: ids.hillcrest }).update({ share_with_la: false });
+      expect((await asActor<{ n: number }>(k, la, 'select count(*)::int as n from pupils'))[0]!.n).to.equal(0);
+    } finally {
+      await t.su('school_settings').where({ school_id: ids.hillcrest }).update({ share_with_la: true });
+      await k.destroy();
+    }
+  });
+
+  it('L2: the runtime role may INSERT and SELECT the audit log but never UPDATE, DELETE or TRUNCATE it', async () => {
+    const admin = staff(ids, 'admin@oakfield.test', ids.oakfield, ['school_admin']);
+    const k = runtimePool();
+    try {
+      const visible = await asActor<{ n: number }>(k, admin, 'select count(*)::int as n from audit_events');
+      expect(visible[0]!.n).to.be.greaterThan(0);
+      for (const sql of [`update audit_events set action = 'x.y'`, 'delete from audit_events', 'truncate audit_events']) {
+        let error: Error | undefined;
+        try {
+          await asActor(k, admin, sql);
+        } catch (e) {
+          error = e as Error;
+        }
+        expect(error?.message, sql).to.match(/permission denied/);
+      }
+      const privileges = (await t.su.raw(`select has_table_privilege(?, 'audit_events', 'UPDATE') as u, has_table_privilege(?, 'audit_events', 'DELETE') as d,
+                                                 has_table_privilege(?, 'audit_events', 'INSERT') as i, has_table_privilege(?, 'audit_events', 'SELECT') as s`,
+        Array(4).fill(testCluster().runtimeRole))).rows[0];
+      expect(privileges).to.deep.equal({ u: false, d: false, i: true, s: true });
+    } finally {
+      await k.destroy();
+    }
+  });
+});
