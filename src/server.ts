@@ -63,7 +63,13 @@ async function main(): Promise<void> {
     waypoint.beginShutdown();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      server.closeIdleConnections();
+      // Keep-alive connections are closed as soon as they fall idle; stragglers are cut after 25 s.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), 25_000);
+      server.once('close', () => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+      });
     });
     waypoint.close();
     mailer.close();

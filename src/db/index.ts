@@ -145,6 +145,9 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<P
   }
 
   const runtimeRole = urlUser(runtimeUrl);
+  if (runtimeRole === urlUser(ownerUrl)) {
+    throw new Error('RUNTIME_DATABASE_URL uses the same role as DATABASE_URL. The runtime role must not own the tables; Waypoint will not start with it.');
+  }
   const owner = knexFactory({ client: 'pg', connection: ownerUrl, pool: { min: 0, max: 2 } });
   try {
     const applied = await migrate(owner, runtimeRole);

@@ -18,6 +18,7 @@ export function loadLocalSecrets(dataDir: string): LocalSecrets {
   const file = path.join(dataDir, 'secrets.json');
   // Traversable but not listable: when run as root, Postgres runs as another OS user and must reach its folder.
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o711);
   if (fs.existsSync(file)) {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalSecrets;
   }

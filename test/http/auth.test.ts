@@ -288,4 +288,23 @@ describe('Sign-in, sessions and passwords', () => {
       await app.database.su('memberships').where({ user_id: userId, org_id: riversideId }).del();
     }
   });
+
+  it('L2 and P12: no password, token or cookie ever reaches the logs', async () => {
+    const secretPassword = 'lighthouse marmalade quantum seventy';
+    const b = app.browser();
+    const token = await b.csrf('/sign-in');
+    await b.postRaw('/sign-in', { _csrf: token, email: 'head@oakfield.test', password: secretPassword });
+    await b.post('/forgot-password', { email: 'teacher@oakfield.test' }, { tokenFrom: '/forgot-password' });
+    await new Promise((r) => setTimeout(r, 100));
+    const link = linkIn(latestMail(app.outboxDir), '/reset-password/');
+    await b.get(link);
+    const signedIn = await app.signIn('teacher@oakfield.test');
+    const cookie = (await signedIn.get('/account')).request.cookies;
+    const logs = app.logs.join('');
+    expect(logs.length).to.be.greaterThan(1000);
+    for (const secret of [secretPassword, demoPassword, token, link.split('/').at(-1)!, cookie.split('=')[1]!.split(';')[0]!]) {
+      expect(logs, 'a secret in the logs').not.to.contain(secret);
+    }
+    expect(logs).to.contain('/reset-password/[redacted]');
+  });
 });

@@ -32,7 +32,7 @@ export function adminRoutes(deps: AppDeps): Router {
   });
 
   const invitePage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const groups = await staffService.groupOptions(db, actorOf(req));
+    const groups = await staffService.groupOptions(db, actorOf(req), 'staff.manage');
     renderer.render(req, res, 'tenancy/staff-invite', {
       title: 'Invite a member of staff', errors: {}, values: { roles: [], groupIds: [] }, roleOptions, groups, yearGroupLabel,
       submissionKey: newSubmissionKey(), ...extra,

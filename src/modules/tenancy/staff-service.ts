@@ -76,8 +76,8 @@ export async function getStaffMember(db: Database, actor: Actor, userId: string)
   return row;
 }
 
-export async function groupOptions(db: Database, actor: Actor): Promise<GroupOption[]> {
-  const staff = assertStaff(actor, 'staff.read');
+export async function groupOptions(db: Database, actor: Actor, purpose: 'staff.read' | 'staff.manage' = 'staff.read'): Promise<GroupOption[]> {
+  const staff = assertStaff(actor, purpose);
   return db.withActor(staff, (trx) =>
     trx('groups').where({ school_id: staff.schoolId }).whereNull('archived_at')
       .select('id', 'name', 'kind', 'year_group').orderBy(['kind', 'name']),

@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { type Browser, startTestApp, type TestApp } from '../helpers/app.js';
+import { demoIds } from '../helpers/demo.js';
+
+/**
+ * A1: every route × every demo role (and anonymous) → the expected status, with no data leaking
+ * into refusals. When a route is added, add its row here; the last test fails until you do.
+ * POST bodies are valid, so that the policy (not validation) answers; targets that permitted
+ * roles would change are ids that do not exist, so those roles get 404.
+ */
+type Role = 'anon' | 'operator' | 'trust' | 'la' | 'admin' | 'head' | 'dsl' | 'senco' | 'teacher' | 'ta' | 'otherHead' | 'parent';
+const roles: Record<Exclude<Role, 'anon'>, string> = {
+  operator: 'operator@waypoint.test', trust: 'trust.admin@northstar.test', la: 'officer@westshire.test',
+  admin: 'admin@oakfield.test', head: 'head@oakfield.test', dsl: 'dsl@oakfield.test', senco: 'senco@oakfield.test',
+  teacher: 'teacher@oakfield.test', ta: 'ta@oakfield.test', otherHead: 'head@riverside.test', parent: 'parent@oakfield.test',
+};
+const allRoles = ['anon', ...Object.keys(roles)] as Role[];
+const staffRoles: Role[] = ['admin', 'head', 'dsl', 'senco', 'teacher', 'ta', 'otherHead'];
+const nobody = '11111111-2222-4333-8444-555555555555';
+
+interface Row {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Status per role; `default` for the rest. */
+  expect: Partial<Record<Role, number>> & { default: number };
+  form?: Record<string, string | string[]> | ((role: Role) => Record<string, string | string[]>);
+}
+
+/** Every route the app has, as `METHOD /path/:param`. */
+function routesOf(app: TestApp): string[] {
+  const found: string[] = [];
+  const stack = (app.waypoint.app as unknown as { router: { stack: Layer[] } }).router.stack;
+  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+  const walk = (layers: Layer[]) => {
+    for (const l of layers) {
+      if (l.route) for (const m of Object.keys(l.route.methods)) found.push(`${m.toUpperCase()} ${l.route.path}`);
+      else if (l.handle?.stack) walk(l.handle.stack);
+    }
+  };
+  walk(stack);
+  return [...new Set(found)].sort();
+}
+
+describe('A1: route × role access matrix', () => {
+  let app: TestApp;
+  let rows: Row[];
+  const browsers = new Map<Role, Browser>();
+
+  before(async () => {
+    app = await startTestApp();
+    const ids = await demoIds(app.database.su);
+    const group = async (school: string, name: string) => (await app.database.su('groups').where({ school_id: school, name }).first()).id;
+    const oakClass = await group(ids.oakfield, '3 Oak');
+    const riversideClass = await group(ids.riverside, '4 Willow');
+    const teacherId = ids.user('teacher@oakfield.test');
+    const anonRedirect = { anon: 303 };
+    const signedInOnly = { anon: 303, default: 200 };
+    rows = [
+      { method: 'GET', path: '/healthz', expect: { default: 200 } },
+      { method: 'GET', path: '/readyz', expect: { default: 200 } },
+      { method: 'GET', path: '/', expect: { ...anonRedirect, operator: 303, trust: 303, la: 303, parent: 303, default: 200 } },
+      { method: 'GET', path: '/sign-in', expect: { anon: 200, default: 303 } },
+      { method: 'GET', path: '/signed-out', expect: { anon: 200, default: 303 } },
+      { method: 'GET', path: '/forgot-password', expect: { default: 200 } },
+      { method: 'GET', path: '/reset-password', expect: { default: 410 } },
+      { method: 'GET', path: `/reset-password/${'x'.repeat(43)}`, expect: { default: 303 } },
+      { method: 'GET', path: '/invitation', expect: { default: 410 } },
+      { method: 'GET', path: `/invitations/${'x'.repeat(43)}`, expect: { default: 303 } },
+      { method: 'GET', path: '/choose', expect: signedInOnly },
+      { method: 'GET', path: '/account', expect: signedInOnly },
+      { method: 'GET', path: '/staff', expect: { ...anonRedirect, admin: 200, head: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/staff/invite', expect: { ...anonRedirect, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: `/staff/${teacherId}`, expect: { ...anonRedirect, admin: 200, head: 200, otherHead: 404, default: 403 } },
+      { method: 'GET', path: '/settings', expect: { ...anonRedirect, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/audit', expect: { ...anonRedirect, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/operator', expect: { ...anonRedirect, operator: 200, default: 403 } },
+      { method: 'GET', path: '/operator/organisations/new', expect: { ...anonRedirect, operator: 200, default: 403 } },
+      { method: 'GET', path: `/operator/organisations/${ids.oakfield}`, expect: { ...anonRedirect, operator: 200, default: 403 } },
+      { method: 'GET', path: '/trust', expect: { ...anonRedirect, trust: 200, la: 200, default: 403 } },
+      { method: 'GET', path: `/trust/schools/${ids.oakfield}`, expect: { ...anonRedirect, trust: 200, la: 404, default: 403 } },
+      { method: 'GET', path: `/trust/schools/${ids.riverside}`, expect: { ...anonRedirect, trust: 403, la: 404, default: 403 } },
+      { method: 'GET', path: `/trust/schools/${ids.hillcrest}`, expect: { ...anonRedirect, trust: 404, la: 200, default: 403 } },
+      { method: 'GET', path: `/groups/${oakClass}`, expect: { ...anonRedirect, admin: 200, head: 200, dsl: 200, senco: 200, teacher: 200, ta: 200, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/groups/${riversideClass}`, expect: { ...anonRedirect, admin: 404, head: 404, dsl: 404, senco: 404, teacher: 404, ta: 404, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/parent', expect: { ...anonRedirect, parent: 200, default: 403 } },
+      { method: 'GET', path: '/no-such-page', expect: { default: 404 } },
+
+      // A different unknown email per role, so the per-account throttle (AU4) does not answer instead.
+      { method: 'POST', path: '/sign-in', form: (role) => ({ email: `nobody-${role}@nowhere.test`, password: 'wrong wrong wrong' }), expect: { default: 401 } },
+      { method: 'POST', path: '/choose', form: { context: nobody }, expect: { anon: 401, default: 422 } },
+      { method: 'POST', path: '/forgot-password', form: { email: 'nobody@nowhere.test' }, expect: { default: 200 } },
+      { method: 'POST', path: '/reset-password', form: { password: 'a long enough new password', confirm: 'a long enough new password' }, expect: { default: 410 } },
+      { method: 'POST', path: '/invitation', form: { given_name: 'A', family_name: 'B', password: 'a long enough new password', confirm: 'a long enough new password' }, expect: { default: 410 } },
+      { method: 'POST', path: '/account/password', form: { currentPassword: 'wrong', newPassword: 'a long enough new password', confirm: 'a long enough new password' }, expect: { anon: 401, default: 422 } },
+      { method: 'POST', path: '/account/sign-out-everywhere', expect: { anon: 401, default: 303 } },
+      { method: 'POST', path: '/staff/invite', form: { email: 'someone@x.test', given_name: 'A', family_name: 'B', roles: 'teacher', groupIds: nobody }, expect: { anon: 401, admin: 404, otherHead: 404, default: 403 } },
+      { method: 'POST', path: `/staff/${nobody}/roles`, form: { roles: 'teacher' }, expect: { anon: 401, admin: 404, otherHead: 404, default: 403 } },
+      { method: 'POST', path: `/staff/${teacherId}/groups`, form: { groupIds: [] }, expect: { anon: 401, admin: 303, otherHead: 404, default: 403 } },
+      { method: 'POST', path: `/staff/${nobody}/disable`, expect: { anon: 401, admin: 404, otherHead: 404, default: 403 } },
+      { method: 'POST', path: `/staff/${nobody}/enable`, expect: { anon: 401, admin: 404, otherHead: 404, default: 403 } },
+      { method: 'POST', path: `/staff/${nobody}/resend`, expect: { anon: 401, admin: 404, otherHead: 404, default: 403 } },
+      { method: 'POST', path: '/settings', form: { version: '999999', share_with_trust: 'on' }, expect: { anon: 401, admin: 409, otherHead: 409, default: 403 } },
+      { method: 'POST', path: '/operator/organisations', form: { kind: 'trust', name: 'Matrix Trust' }, expect: { anon: 401, operator: 303, default: 403 } },
+      { method: 'POST', path: `/operator/organisations/${nobody}/admins`, form: { email: 'a@b.test', given_name: 'A', family_name: 'B' }, expect: { anon: 401, operator: 404, default: 403 } },
+      // Last, because it ends the session.
+      { method: 'POST', path: '/sign-out', expect: { default: 303 } },
+    ];
+    for (const role of allRoles) browsers.set(role, role === 'anon' ? app.browser() : await app.signIn(roles[role]));
+  });
+  after(() => app.close());
+
+  it('A1: every route answers every role as the matrix says, and refusals carry no pupil data', async () => {
+    const failures: string[] = [];
+    const tokens = new Map<Role, string>();
+    const tokenFor = async (role: Role, b: Browser) => {
+      if (!tokens.has(role)) tokens.set(role, await b.csrf(role === 'anon' ? '/sign-in' : '/account'));
+      return tokens.get(role)!;
+    };
+    const pupilNames: string[] = (await app.database.su('pupils').select('surname', 'legal_forename')).map((p) => `${p.surname}, ${p.legal_forename}`);
+    for (const row of rows) {
+      for (const role of allRoles) {
+        const b = browsers.get(role)!;
+        const expected = row.expect[role] ?? row.expect.default;
+        const res = row.method === 'GET'
+          ? await b.get(row.path)
+          : await b.postRaw(row.path, { _csrf: await tokenFor(role, b), ...(typeof row.form === 'function' ? row.form(role) : row.form) });
+        if (res.status !== expected) failures.push(`${row.method} ${row.path} as ${role}: expected ${expected}, got ${res.status}`);
+        if (res.status >= 400 && pupilNames.some((n) => res.text.includes(n))) failures.push(`${row.method} ${row.path} as ${role}: pupil data in a ${res.status}`);
+      }
+    }
+    expect(failures).to.deep.equal([]);
+  });
+
+  it('A1: the matrix covers every route the app has', () => {
+    const covered = new Set(rows.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|x{43}/g, ':param')}`));
+    const missing = routesOf(app).filter((r) => !covered.has(r.replace(/:\w+/g, ':param')));
+    expect(missing, 'routes missing from the A1 matrix').to.deep.equal([]);
+  });
+});

@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const cspExpected = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+];
+
+function expectSecurityHeaders(res: { headers: Record<string, string> }, label: string) {
+  const csp = res.headers['content-security-policy'] ?? '';
+  for (const d of cspExpected) expect(csp, `${label}: ${d}`).to.contain(d);
+  expect(csp, label).not.to.match(/unsafe-inline|unsafe-eval|https?:/);
+  expect(res.headers['x-content-type-options'], label).to.equal('nosniff');
+  expect(res.headers['x-frame-options'], label).to.equal('DENY');
+  expect(res.headers['referrer-policy'], label).to.equal('same-origin');
+}
+
+describe('Browser security and error handling', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  it('B2 and P10: strict CSP and security headers on pages, errors, assets and health checks', async () => {
+    const b = await app.signIn('teacher@oakfield.test');
+    const home = await b.get('/');
+    const css = /href="(\/assets\/[^"]+\.css)"/.exec(home.text)![1]!;
+    const js = /src="(\/assets\/[^"]+htmx\.min\.js)"/.exec(home.text)![1]!;
+    for (const [label, res] of [
+      ['page', home],
+      ['404', await b.get('/no-such-page')],
+      ['anonymous 404', await app.browser().get('/nothing-here')],
+      ['403', await b.get('/audit')],
+      ['css', await b.get(css)],
+      ['htmx', await b.get(js)],
+      ['healthz', await b.get('/healthz')],
+    ] as const) {
+      expectSecurityHeaders(res as never, label);
+    }
+  });
+
+  it('P10: pages reference nothing from another origin, and htmx is served by us', async () => {
+    const b = await app.signIn('teacher@oakfield.test');
+    const html = (await b.get('/')).text;
+    expect(html).not.to.match(/(src|href)="(https?:)?\/\//);
+    expect(html).to.match(/<script src="\/assets\/[0-9a-f]{12}\/vendor\/htmx\.min\.js" defer><\/script>/);
+    expect(html).not.to.match(/<script>(?!<\/script>)|<style|style="/);
+    expect(html).to.contain('"allowEval":false');
+    expect(html).to.contain('"selfRequestsOnly":true');
+    const asset = await b.get(/src="(\/assets\/[^"]+htmx\.min\.js)"/.exec(html)![1]!);
+    expect(asset.status).to.equal(200);
+    expect(asset.headers['cache-control']).to.contain('immutable');
+    expect(asset.text).to.contain('htmx');
+  });
+
+  it('B1: a state-changing request without the CSRF token is refused, and so is a cross-site one with it', async () => {
+    const b = await app.signIn('admin@oakfield.test');
+    const noToken = await b.postRaw('/account/sign-out-everywhere', {});
+    expect(noToken.status).to.equal(403);
+    const wrongToken = await b.postRaw('/account/sign-out-everywhere', { _csrf: 'f'.repeat(64) });
+    expect(wrongToken.status).to.equal(403);
+    const token = await b.csrf();
+    const crossSite = await b.postRaw('/account/sign-out-everywhere', { _csrf: token }, { 'Sec-Fetch-Site': 'cross-site' });
+    expect(crossSite.status).to.equal(403);
+    const otherOrigin = await b.agent.post('/account/sign-out-everywhere').set('Origin', 'https://evil.example').type('form').send({ _csrf: token });
+    expect(otherOrigin.status).to.equal(403);
+    const viaHeader = await b.agent.post('/account/sign-out-everywhere').set('Origin', 'http://127.0.0.1').set('x-csrf-token', token).set('HX-Request', 'true').type('form').send({});
+    expect(viaHeader.status).to.equal(303);
+    const ok = await b.postRaw('/account/sign-out-everywhere', { _csrf: token }, { 'Sec-Fetch-Site': 'same-origin' });
+    expect(ok.status).to.equal(303);
+    expect(ok.headers.location).to.equal('/account');
+  });
+
+  it('B1: GET never changes state (sign-out and settings need POST)', async () => {
+    const b = await app.signIn('admin@oakfield.test');
+    expect((await b.get('/sign-out')).status).to.equal(404);
+    expect((await b.get('/')).status).to.equal(200);
+  });
+
+  it('I5: error pages show a request id and no stack trace; the process survives', async () => {
+    const b = await app.signIn('teacher@oakfield.test');
+    const res = await b.get('/groups/00000000-0000-4000-8000-000000000000');
+    expect(res.status).to.equal(404);
+    expect(res.text).to.match(/Reference: <strong class="request-id">[0-9a-f-]{36}<\/strong>/);
+    const notAnId = await b.get('/groups/not-an-id');
+    expect(notAnId.status).to.equal(404);
+    expect(notAnId.text).not.to.match(/at .*\.ts:\d+|node_modules|Error:/);
+    expect((await b.get('/')).status).to.equal(200);
+  });
+
+  it('I5: an unexpected error is logged with the request id and shown as a plain 500 page', async () => {
+    const b = await app.signIn('teacher@oakfield.test');
+    await app.database.su.raw('alter table groups rename to groups_moved');
+    try {
+      const res = await b.get('/');
+      expect(res.status).to.equal(500);
+      const reference = /class="request-id">([0-9a-f-]{36})</.exec(res.text)![1]!;
+      expect(res.text).not.to.match(/groups_moved|relation|stack|\.ts:/);
+      expect(app.logs.some((l) => l.includes(reference) && l.includes('request failed'))).to.equal(true);
+      expectSecurityHeaders(res as never, '500');
+    } finally {
+      await app.database.su.raw('alter table groups_moved rename to groups');
+    }
+    expect((await b.get('/')).status).to.equal(200);
+  });
+
+  it('I4: an oversized body gets a readable 413 page', async () => {
+    const b = await app.signIn('admin@oakfield.test');
+    const token = await b.csrf();
+    const res = await b.postRaw('/settings', { _csrf: token, dsl_name: 'x'.repeat(200_000) });
+    expect(res.status).to.equal(413);
+    expect(res.text).to.contain('larger than Waypoint accepts');
+    expect(res.headers['content-type']).to.match(/text\/html/);
+  });
+
+  it('R6: /healthz and /readyz answer with their status alone', async () => {
+    const b = app.browser();
+    const health = await b.get('/healthz');
+    expect(health.status).to.equal(200);
+    expect(health.text).to.equal('ok');
+    expect(health.headers['set-cookie']).to.equal(undefined);
+    const ready = await b.get('/readyz');
+    expect(ready.status).to.equal(200);
+    expect(ready.text).to.equal('ready');
+    app.waypoint.beginShutdown();
+    const draining = await b.get('/readyz');
+    expect(draining.status).to.equal(503);
+    expect(draining.text).to.equal('not ready');
+  });
+});
