@@ -196,7 +196,7 @@ describe('Organisations, staff, sharing and audit through the web app', () => {
   });
 
   it('L1 and P13: sign-in success and failure, sign-out and denials each write an audit row with IP and request id', async () => {
-    const start = (await app.database.su('audit_events').max('id as id'))[0].id;
+    const start = (await app.database.su('audit_events').max('id as id'))[0]!.id;
     const b = await app.signIn('teacher@oakfield.test');
     const bad = app.browser();
     await bad.postRaw('/sign-in', { _csrf: await bad.csrf('/sign-in'), email: 'teacher@oakfield.test', password: 'definitely not it' });

@@ -22,8 +22,8 @@ export function pupilRoutes(deps: AppDeps): Router {
     const actor = actorOf(req);
     const elsewhere = homeFor[actor.kind];
     if (elsewhere) return res.redirect(303, elsewhere);
-    const groups = await service.homeGroups(db, actor);
-    renderer.render(req, res, 'pupils/home', { title: 'Home', groups, yearGroupLabel });
+    const { groups, wholeSchool } = await service.homeGroups(db, actor);
+    renderer.render(req, res, 'pupils/home', { title: 'Home', groups, wholeSchool, yearGroupLabel });
   });
 
   router.get('/groups/:id', requireSignIn, async (req, res) => {

@@ -3,6 +3,7 @@ import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope } from '
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { applyPupilScope } from './scope.js';
+import { yearGroups } from './year-groups.js';
 
 export interface GroupSummary {
   id: string;
@@ -29,10 +30,10 @@ const pupilColumns = ['p.id', 'p.legal_forename', 'p.preferred_forename', 'p.sur
  * The groups on a member of staff's home page: the ones they are assigned to, or (for leaders
  * who see the whole school) every current group.
  */
-export async function homeGroups(db: Database, actor: Actor): Promise<GroupSummary[]> {
+export async function homeGroups(db: Database, actor: Actor): Promise<{ groups: GroupSummary[]; wholeSchool: boolean }> {
   const staff = assertStaff(actor, 'group.read');
   const wholeSchool = pupilScope(staff).kind === 'school';
-  return db.withActor(staff, (trx) =>
+  const groups: GroupSummary[] = await db.withActor(staff, (trx) =>
     trx('groups as g')
       .where('g.school_id', staff.schoolId)
       .whereNull('g.archived_at')
@@ -45,8 +46,11 @@ export async function homeGroups(db: Database, actor: Actor): Promise<GroupSumma
         trx.raw(`coalesce((select array_agg(u.given_name || ' ' || u.family_name order by gs.role, u.family_name)
                    from group_staff gs join users u on u.id = gs.user_id where gs.group_id = g.id), '{}') as staff`),
       )
-      .orderBy([{ column: 'g.kind' }, { column: 'g.year_group' }, { column: 'g.name' }]),
+      .orderBy('g.kind')
+      .orderByRaw('array_position(?::text[], g.year_group) nulls last', [yearGroups as unknown as string[]])
+      .orderBy('g.name'),
   );
+  return { groups, wholeSchool };
 }
 
 /** A class or group with its pupils, as far as this member of staff may see them. */

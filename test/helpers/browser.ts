@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from './app.js';
+
+/** Debian's Chromium (CI installs it: `apt-get install -y chromium`). */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const chromiumFlags = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+export function chromiumAvailable(): boolean {
+  return fs.existsSync(chromiumPath);
+}
+
+/**
+ * Use in a describe's before hook: says loudly that the browser suite cannot run and marks it
+ * skipped (pending), rather than passing silently.
+ */
+export function requireChromium(ctx: Mocha.Context): void {
+  if (chromiumAvailable()) return;
+  const line = '!'.repeat(78);
+  console.warn(`\n${line}\n  BROWSER TESTS SKIPPED: no Chromium at ${chromiumPath}.\n  Install it with: apt-get install -y chromium   (CI does this in .ci/run)\n${line}\n`);
+  ctx.skip();
+}
+
+/** The real app on a real port (127.0.0.1 only), for a real browser. */
+export interface LiveApp {
+  app: TestApp;
+  origin: string;
+  chromium: Chromium;
+  newContext(opts?: { javaScriptEnabled?: boolean }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+export async function startLiveApp(): Promise<LiveApp> {
+  const probe = http.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const origin = `http://127.0.0.1:${port}`;
+  const app = await startTestApp({ PUBLIC_ORIGIN: origin });
+  const server = http.createServer(app.waypoint.app);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumFlags });
+  return {
+    app,
+    origin,
+    chromium: browser,
+    newContext: (opts = {}) => browser.newContext({ baseURL: origin, ...opts }),
+    async close() {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.close();
+    },
+  };
+}
+
+export async function signInPage(page: Page, email: string, password = 'waypoint-demo-password'): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('load');
+}
