@@ -16,6 +16,9 @@ import { noStore, securityHeaders } from './http/security-headers.js';
 import { createSessionMiddleware } from './http/session.js';
 import './http/types.js';
 import { auditRoutes } from './modules/audit/routes.js';
+import { groupRoutes } from './modules/pupils/group-routes.js';
+import { importRoutes } from './modules/pupils/import-routes.js';
+import { pupilRecordRoutes } from './modules/pupils/pupil-routes.js';
 import { pupilRoutes } from './modules/pupils/routes.js';
 import { adminRoutes } from './modules/tenancy/admin-routes.js';
 import { authRoutes } from './modules/tenancy/auth-routes.js';
@@ -91,6 +94,9 @@ export function createApp(opts: AppOptions): WaypointApp {
 
   app.use(authRoutes(deps));
   app.use(pupilRoutes(deps));
+  app.use(importRoutes(deps));
+  app.use(pupilRecordRoutes(deps));
+  app.use(groupRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(operatorRoutes(deps));
   app.use(auditRoutes(deps));

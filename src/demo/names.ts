@@ -42,3 +42,28 @@ export function seededRandom(seed: number): () => number {
 export function pick<T>(random: () => number, list: readonly T[]): T {
   return list[Math.floor(random() * list.length)]!;
 }
+
+/** Picks from [value, weight] pairs. */
+export function weighted<T>(random: () => number, options: readonly (readonly [T, number])[]): T {
+  const total = options.reduce((n, [, w]) => n + w, 0);
+  let roll = random() * total;
+  for (const [value, weight] of options) {
+    roll -= weight;
+    if (roll < 0) return value;
+  }
+  return options[options.length - 1]![0];
+}
+
+export const ethnicities = [
+  ['WBRI', 62], ['WOTH', 6], ['WIRI', 1], ['MWBC', 2], ['MWBA', 1], ['MWAS', 2], ['MOTH', 2], ['AIND', 4], ['APKN', 5],
+  ['ABAN', 3], ['AOTH', 2], ['BCRB', 2], ['BAFR', 4], ['CHNE', 1], ['OOTH', 1], ['REFU', 1], ['NOBT', 1],
+] as const;
+
+export const languages = [
+  ['English', 80], ['Polish', 3], ['Urdu', 3], ['Bengali', 2], ['Punjabi', 2], ['Romanian', 2], ['Arabic', 2],
+  ['Somali', 1], ['Portuguese', 1], ['Yoruba', 1], ['Gujarati', 1], ['Lithuanian', 1], ['Tamil', 1],
+] as const;
+
+export const senNeeds = ['SPLD', 'MLD', 'SLCN', 'SEMH', 'ASD', 'PD', 'HI', 'VI', 'NSA'] as const;
+
+export const contactRelationships = ['Mother', 'Father', 'Mother', 'Father', 'Grandmother', 'Grandfather', 'Aunt', 'Carer'] as const;

@@ -72,6 +72,8 @@ export function loadAssets(): Assets {
       return url;
     },
     handler(req, res, next) {
+      // Browsers ask for /favicon.ico on their own; answer with our icon rather than a 404.
+      if (req.path === '/favicon.ico') req.url = urls.get('favicon.svg') ?? req.url;
       const asset = byUrl.get(req.path);
       if (!asset) return next();
       res.setHeader('Content-Type', asset.contentType);

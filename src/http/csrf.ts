@@ -33,6 +33,8 @@ export function sameOriginOnly(publicOrigin: string): RequestHandler {
  */
 export const csrf = csrfSync({
   size: 32,
+  // Multipart bodies are checked by the upload middleware once it has parsed them (uploads.ts).
+  skipCsrfProtection: (req) => !!req.is('multipart/form-data'),
   getTokenFromRequest: (req) => {
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
     if (typeof fromBody === 'string') return fromBody;

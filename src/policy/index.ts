@@ -22,7 +22,7 @@ export interface Resource {
 }
 
 const writeActions = new Set<Action>([
-  'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage',
+  'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage', 'group.assign_staff',
   'support_flag.manage', 'staff.manage', 'settings.manage',
 ]);
 

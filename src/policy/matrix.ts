@@ -35,6 +35,7 @@ export const matrix = {
   'pupil.import': { staff: ['school_admin'] },
   'group.read': { staff: everyone },
   'group.manage': { staff: ['school_admin', 'head', 'senco'] },
+  'group.assign_staff': { staff: ['school_admin', 'head'] },
   'support_flag.manage': { staff: ['school_admin', 'head', 'senco'] },
 
   // Running the school's account

@@ -26,12 +26,6 @@ export function pupilRoutes(deps: AppDeps): Router {
     renderer.render(req, res, 'pupils/home', { title: 'Home', groups, wholeSchool, yearGroupLabel });
   });
 
-  router.get('/groups/:id', requireSignIn, async (req, res) => {
-    const data = await service.groupWithPupils(db, actorOf(req), idParam(req, 'class or group'));
-    res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'pupils/group', { title: data.group.name, ...data, yearGroupLabel });
-  });
-
   router.get('/trust', requireSignIn, async (req, res) => {
     const schools = await service.sharedSchools(db, actorOf(req));
     renderer.render(req, res, 'pupils/trust-schools', { title: 'Schools', schools });

@@ -71,9 +71,9 @@ export async function groupWithPupils(db: Database, actor: Actor, groupId: strin
       .select(pupilColumns)
       .orderBy(['p.surname', 'p.legal_forename']);
     const staffNames = await trx('group_staff as gs').join('users as u', 'u.id', 'gs.user_id')
-      .where('gs.group_id', groupId).select('u.given_name', 'u.family_name', 'gs.role').orderBy('gs.role');
+      .where('gs.group_id', groupId).select('gs.user_id', 'u.given_name', 'u.family_name', 'gs.role').orderBy('gs.role');
     await audit.record(trx, staff, { action: 'group.viewed', entityType: 'group', entityId: groupId, meta: { pupils: pupils.length } });
-    return { group, pupils, staff: staffNames as { given_name: string; family_name: string; role: string }[] };
+    return { group, pupils, staff: staffNames as { user_id: string; given_name: string; family_name: string; role: string }[] };
   });
 }
 

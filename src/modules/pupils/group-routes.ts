@@ -1,0 +1,120 @@
+import { type Request, type Response, Router } from 'express';
+import type { AppDeps } from '../../http/deps.js';
+import { flash } from '../../http/current-actor.js';
+import { newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
+import { Conflict, NotFound } from '../../errors.js';
+import { can } from '../../policy/index.js';
+import * as groups from './group-service.js';
+import * as schemas from './schemas.js';
+import * as service from './service.js';
+import { yearGroupLabel, yearGroups } from './year-groups.js';
+
+const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
+
+function param(req: Request, name: string, what: string): string {
+  const parsed = uuid.safeParse(req.params[name]);
+  if (!parsed.success) throw new NotFound(what);
+  return parsed.data;
+}
+
+/** Classes, sets and intervention groups: the class page for everyone, management for leaders. */
+export function groupRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+  router.use('/groups', requireSignIn);
+
+  router.get('/groups', async (req, res) => {
+    const list = await groups.listGroups(db, actorOf(req), req.query.archived === '1');
+    renderer.render(req, res, 'pupils/groups', { title: 'Classes and groups', groups: list, kindLabels, yearGroupLabel, showArchived: req.query.archived === '1' });
+  });
+
+  const groupForm = (req: Request, res: Response, data: Record<string, unknown>, status = 200) =>
+    renderer.render(req, res, 'pupils/group-form', { errors: {}, kindLabels, yearGroups, yearGroupLabel, ...data }, { status });
+
+  router.get('/groups/new', async (req, res) => {
+    groups.assertMayManage(actorOf(req));
+    groupForm(req, res, { title: 'Add a class or group', values: { kind: 'class' }, action: '/groups', submissionKey: newSubmissionKey() });
+  });
+
+  router.post('/groups', async (req, res) => {
+    const parsed = parseForm(schemas.groupForm, req.body);
+    if (!parsed.ok) return groupForm(req, res, { title: 'Add a class or group', values: req.body, action: '/groups', submissionKey: req.body?.submissionKey, errors: parsed.errors }, 422);
+    const { archived: _a, version: _v, submissionKey, ...input } = parsed.data;
+    const id = await groups.createGroup(db, actorOf(req), input, submissionKey);
+    flash(req, `${input.name} created. Now add its pupils.`);
+    res.redirect(303, id ? `/groups/${id}` : '/groups');
+  });
+
+  const groupPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const actor = actorOf(req);
+    const id = param(req, 'id', 'class or group');
+    const data = await service.groupWithPupils(db, actor, id);
+    const manage = can(actor, 'group.manage');
+    const addQ = typeof req.query.add_q === 'string' ? req.query.add_q.slice(0, 100) : '';
+    const addYear = typeof req.query.add_year === 'string' && (yearGroups as readonly string[]).includes(req.query.add_year) ? req.query.add_year : data.group.year_group ?? undefined;
+    const candidates = manage && req.query.add !== undefined ? await groups.candidates(db, actor, id, addQ, addYear) : null;
+    const staffOptions = can(actor, 'group.assign_staff') ? await groups.staffOptions(db, actor) : null;
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'pupils/group', {
+      title: data.group.name, ...data, manage, candidates, addQ, addYear, staffOptions, kindLabels, yearGroups, yearGroupLabel, errors: {}, ...extra,
+    }, { status, fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined });
+  };
+
+  router.get('/groups/:id', (req, res) => groupPage(req, res));
+
+  router.get('/groups/:id/edit', async (req, res) => {
+    const id = param(req, 'id', 'class or group');
+    const group = (await groups.listGroups(db, actorOf(req), true)).find((g: { id: string }) => g.id === id);
+    if (!group) throw new NotFound('class or group');
+    const full = (await service.groupWithPupils(db, actorOf(req), id)).group;
+    groupForm(req, res, { title: `Change ${group.name}`, values: { ...full, archived: full.archived_at ? 'on' : '' }, version: full.version, action: `/groups/${id}`, groupId: id });
+  });
+
+  router.post('/groups/:id', async (req, res) => {
+    const id = param(req, 'id', 'class or group');
+    const parsed = parseForm(schemas.groupForm, req.body);
+    if (!parsed.ok || !parsed.data.version) {
+      return groupForm(req, res, { title: 'Change class or group', values: req.body, version: req.body?.version, action: `/groups/${id}`, groupId: id, errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors }, 422);
+    }
+    const { version, submissionKey: _k, ...input } = parsed.data;
+    try {
+      await groups.updateGroup(db, actorOf(req), id, input, version);
+    } catch (err) {
+      if (err instanceof Conflict) return groupForm(req, res, { title: 'Change class or group', values: req.body, version, action: `/groups/${id}`, groupId: id, errors: { name: err.publicMessage } }, 409);
+      throw err;
+    }
+    flash(req, 'Saved.');
+    res.redirect(303, `/groups/${id}`);
+  });
+
+  router.post('/groups/:id/members', async (req, res) => {
+    const parsed = parseForm(schemas.addMembersForm, req.body);
+    if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
+    await groups.addMembers(db, actorOf(req), param(req, 'id', 'class or group'), parsed.data.pupilIds);
+    flash(req, parsed.data.pupilIds.length === 1 ? 'Pupil added.' : `${parsed.data.pupilIds.length} pupils added.`);
+    res.redirect(303, `/groups/${req.params.id}`);
+  });
+
+  router.post('/groups/:id/members/:pupilId/remove', async (req, res) => {
+    await groups.removeMember(db, actorOf(req), param(req, 'id', 'class or group'), param(req, 'pupilId', 'pupil'));
+    flash(req, 'Pupil removed from the group. Their records are unchanged.');
+    res.redirect(303, `/groups/${req.params.id}`);
+  });
+
+  router.post('/groups/:id/staff', async (req, res) => {
+    const parsed = parseForm(schemas.assignStaffForm, req.body);
+    if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
+    await groups.assignStaff(db, actorOf(req), param(req, 'id', 'class or group'), parsed.data.userId, parsed.data.role);
+    flash(req, 'Staff assignment saved.');
+    res.redirect(303, `/groups/${req.params.id}`);
+  });
+
+  router.post('/groups/:id/staff/:userId/remove', async (req, res) => {
+    await groups.unassignStaff(db, actorOf(req), param(req, 'id', 'class or group'), param(req, 'userId', 'staff member'));
+    flash(req, 'Removed from the group.');
+    res.redirect(303, `/groups/${req.params.id}`);
+  });
+
+  return router;
+}

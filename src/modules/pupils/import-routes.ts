@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../http/deps.js';
+import { flash } from '../../http/current-actor.js';
+import { parseForm, uuid } from '../../http/forms.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
+import { singleFileUpload } from '../../http/uploads.js';
+import { BadRequest, Conflict, NotFound } from '../../errors.js';
+import { paths } from '../../paths.js';
+import { toCsv } from './csv.js';
+import { csvColumns, requiredColumns, derivedColumns } from './import-format.js';
+import * as imports from './import-service.js';
+import { date, requiredExactText } from './record.js';
+
+const confirmForm = z.object({
+  fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'The preview is out of date. Reload it.'),
+  overwrite: z.string().optional().transform((v) => v === 'on'),
+  mark_leavers: z.string().optional().transform((v) => v === 'on'),
+  leaving_date: date('the leaving date'),
+  leaving_reason: z.string().optional(),
+}).transform((v, ctx) => {
+  if (!v.mark_leavers) return { ...v, leavers: null };
+  if (!v.leaving_date) ctx.addIssue({ code: 'custom', path: ['leaving_date'], message: 'Enter the leaving date for the pupils not in the file' });
+  const reason = requiredExactText('a leaving reason', 200).safeParse(v.leaving_reason ?? '');
+  if (!reason.success) ctx.addIssue({ code: 'custom', path: ['leaving_reason'], message: reason.error.issues[0]!.message });
+  return { ...v, leavers: v.leaving_date && reason.success ? { leaving_date: v.leaving_date, leaving_reason: reason.data } : null };
+});
+
+export const sampleFile = path.join(paths.root, 'docs', 'sample-mis-import.csv');
+
+/** MIS import: upload, preview, confirm or cancel (P31). */
+export function importRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+  router.use('/pupils/import', requireSignIn);
+
+  const startPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const data = await imports.history(db, actorOf(req));
+    renderer.render(req, res, 'pupils/import', { title: 'Import pupils from your MIS', ...data, errors: {}, values: { mode: 'update' }, columns: csvColumns, requiredColumns, derivedColumns, maxMb: imports.maxUploadBytes / 1024 / 1024, ...extra }, { status });
+  };
+
+  router.get('/pupils/import', (req, res) => startPage(req, res));
+
+  router.get('/pupils/import/sample.csv', (req, res) => {
+    res.download(sampleFile, 'waypoint-sample-mis-import.csv');
+  });
+
+  router.post('/pupils/import', ...singleFileUpload('file', imports.maxUploadBytes), async (req, res) => {
+    const mode = req.body?.mode === 'full' ? 'full' : 'update';
+    if (!req.file) return startPage(req, res, { errors: { file: 'Choose a CSV file to upload' }, values: { mode } }, 422);
+    const id = await imports.upload(db, actorOf(req), { filename: req.file.originalname, content: req.file.buffer }, mode);
+    res.redirect(303, `/pupils/import/${id}`);
+  });
+
+  const importId = (req: Request) => {
+    const parsed = uuid.safeParse(req.params.id);
+    if (!parsed.success) throw new NotFound('import');
+    return parsed.data;
+  };
+
+  const previewPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const data = await imports.preview(db, actorOf(req), importId(req));
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'pupils/import-preview', { title: 'Check the import', ...data, errors: {}, values: {}, shown: 500, ...extra }, { status });
+  };
+
+  router.get('/pupils/import/:id', (req, res) => previewPage(req, res));
+
+  router.get('/pupils/import/:id/errors.csv', async (req, res) => {
+    const { plan, file } = await imports.preview(db, actorOf(req), importId(req));
+    if (!plan) throw new BadRequest('This import has no errors to download.');
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="import-errors-${file.id.slice(0, 8)}.csv"`);
+    res.send(toCsv(['row', 'column', 'problem'], plan.errors.map((e) => [e.row, e.column, e.message])));
+  });
+
+  router.post('/pupils/import/:id/confirm', async (req, res) => {
+    const parsed = parseForm(confirmForm, req.body);
+    if (!parsed.ok) return previewPage(req, res, { errors: parsed.errors, values: req.body }, 422);
+    try {
+      const summary = await imports.confirm(db, actorOf(req), importId(req), {
+        fingerprint: parsed.data.fingerprint, overwriteConflicts: parsed.data.overwrite, leavers: parsed.data.leavers,
+      });
+      flash(req, `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}.`);
+      res.redirect(303, `/pupils/import/${importId(req)}`);
+    } catch (err) {
+      if (err instanceof Conflict) return previewPage(req, res, { errors: { form: err.publicMessage }, values: req.body }, 409);
+      throw err;
+    }
+  });
+
+  router.post('/pupils/import/:id/cancel', async (req, res) => {
+    await imports.cancel(db, actorOf(req), importId(req));
+    flash(req, 'Import cancelled. Nothing was changed.', 'info');
+    res.redirect(303, '/pupils/import');
+  });
+
+  return router;
+}

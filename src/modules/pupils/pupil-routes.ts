@@ -1,0 +1,283 @@
+import { type Request, type Response, Router } from 'express';
+import type { AppDeps } from '../../http/deps.js';
+import { flash } from '../../http/current-actor.js';
+import { type FieldErrors, newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
+import { Conflict, NotFound } from '../../errors.js';
+import { can } from '../../policy/index.js';
+import { toCsv } from './csv.js';
+import * as details from './details-service.js';
+import { csvColumns, exportRow } from './import-format.js';
+import * as service from './pupil-service.js';
+import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
+import { editableFields, pupilRecordSchema } from './record.js';
+import * as schemas from './schemas.js';
+import { yearGroupLabel, yearGroups } from './year-groups.js';
+
+const labels = { sexLabels, ethnicityLabels, senStatusLabels, senNeedLabels, yearGroupLabel, yearGroups };
+
+export function ukDate(iso: string | null | undefined): string {
+  return iso ? iso.split('-').reverse().join('/') : '';
+}
+
+/** A stored record as the strings the form shows. */
+function formValues(p: object): Record<string, string> {
+  return Object.fromEntries(editableFields.map((f) => {
+    const v = (p as Record<string, unknown>)[f];
+    if (v === null || v === undefined) return [f, ''];
+    if (typeof v === 'boolean') return [f, v ? 'Y' : 'N'];
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return [f, ukDate(v)];
+    return [f, String(v)];
+  }));
+}
+
+function param(req: Request, name: string, what: string): string {
+  const parsed = uuid.safeParse(req.params[name]);
+  if (!parsed.success) throw new NotFound(what);
+  return parsed.data;
+}
+
+/** The list's state as a query string, for links that keep it (sort, pages, export). */
+export function queryString(q: schemas.ListQuery, change: Partial<schemas.ListQuery> = {}): string {
+  const merged = { ...q, ...change };
+  const defaults: Record<string, unknown> = { status: 'on_roll', sort: 'name', dir: 'asc', page: 1 };
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '' && defaults[k] !== v) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export function pupilRecordRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+  router.use('/pupils', requireSignIn);
+  router.use('/support-flags', requireSignIn);
+
+  router.get('/pupils', async (req, res) => {
+    const query = schemas.listQuery.parse(req.query);
+    const { page, ...filters } = query;
+    const result = await service.listPupils(db, actorOf(req), filters, page);
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'pupils/list', {
+      title: 'Pupils', ...result, query, qs: (c: Partial<schemas.ListQuery> = {}) => queryString(query, c), labels, ukDate,
+      canCreate: can(actorOf(req), 'pupil.create'), canImport: can(actorOf(req), 'pupil.import'), canExport: can(actorOf(req), 'pupil.export'),
+    }, { fragment: 'pupils/_list-results' });
+  });
+
+  router.get('/pupils/export.csv', async (req, res) => {
+    const { page: _page, ...filters } = schemas.listQuery.parse(req.query);
+    const rows = await service.exportPupils(db, actorOf(req), filters);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="pupils-${new Date().toISOString().slice(0, 10)}.csv"`);
+    res.send(toCsv(csvColumns, rows.map(exportRow)));
+  });
+
+  const formPage = (req: Request, res: Response, data: Record<string, unknown>, status = 200) => {
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'pupils/form', { errors: {}, labels, ...data }, { status });
+  };
+
+  router.get('/pupils/new', (req, res) => {
+    service.assertMayCreate(actorOf(req));
+    formPage(req, res, { title: 'Add a pupil', values: { sen_status: 'N', sex: '' }, action: '/pupils', submissionKey: newSubmissionKey() });
+  });
+
+  router.post('/pupils', async (req, res) => {
+    const record = parseForm(pupilRecordSchema, req.body);
+    const meta = parseForm(schemas.pupilFormMeta, req.body);
+    if (!record.ok || !meta.ok) {
+      return formPage(req, res, { title: 'Add a pupil', values: req.body, action: '/pupils', submissionKey: req.body?.submissionKey, errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) } }, 422);
+    }
+    let id: string | null;
+    try {
+      id = await service.createPupil(db, actorOf(req), record.data, meta.data.submissionKey);
+    } catch (err) {
+      if (err instanceof service.DuplicateIdentifier) return formPage(req, res, { title: 'Add a pupil', values: req.body, action: '/pupils', submissionKey: newSubmissionKey(), errors: { [err.field]: err.message } }, 422);
+      throw err;
+    }
+    flash(req, 'Pupil added.');
+    res.redirect(303, id ? `/pupils/${id}` : '/pupils');
+  });
+
+  router.get('/pupils/:id', async (req, res) => {
+    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    res.locals.ctx.pupilData = true;
+    const p = profile.pupil;
+    renderer.render(req, res, 'pupils/profile', {
+      title: `${p.preferred_forename ?? p.legal_forename} ${p.surname}`, ...profile, labels, ukDate, errors: {}, values: {},
+      canManageFlags: can(actorOf(req), 'support_flag.manage'),
+    });
+  });
+
+  router.get('/pupils/:id/print', async (req, res) => {
+    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    res.locals.ctx.pupilData = true;
+    const p = profile.pupil;
+    renderer.render(req, res, 'pupils/print', { title: `${p.preferred_forename ?? p.legal_forename} ${p.surname}`, ...profile, labels, ukDate, printedAt: new Date() });
+  });
+
+  router.get('/pupils/:id/edit', async (req, res) => {
+    const id = param(req, 'id', 'pupil');
+    const pupil = await service.getForEdit(db, actorOf(req), id);
+    formPage(req, res, { title: `Change ${pupil.legal_forename} ${pupil.surname}`, values: formValues(pupil), version: pupil.version, action: `/pupils/${id}`, pupilId: id });
+  });
+
+  router.post('/pupils/:id', async (req, res) => {
+    const id = param(req, 'id', 'pupil');
+    const record = parseForm(pupilRecordSchema, req.body);
+    const meta = parseForm(schemas.pupilFormMeta.extend({ version: schemas.leaveForm.shape.version }), req.body);
+    const title = 'Change pupil details';
+    if (!record.ok || !meta.ok) {
+      return formPage(req, res, { title, values: req.body, version: req.body?.version, action: `/pupils/${id}`, pupilId: id, errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) } }, 422);
+    }
+    let result: service.UpdateResult;
+    try {
+      result = await service.updatePupil(db, actorOf(req), id, record.data, meta.data.version!);
+    } catch (err) {
+      if (err instanceof service.DuplicateIdentifier) return formPage(req, res, { title, values: req.body, version: req.body?.version, action: `/pupils/${id}`, pupilId: id, errors: { [err.field]: err.message } }, 422);
+      throw err;
+    }
+    if (!result.ok) {
+      // R5: nothing was saved. Show their version beside the current one, ready to save again on purpose.
+      const current = formValues(result.current);
+      const yours = req.body as Record<string, string>;
+      const differences = editableFields.filter((f) => String(yours[f] ?? '') !== current[f]);
+      return formPage(req, res, { title, values: yours, version: result.current.version, action: `/pupils/${id}`, pupilId: id, conflict: { current, differences } }, 409);
+    }
+    flash(req, result.changed.length ? `Saved. Changed: ${result.changed.map((f) => f.replace(/_/g, ' ')).join(', ')}.` : 'No changes to save.', result.changed.length ? 'success' : 'info');
+    res.redirect(303, `/pupils/${id}`);
+  });
+
+  const profileWithErrors = async (req: Request, res: Response, errors: FieldErrors, values: Record<string, unknown>, status = 422) => {
+    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    res.locals.ctx.pupilData = true;
+    const p = profile.pupil;
+    renderer.render(req, res, 'pupils/profile', {
+      title: `${p.preferred_forename ?? p.legal_forename} ${p.surname}`, ...profile, labels, ukDate, errors, values,
+      canManageFlags: can(actorOf(req), 'support_flag.manage'),
+    }, { status });
+  };
+
+  const backToProfile = (req: Request, res: Response, message: string) => {
+    flash(req, message);
+    res.redirect(303, `/pupils/${param(req, 'id', 'pupil')}`);
+  };
+
+  router.post('/pupils/:id/leave', async (req, res) => {
+    const parsed = parseForm(schemas.leaveForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
+    const result = await service.setLeaving(db, actorOf(req), param(req, 'id', 'pupil'), { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! }, parsed.data.version);
+    if (!result.ok) throw new Conflict('Someone else changed this pupil while you were working. Nothing was saved; check the record and try again.');
+    backToProfile(req, res, 'Marked as left. They no longer appear in lists unless you choose “Left”.');
+  });
+
+  router.post('/pupils/:id/return', async (req, res) => {
+    const parsed = parseForm(schemas.returnForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
+    const result = await service.setLeaving(db, actorOf(req), param(req, 'id', 'pupil'), null, parsed.data.version);
+    if (!result.ok) throw new Conflict('Someone else changed this pupil while you were working. Nothing was saved; check the record and try again.');
+    backToProfile(req, res, 'Returned to the roll.');
+  });
+
+  // Contacts --------------------------------------------------------------------------------------
+  router.post('/pupils/:id/contacts', async (req, res) => {
+    const parsed = parseForm(schemas.contactForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { contact: req.body });
+    const { version: _v, ...contact } = parsed.data;
+    await details.addContact(db, actorOf(req), param(req, 'id', 'pupil'), contact);
+    backToProfile(req, res, 'Contact added.');
+  });
+
+  const contactPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    const contact = profile.contacts.find((c: { id: string }) => c.id === req.params.cid);
+    if (!contact) throw new NotFound('contact');
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'pupils/contact-edit', { title: 'Change a contact', pupil: profile.pupil, contact, values: contact, errors: {}, ...extra }, { status });
+  };
+
+  router.get('/pupils/:id/contacts/:cid/edit', (req, res) => contactPage(req, res));
+
+  router.post('/pupils/:id/contacts/:cid', async (req, res) => {
+    const parsed = parseForm(schemas.contactForm, req.body);
+    if (!parsed.ok || !parsed.data.version) return contactPage(req, res, { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body }, 422);
+    const { version, ...contact } = parsed.data;
+    try {
+      await details.updateContact(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'cid', 'contact'), contact, version);
+    } catch (err) {
+      if (err instanceof Conflict) return contactPage(req, res, { errors: { form: err.publicMessage }, yours: req.body }, 409);
+      throw err;
+    }
+    backToProfile(req, res, 'Contact saved.');
+  });
+
+  router.post('/pupils/:id/contacts/:cid/remove', async (req, res) => {
+    await details.removeContact(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'cid', 'contact'));
+    backToProfile(req, res, 'Contact removed.');
+  });
+
+  // Free school meals -------------------------------------------------------------------------------
+  router.post('/pupils/:id/fsm', async (req, res) => {
+    const parsed = parseForm(schemas.fsmForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { fsm: req.body });
+    await details.addFsmPeriod(db, actorOf(req), param(req, 'id', 'pupil'), { start_date: parsed.data.start_date!, end_date: parsed.data.end_date });
+    backToProfile(req, res, 'Free school meal period added.');
+  });
+
+  router.post('/pupils/:id/fsm/:fid/end', async (req, res) => {
+    const parsed = parseForm(schemas.endDateForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, { [`fsm_end_${req.params.fid}`]: parsed.errors.end_date ?? 'Enter the end date' }, {});
+    await details.endFsmPeriod(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'fid', 'FSM period'), parsed.data.end_date!);
+    backToProfile(req, res, 'Free school meal period ended.');
+  });
+
+  router.post('/pupils/:id/fsm/:fid/remove', async (req, res) => {
+    await details.removeFsmPeriod(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'fid', 'FSM period'));
+    backToProfile(req, res, 'Free school meal period removed.');
+  });
+
+  // Support flags on a pupil -------------------------------------------------------------------------
+  router.post('/pupils/:id/flags', async (req, res) => {
+    const parsed = parseForm(schemas.pupilFlagForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { flag: req.body });
+    await details.addFlag(db, actorOf(req), param(req, 'id', 'pupil'), parsed.data.flag_id, parsed.data.start_date!, parsed.data.end_date);
+    backToProfile(req, res, 'Support flag added.');
+  });
+
+  router.post('/pupils/:id/flags/:pfid/end', async (req, res) => {
+    const parsed = parseForm(schemas.endDateForm, req.body);
+    if (!parsed.ok) return profileWithErrors(req, res, { [`flag_end_${req.params.pfid}`]: parsed.errors.end_date ?? 'Enter the end date' }, {});
+    await details.endFlag(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'pfid', 'support flag'), parsed.data.end_date!);
+    backToProfile(req, res, 'Support flag ended.');
+  });
+
+  // The school's support flags ------------------------------------------------------------------------
+  const flagsPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const flags = await details.listSupportFlags(db, actorOf(req));
+    renderer.render(req, res, 'pupils/support-flags', { title: 'Support flags', flags, errors: {}, values: {}, ...extra }, { status });
+  };
+
+  router.get('/support-flags', (req, res) => flagsPage(req, res));
+
+  router.post('/support-flags', async (req, res) => {
+    const parsed = parseForm(schemas.supportFlagForm, req.body);
+    if (!parsed.ok) return flagsPage(req, res, { errors: parsed.errors, values: req.body }, 422);
+    try {
+      await details.createSupportFlag(db, actorOf(req), parsed.data.name, parsed.data.description);
+    } catch (err) {
+      if (err instanceof details.DuplicateFlag) return flagsPage(req, res, { errors: { name: err.message }, values: req.body }, 422);
+      throw err;
+    }
+    flash(req, `Support flag “${parsed.data.name}” created.`);
+    res.redirect(303, '/support-flags');
+  });
+
+  router.post('/support-flags/:id/archive', async (req, res) => {
+    await details.archiveSupportFlag(db, actorOf(req), param(req, 'id', 'support flag'));
+    flash(req, 'Support flag archived. Pupils keep their history.');
+    res.redirect(303, '/support-flags');
+  });
+
+  return router;
+}
+
