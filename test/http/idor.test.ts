@@ -53,6 +53,18 @@ describe('A1: route × role access matrix', () => {
     const oakClass = await group(ids.oakfield, '3 Oak');
     const riversideClass = await group(ids.riverside, '4 Willow');
     const teacherId = ids.user('teacher@oakfield.test');
+    const oakPupil = (await app.database.su('group_members').where({ group_id: oakClass }).first()).pupil_id;
+    const oakOther = (await app.database.su('pupils').where({ school_id: ids.oakfield }).whereNotIn('id', app.database.su('group_members').where({ group_id: oakClass }).select('pupil_id')).first()).id;
+    const oakContact = (await app.database.su('pupil_contacts').where({ pupil_id: oakPupil }).first()).id;
+    const importId = (await app.database.su('import_files').insert({ school_id: ids.oakfield, uploaded_by: ids.user('admin@oakfield.test'), filename: 'x.csv', content: Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\n'), size_bytes: 60, sha256: 'x', mode: 'update' }).returning('id'))[0].id;
+    const leaders: Partial<Record<Role, number>> = { admin: 200, head: 200, dsl: 200, senco: 200 };
+    const staffRead = { anon: 303, ...leaders, teacher: 200, ta: 200, otherHead: 404, default: 403 };
+    const editPage = { anon: 303, ...leaders, otherHead: 404, default: 403 };
+    const changeRow = (okStatus: number) => ({ anon: 401, admin: okStatus, head: okStatus, dsl: okStatus, senco: okStatus, otherHead: okStatus, default: 403 });
+    const groupManagers = (okStatus: number, other = okStatus) => ({ anon: 401, admin: okStatus, head: okStatus, senco: okStatus, otherHead: other, default: 403 });
+    const groupStaffing = (okStatus: number) => ({ anon: 401, admin: okStatus, head: okStatus, otherHead: okStatus, default: 403 });
+    const importers = (okStatus: number, other = okStatus) => ({ anon: 401, admin: okStatus, otherHead: other, default: 403 });
+    const pupilForm = (role: Role) => ({ legal_forename: 'Matrix', surname: `Pupil ${role}`, date_of_birth: '01/02/2019', sex: 'M', year_group: '3', sen_status: 'N' });
     const anonRedirect = { anon: 303 };
     const signedInOnly = { anon: 303, default: 200 };
     rows = [
@@ -83,6 +95,22 @@ describe('A1: route × role access matrix', () => {
       { method: 'GET', path: `/groups/${oakClass}`, expect: { ...anonRedirect, admin: 200, head: 200, dsl: 200, senco: 200, teacher: 200, ta: 200, otherHead: 404, default: 403 } },
       { method: 'GET', path: `/groups/${riversideClass}`, expect: { ...anonRedirect, admin: 404, head: 404, dsl: 404, senco: 404, teacher: 404, ta: 404, otherHead: 200, default: 403 } },
       { method: 'GET', path: '/parent', expect: { ...anonRedirect, parent: 200, default: 403 } },
+      { method: 'GET', path: '/pupils', expect: { ...anonRedirect, ...Object.fromEntries(staffRoles.map((r) => [r, 200])), default: 403 } },
+      { method: 'GET', path: '/pupils/export.csv', expect: { ...anonRedirect, ...leaders, teacher: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/pupils/new', expect: { ...anonRedirect, ...leaders, otherHead: 200, default: 403 } },
+      { method: 'GET', path: `/pupils/${oakPupil}`, expect: staffRead },
+      { method: 'GET', path: `/pupils/${oakOther}`, expect: { ...staffRead, teacher: 404, ta: 404 } },
+      { method: 'GET', path: `/pupils/${oakPupil}/print`, expect: staffRead },
+      { method: 'GET', path: `/pupils/${oakPupil}/edit`, expect: editPage },
+      { method: 'GET', path: `/pupils/${oakPupil}/contacts/${oakContact}/edit`, expect: editPage },
+      { method: 'GET', path: '/support-flags', expect: { ...anonRedirect, admin: 200, head: 200, senco: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/groups', expect: { ...anonRedirect, admin: 200, head: 200, senco: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/groups/new', expect: { ...anonRedirect, admin: 200, head: 200, senco: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: `/groups/${oakClass}/edit`, expect: { ...anonRedirect, admin: 200, head: 200, senco: 200, otherHead: 404, default: 403 } },
+      { method: 'GET', path: '/pupils/import', expect: { ...anonRedirect, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/pupils/import/sample.csv', expect: { ...anonRedirect, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: `/pupils/import/${importId}`, expect: { ...anonRedirect, admin: 200, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/pupils/import/${importId}/errors.csv`, expect: { ...anonRedirect, admin: 200, otherHead: 404, default: 403 } },
       { method: 'GET', path: '/no-such-page', expect: { default: 404 } },
 
       // A different unknown email per role, so the per-account throttle (AU4) does not answer instead.
@@ -102,6 +130,29 @@ describe('A1: route × role access matrix', () => {
       { method: 'POST', path: '/settings', form: { version: '999999', share_with_trust: 'on' }, expect: { anon: 401, admin: 409, otherHead: 409, default: 403 } },
       { method: 'POST', path: '/operator/organisations', form: { kind: 'trust', name: 'Matrix Trust' }, expect: { anon: 401, operator: 303, default: 403 } },
       { method: 'POST', path: `/operator/organisations/${nobody}/admins`, form: { email: 'a@b.test', given_name: 'A', family_name: 'B' }, expect: { anon: 401, operator: 404, default: 403 } },
+      { method: 'POST', path: '/pupils', form: pupilForm, expect: changeRow(303) },
+      { method: 'POST', path: `/pupils/${nobody}`, form: (role) => ({ ...pupilForm(role), version: '1' }), expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/leave`, form: { leaving_date: '01/01/2026', leaving_reason: 'Moved', version: '1' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/return`, form: { version: '1' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/contacts`, form: { name: 'A', relationship: 'B', priority: '1' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/contacts/${nobody}`, form: { name: 'A', relationship: 'B', priority: '1', version: '1' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/contacts/${nobody}/remove`, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/fsm`, form: { start_date: '01/09/2025' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/fsm/${nobody}/end`, form: { end_date: '01/09/2026' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/fsm/${nobody}/remove`, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/flags`, form: { flag_id: nobody, start_date: '01/09/2026' }, expect: changeRow(404) },
+      { method: 'POST', path: `/pupils/${nobody}/flags/${nobody}/end`, form: { end_date: '01/10/2026' }, expect: changeRow(404) },
+      { method: 'POST', path: '/support-flags', form: (role) => ({ name: `Flag for ${role}` }), expect: groupManagers(303) },
+      { method: 'POST', path: `/support-flags/${nobody}/archive`, expect: groupManagers(404) },
+      { method: 'POST', path: '/groups', form: (role) => ({ name: `Group for ${role}`, kind: 'set' }), expect: groupManagers(303) },
+      { method: 'POST', path: `/groups/${nobody}`, form: { name: 'X', kind: 'set', version: '1' }, expect: groupManagers(404) },
+      { method: 'POST', path: `/groups/${nobody}/members`, form: { pupilIds: nobody }, expect: groupManagers(404) },
+      { method: 'POST', path: `/groups/${nobody}/members/${nobody}/remove`, expect: groupManagers(404) },
+      { method: 'POST', path: `/groups/${nobody}/staff`, form: { userId: nobody, role: 'teacher' }, expect: groupStaffing(404) },
+      { method: 'POST', path: `/groups/${nobody}/staff/${nobody}/remove`, expect: groupStaffing(404) },
+      { method: 'POST', path: '/pupils/import', form: { mode: 'update' }, expect: importers(422) },
+      { method: 'POST', path: `/pupils/import/${nobody}/confirm`, form: { fingerprint: 'a'.repeat(32) }, expect: importers(404) },
+      { method: 'POST', path: `/pupils/import/${nobody}/cancel`, expect: importers(404) },
       // Last, because it ends the session.
       { method: 'POST', path: '/sign-out', expect: { default: 303 } },
     ];

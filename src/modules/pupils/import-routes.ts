@@ -43,6 +43,7 @@ export function importRoutes(deps: AppDeps): Router {
   router.get('/pupils/import', (req, res) => startPage(req, res));
 
   router.get('/pupils/import/sample.csv', (req, res) => {
+    imports.assertMayImport(actorOf(req));
     res.download(sampleFile, 'waypoint-sample-mis-import.csv');
   });
 

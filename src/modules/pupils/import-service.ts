@@ -152,6 +152,10 @@ async function auditRefusal<T>(db: Database, staff: StaffActor, work: Promise<T>
   }
 }
 
+export function assertMayImport(actor: Actor): void {
+  assertStaff(actor, 'pupil.import');
+}
+
 /** Stores an uploaded file for preview. Refused (and audited) while the MIS-import permission is off. */
 export async function upload(db: Database, actor: Actor, file: { filename: string; content: Buffer }, mode: 'update' | 'full'): Promise<string> {
   const staff = assertStaff(actor, 'pupil.import');

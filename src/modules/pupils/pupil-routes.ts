@@ -4,7 +4,7 @@ import { flash } from '../../http/current-actor.js';
 import { type FieldErrors, newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
-import { can } from '../../policy/index.js';
+import { can, PolicyDenied } from '../../policy/index.js';
 import { toCsv } from './csv.js';
 import * as details from './details-service.js';
 import { csvColumns, exportRow } from './import-format.js';
@@ -190,6 +190,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
 
   const contactPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    if (!profile.canEdit) throw new PolicyDenied('pupil.update');
     const contact = profile.contacts.find((c: { id: string }) => c.id === req.params.cid);
     if (!contact) throw new NotFound('contact');
     res.locals.ctx.pupilData = true;

@@ -1,6 +1,6 @@
 import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
-import { type Actor, assert, assertStaff, can, pupilScope, type StaffActor } from '../../policy/index.js';
+import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import * as q from './queries.js';
@@ -48,12 +48,22 @@ export interface StoredPupil extends PupilRecord {
   updated_at: Date;
 }
 
-async function loadPupil(trx: Tx, id: string, lock = false): Promise<StoredPupil> {
-  const query = trx('pupils as p').where('p.id', id).first(q.recordColumns);
-  if (lock) query.forUpdate();
-  const row = (await query) as StoredPupil | undefined;
+async function loadPupil(trx: Tx, id: string): Promise<StoredPupil> {
+  const row = (await trx('pupils as p').where('p.id', id).first(q.recordColumns)) as StoredPupil | undefined;
   if (!row) throw new NotFound('pupil');
   return row;
+}
+
+/**
+ * Loads a pupil for a change: the policy answers first (a restricted record is read-only, P29),
+ * then the row is locked. Row-level security would also refuse the lock.
+ */
+async function loadForChange(trx: Tx, staff: StaffActor, id: string, action: 'pupil.update' | 'pupil.leave'): Promise<StoredPupil> {
+  const pupil = await loadPupil(trx, id);
+  assert(staff, action, { schoolId: pupil.school_id, restricted: !!pupil.restricted_at });
+  const locked = await trx('pupils').where({ id }).forUpdate().first('version');
+  if (!locked) throw new PolicyDenied(action, 'row-level security refused the change');
+  return { ...pupil, version: locked.version };
 }
 
 /** The pupil list: scoped to what the actor may see, filtered, sorted and paged. */
@@ -101,18 +111,17 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
   const staff = assertStaff(actor, 'pupil.read');
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupil(trx, id);
-    const [contacts, groups, fsm, flags, history, availableFlags] = await Promise.all([
-      trx('pupil_contacts').where({ pupil_id: id }).orderBy(['priority', 'name']),
-      trx('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where('gm.pupil_id', id).whereNull('g.archived_at')
-        .select('g.id', 'g.name', 'g.kind').orderBy(['g.kind', 'g.name']),
-      trx('pupil_fsm_periods').where({ pupil_id: id }).orderBy('start_date').select('id', 'start_date', 'end_date'),
-      trx('pupil_support_flags as psf').join('support_flags as sf', 'sf.id', 'psf.flag_id').where('psf.pupil_id', id)
-        .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date').orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']),
-      trx('pupil_history as h').leftJoin('users as u', 'u.id', 'h.changed_by').where('h.pupil_id', id)
-        .select('h.field', 'h.old_value', 'h.new_value', 'h.source', 'h.changed_at', trx.raw(`u.given_name || ' ' || u.family_name as changed_by_name`))
-        .orderBy('h.id', 'desc').limit(100),
-      trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name'),
-    ]);
+    // One connection per transaction: these run one after another.
+    const contacts = await trx('pupil_contacts').where({ pupil_id: id }).orderBy(['priority', 'name']);
+    const groups = await trx('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where('gm.pupil_id', id).whereNull('g.archived_at')
+      .select('g.id', 'g.name', 'g.kind').orderBy(['g.kind', 'g.name']);
+    const fsm = await trx('pupil_fsm_periods').where({ pupil_id: id }).orderBy('start_date').select('id', 'start_date', 'end_date');
+    const flags = await trx('pupil_support_flags as psf').join('support_flags as sf', 'sf.id', 'psf.flag_id').where('psf.pupil_id', id)
+      .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date').orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']);
+    const history = await trx('pupil_history as h').leftJoin('users as u', 'u.id', 'h.changed_by').where('h.pupil_id', id)
+      .select('h.field', 'h.old_value', 'h.new_value', 'h.source', 'h.changed_at', trx.raw(`u.given_name || ' ' || u.family_name as changed_by_name`))
+      .orderBy('h.id', 'desc').limit(100);
+    const availableFlags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');
     await audit.record(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
     const today = new Date().toISOString().slice(0, 10);
     const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
@@ -171,8 +180,7 @@ export type UpdateResult = { ok: true; changed: string[] } | { ok: false; curren
 export async function updatePupil(db: Database, actor: Actor, id: string, record: PupilRecord, version: number): Promise<UpdateResult> {
   const staff = assertStaff(actor, 'pupil.update');
   return db.withActor(staff, async (trx) => {
-    const before = await loadPupil(trx, id, true);
-    assert(staff, 'pupil.update', { schoolId: before.school_id, restricted: !!before.restricted_at });
+    const before = await loadForChange(trx, staff, id, 'pupil.update');
     if (before.version !== version) return { ok: false, current: before };
     const changed = diff(before, record);
     if (!changed.length) return { ok: true, changed };
@@ -191,8 +199,7 @@ export async function updatePupil(db: Database, actor: Actor, id: string, record
 export async function setLeaving(db: Database, actor: Actor, id: string, leaving: { leaving_date: string; leaving_reason: string } | null, version: number): Promise<UpdateResult> {
   const staff = assertStaff(actor, 'pupil.leave');
   return db.withActor(staff, async (trx) => {
-    const before = await loadPupil(trx, id, true);
-    assert(staff, 'pupil.leave', { schoolId: before.school_id, restricted: !!before.restricted_at });
+    const before = await loadForChange(trx, staff, id, 'pupil.leave');
     if (before.version !== version) return { ok: false, current: before };
     const after = leaving ?? { leaving_date: null, leaving_reason: null };
     await trx('pupils').where({ id }).update({ ...after, version: before.version + 1, updated_at: trx.fn.now() });
@@ -205,10 +212,8 @@ export async function setLeaving(db: Database, actor: Actor, id: string, leaving
 }
 
 /** Checks the pupil may be changed by this actor, and returns it. For the child-record services. */
-export async function lockForChange(trx: Tx, staff: StaffActor, id: string): Promise<StoredPupil> {
-  const pupil = await loadPupil(trx, id, true);
-  assert(staff, 'pupil.update', { schoolId: pupil.school_id, restricted: !!pupil.restricted_at });
-  return pupil;
+export function lockForChange(trx: Tx, staff: StaffActor, id: string): Promise<StoredPupil> {
+  return loadForChange(trx, staff, id, 'pupil.update');
 }
 
 export { formatFsmPeriods };
