@@ -75,23 +75,17 @@ export async function parseImport(buffer: Buffer): Promise<ParsedImport> {
       header.forEach((col, i) => {
         if (col) raw[col] = unneutralise(record[i] ?? '');
       });
+      // Duplicates are found among all rows, valid or not, so both copies get reported.
+      const before = errors.length;
+      for (const [column, seen, label] of [['mis_id', seenMis, 'MIS ID'], ['upn', seenUpn, 'UPN']] as const) {
+        const value = (raw[column] ?? '').trim();
+        if (!value) continue;
+        const first = seen.get(value);
+        if (first) errors.push({ row: line, column, message: `${label} ${value} appears more than once in the file (also row ${first})` });
+        else seen.set(value, line);
+      }
       const row = validateRow(raw, line, errors);
-      if (!row) continue;
-      const misFirst = seenMis.get(row.record.mis_id);
-      if (misFirst) {
-        errors.push({ row: line, column: 'mis_id', message: `MIS ID ${row.record.mis_id} appears more than once in the file (also row ${misFirst})` });
-        continue;
-      }
-      seenMis.set(row.record.mis_id, line);
-      if (row.record.upn) {
-        const upnFirst = seenUpn.get(row.record.upn);
-        if (upnFirst) {
-          errors.push({ row: line, column: 'upn', message: `UPN ${row.record.upn} appears more than once in the file (also row ${upnFirst})` });
-          continue;
-        }
-        seenUpn.set(row.record.upn, line);
-      }
-      rows.push(row);
+      if (row && errors.length === before) rows.push(row);
     }
   } catch (err) {
     const where = (err as { lines?: number }).lines;

@@ -1,0 +1,266 @@
+import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
+import { type Browser, origin, startTestApp, type TestApp } from '../helpers/app.js';
+import { demoIds, type DemoIds } from '../helpers/demo.js';
+import { csvColumns } from '../../src/modules/pupils/import-format.js';
+import { makeUpn } from '../../src/modules/pupils/upn.js';
+
+const header = 'mis_id,upn,legal_forename,preferred_forename,surname,date_of_birth,sex,year_group,sen_status,fsm_periods';
+
+async function upload(b: Browser, content: string | Buffer, opts: { mode?: 'update' | 'full'; filename?: string } = {}) {
+  const token = await b.csrf('/pupils/import');
+  return b.agent.post('/pupils/import').set('Origin', origin)
+    .field('_csrf', token).field('mode', opts.mode ?? 'update')
+    .attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), { filename: opts.filename ?? 'pupils.csv', contentType: 'text/csv' });
+}
+
+const fingerprintOf = (html: string) => /name="fingerprint" value="([0-9a-f]{32})"/.exec(html)?.[1];
+const count = (html: string, label: string) => Number(new RegExp(`<dt>${label}</dt><dd>(\\d+)</dd>`).exec(html)?.[1] ?? -1);
+
+describe('MIS import (P31): upload, preview, confirm', () => {
+  let app: TestApp;
+  let ids: DemoIds;
+  let admin: Browser;
+  before(async () => {
+    app = await startTestApp();
+    ids = await demoIds(app.database.su);
+    admin = await app.signIn('admin@oakfield.test');
+  });
+  after(() => app.close());
+
+  const allow = (on: boolean) => app.database.su('school_settings').where({ school_id: ids.oakfield }).update({ mis_import_allowed: on });
+
+  async function preview(content: string | Buffer, opts: { mode?: 'update' | 'full' } = {}) {
+    const res = await upload(admin, content, opts);
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    const url = res.headers.location as string;
+    return { url, page: await admin.get(url) };
+  }
+
+  async function confirm(url: string, page: string, extra: Record<string, string> = {}) {
+    return admin.post(`${url}/confirm`, { fingerprint: fingerprintOf(page)!, ...extra }, { tokenFrom: url });
+  }
+
+  it('P31: imports are refused while the school has not given permission, and the refusal is audited', async () => {
+    await allow(false);
+    const page = await admin.get('/pupils/import');
+    expect(page.text).to.contain('MIS imports are turned off');
+    const res = await upload(admin, `${header}\nX1,,A,,B,01/01/2019,F,3,N,\n`);
+    expect(res.status).to.equal(403);
+    expect(res.text).to.contain('MIS imports are turned off for this school');
+    expect(await app.database.su('import_files')).to.have.length(0);
+    expect(await app.database.su('audit_events').where({ action: 'import.refused', school_id: ids.oakfield })).to.have.length(1);
+  });
+
+  it('P31 and I4: a clean file previews new/changed/unchanged, then applies in one go; BOM, CRLF, quotes and both date forms work', async () => {
+    await allow(true);
+    const existing = await app.database.su('pupils').where({ school_id: ids.oakfield, year_group: '4' }).orderBy('mis_id').first();
+    const dobUk = existing.date_of_birth.split('-').reverse().join('/');
+    const lines = [
+      header,
+      `NEW001,${makeUpn('801', '2000', 22, 901)},"Zara ""Zee""",,"Rahman, Begum",01/06/2019,F,3,E,2024-01-10..`,
+      `NEW002,,Jakub,,Nowak,2018-11-30,M,Year 3,K,`,
+      `${existing.mis_id},${existing.upn},${existing.legal_forename},,${existing.surname},${dobUk},${existing.sex},${existing.year_group},${existing.sen_status},`,
+    ];
+    const { url, page } = await preview(`\ufeff${lines.join('\r\n')}\r\n`);
+    expect(page.status).to.equal(200);
+    expect(count(page.text, 'New pupils')).to.equal(2);
+    expect(count(page.text, 'Errors')).to.equal(0);
+    expect(await app.database.su('pupils').where({ mis_id: 'NEW001' })).to.have.length(0);
+    const before = await app.database.su('pupils').count('* as n');
+    const res = await confirm(url, page.text);
+    expect(res.status).to.equal(303);
+    const zara = await app.database.su('pupils').where({ mis_id: 'NEW001' }).first();
+    expect(zara).to.include({ legal_forename: 'Zara "Zee"', surname: 'Rahman, Begum', date_of_birth: '2019-06-01', sen_status: 'E', year_group: '3' });
+    expect((await app.database.su('pupils').where({ mis_id: 'NEW002' }).first()).date_of_birth).to.equal('2018-11-30');
+    expect(await app.database.su('pupil_fsm_periods').where({ pupil_id: zara.id })).to.have.length(1);
+    expect(Number((await app.database.su('pupils').count('* as n'))[0]!.n)).to.equal(Number(before[0]!.n) + 2);
+    const file = await app.database.su('import_files').orderBy('created_at', 'desc').first();
+    expect(file.status).to.equal('applied');
+    expect(file.processed_at, 'P23: kept with its processed date for retention').to.be.instanceOf(Date);
+    expect(file.content.length).to.be.greaterThan(100);
+    const audit = await app.database.su('audit_events').where({ action: 'import.applied' }).first();
+    expect(audit.meta).to.include({ created: 2 });
+    const history = await app.database.su('pupil_history').where({ pupil_id: zara.id, source: 'import' });
+    expect(history).to.have.length(1);
+    expect((await admin.post(`${url}/confirm`, { fingerprint: fingerprintOf(page.text)! }, { tokenFrom: url })).status, 'a second confirm does nothing').to.equal(409);
+  });
+
+  it('exporting the whole school and importing it again changes nothing', async () => {
+    const exported = await admin.get('/pupils/export.csv?status=all');
+    const { url, page } = await preview(exported.text);
+    const total = (parse(exported.text.replace(/^\ufeff/, ''), { columns: true }) as unknown[]).length;
+    expect(count(page.text, 'Errors')).to.equal(0);
+    expect(count(page.text, 'New pupils')).to.equal(0);
+    expect(count(page.text, 'Pupils with changes')).to.equal(0);
+    expect(count(page.text, 'Conflicts with edits made in Waypoint')).to.equal(0);
+    expect(count(page.text, 'Unchanged')).to.equal(total - (await app.database.su('pupils').where({ school_id: ids.oakfield }).whereNull('mis_id').count('* as n').then((r) => Number(r[0]!.n))));
+    const before = await app.database.su('pupils').where({ school_id: ids.oakfield }).select('id', 'version', 'updated_at').orderBy('id');
+    expect((await confirm(url, page.text)).status).to.equal(303);
+    const after = await app.database.su('pupils').where({ school_id: ids.oakfield }).select('id', 'version', 'updated_at').orderBy('id');
+    expect(after).to.deep.equal(before);
+    expect(Object.keys(parse(exported.text.replace(/^\ufeff/, ''), { columns: true, to: 1 })[0] as object)).to.deep.equal([...csvColumns]);
+  });
+
+  it('matches on MIS ID and updates; a field edited in Waypoint since the last import is a conflict, kept unless chosen', async () => {
+    const p = await app.database.su('pupils').where({ mis_id: 'NEW002' }).first();
+    const row = (attendance: string, sen: string, surname = 'Nowak') => `${header},attendance_percent\nNEW002,,Jakub,,${surname},30/11/2018,M,3,${sen},,${attendance}\n`;
+    // First import from the MIS sets the baseline.
+    let { url, page } = await preview(row('95', 'K'));
+    expect(count(page.text, 'Pupils with changes')).to.equal(1);
+    expect(page.text).to.match(/attendance percent<\/td><td>\(blank\)<\/td><td>95<\/td>/);
+    await confirm(url, page.text);
+    // Someone corrects SEN in Waypoint.
+    await app.database.su('pupils').where({ id: p.id }).update({ sen_status: 'E', version: app.database.su.raw('version + 1') });
+    // The MIS changes attendance (fine) and SEN (conflict with the local edit) and the surname (fine).
+    ({ url, page } = await preview(row('93.5', 'N', 'Nowak-Smith')));
+    expect(count(page.text, 'Conflicts with edits made in Waypoint')).to.equal(1);
+    expect(page.text).to.match(/sen status<\/td><td>E<\/td><td>N<\/td>/);
+    expect((await confirm(url, page.text)).status).to.equal(303);
+    let now = await app.database.su('pupils').where({ id: p.id }).first();
+    expect(now).to.include({ sen_status: 'E', surname: 'Nowak-Smith', attendance_percent: 93.5 });
+    // The same MIS value again is no longer a conflict: the local edit stands.
+    ({ url, page } = await preview(row('93.5', 'N', 'Nowak-Smith')));
+    expect(count(page.text, 'Conflicts with edits made in Waypoint')).to.equal(0);
+    expect(count(page.text, 'Unchanged')).to.equal(1);
+    await admin.post(`${url}/cancel`, {}, { tokenFrom: url });
+    // A new MIS value conflicts again; this time the school chooses the MIS value.
+    ({ url, page } = await preview(row('93.5', 'K', 'Nowak-Smith')));
+    expect(count(page.text, 'Conflicts with edits made in Waypoint')).to.equal(1);
+    expect((await confirm(url, page.text, { overwrite: 'on' })).status).to.equal(303);
+    now = await app.database.su('pupils').where({ id: p.id }).first();
+    expect(now.sen_status).to.equal('K');
+  });
+
+  it('a full import lists pupils missing from the file and marks them as left only when confirmed', async () => {
+    const year6 = await app.database.su('pupils').where({ school_id: ids.oakfield }).whereNull('leaving_date').whereNotNull('mis_id').whereNull('restricted_at').orderBy('mis_id');
+    const keep = year6.slice(2);
+    const lines = [header, ...keep.map((p) => `${p.mis_id},${p.upn ?? ''},${p.legal_forename},,${p.surname},${p.date_of_birth},${p.sex},${p.year_group},${p.sen_status},`)];
+    let { url, page } = await preview(lines.join('\n'), { mode: 'full' });
+    expect(count(page.text, 'On roll but not in the file')).to.equal(2);
+    expect(page.text).to.contain(year6[0].mis_id);
+    expect((await confirm(url, page.text)).status).to.equal(303);
+    expect((await app.database.su('pupils').where({ id: year6[0].id }).first()).leaving_date, 'not marked unless asked').to.equal(null);
+    ({ url, page } = await preview(lines.join('\n'), { mode: 'full' }));
+    const missingDate = await confirm(url, page.text, { mark_leavers: 'on', leaving_date: '', leaving_reason: 'No longer in the MIS' });
+    expect(missingDate.status).to.equal(422);
+    expect(missingDate.text).to.contain('Enter the leaving date');
+    expect((await confirm(url, page.text, { mark_leavers: 'on', leaving_date: '21/11/2026', leaving_reason: 'No longer in the MIS' })).status).to.equal(303);
+    const left = await app.database.su('pupils').whereIn('id', [year6[0].id, year6[1].id]);
+    expect(left.map((p) => [p.leaving_date, p.leaving_reason])).to.deep.equal([['2026-11-21', 'No longer in the MIS'], ['2026-11-21', 'No longer in the MIS']]);
+  });
+
+  it('P31: revoking permission refuses new imports and keeps the data from the last one', async () => {
+    const before = await app.database.su('pupils').where({ mis_id: 'NEW001' }).first();
+    await allow(false);
+    const res = await upload(admin, `${header}\nNEW003,,A,,B,01/01/2019,F,3,N,\n`);
+    expect(res.status).to.equal(403);
+    expect(await app.database.su('pupils').where({ mis_id: 'NEW001' }).first()).to.deep.equal(before);
+    await allow(true);
+  });
+
+  it('I4: every error is listed by row and column in plain words, and nothing is imported', async () => {
+    const taken = await app.database.su('pupils').where({ school_id: ids.oakfield }).whereNotNull('upn').first();
+    const lines = [
+      header,
+      'E1,A801200005001,Amy,,Adams,01/02/2019,F,3,N,',
+      'E2,,Ben,,Brown,31/02/2019,M,3,N,',
+      'E3,,Cal,,Cole,01/02/2019,X,3,N,',
+      'E1,,Dee,,Dunn,01/02/2019,F,3,N,',
+      `E5,${taken.upn},Eve,,Ellis,01/02/2019,F,3,N,`,
+      'E6,,Fay,,Ford,01/02/2019,F,3,N,2021-09-01..2020-01-01',
+      ',,Gus,,Gray,01/02/2019,M,3,N,',
+      'E8,,Hal,,Hart,01/02/2019,M,3,N',
+      'E9,,Ivy,, ,01/02/2019,F,14,Q,',
+    ];
+    const { url, page } = await preview(lines.join('\n'));
+    const errors = [...page.text.matchAll(/<tr><td class="num">(\d+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2], m[3]]);
+    const at = (row: number, column: string) => {
+      const found = errors.find(([r, c]) => r === row && c === column)?.[2] as string | undefined;
+      if (found === undefined) throw new Error(`no error at row ${row}, ${column}; errors: ${JSON.stringify(errors)}`);
+      return found;
+    };
+    expect(at(2, 'upn')).to.contain('check letter does not match');
+    expect(at(3, 'date_of_birth')).to.contain('31/02/2019 does not exist');
+    expect(at(4, 'sex')).to.contain('“X” is not one of M, F, U');
+    expect(at(5, 'mis_id')).to.contain('appears more than once in the file (also row 2)');
+    expect(at(6, 'upn')).to.contain('already belongs to another pupil at this school');
+    expect(at(7, 'fsm_periods')).to.contain('ends before it starts');
+    expect(at(8, 'mis_id')).to.contain('Every row needs an MIS ID');
+    expect(at(9, '(whole row)')).to.contain('has 9 values but the header has 10');
+    expect(at(10, 'surname')).to.equal('Enter a surname');
+    expect(at(10, 'year_group')).to.contain('“14” is not one of');
+    expect(at(10, 'sen_status')).to.contain('“Q” is not one of N, K, E');
+    expect(page.text).not.to.contain('name="fingerprint"');
+    const csv = await admin.get(`${url}/errors.csv`);
+    expect(csv.text).to.contain('row,column,problem');
+    const forced = await admin.post(`${url}/confirm`, { fingerprint: 'a'.repeat(32) }, { tokenFrom: url });
+    expect(forced.status).to.equal(409);
+    expect(await app.database.su('pupils').whereIn('mis_id', ['E1', 'E2', 'E3', 'E5', 'E6'])).to.have.length(0);
+  });
+
+  it('I4: a wrong header, a missing required column, an empty file and a non-CSV file are each explained', async () => {
+    const cases: [string | Buffer, RegExp][] = [
+      ['pupil id,first,last\n1,A,B\n', /column.*Waypoint does not know: “pupil_id”, “first”, “last”/],
+      ['mis_id,legal_forename,surname,sex,year_group\nX,A,B,F,3\n', /no “date_of_birth” column/],
+      ['', /The file is empty/],
+      ['\ufeff\r\n', /The file is empty/],
+      [`${header}\n`, /header row but no pupils/],
+      [Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]), /Excel workbook/],
+      [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00]), /not a text file/],
+      [Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\nX,Ren\xe9,B,01/01/2019,F,3\n', 'latin1'), /not UTF-8/],
+      ['mis_id,legal_forename,surname,date_of_birth,sex,year_group\nX,"unclosed,B,01/01/2019,F,3\n', /could not be read as CSV/],
+    ];
+    for (const [content, message] of cases) {
+      const { page } = await preview(content);
+      expect(page.text, String(message)).to.match(message);
+      expect(page.text).to.contain('This file cannot be imported');
+    }
+  });
+
+  it('I4: a file over 10 MB gets a readable 413 and is not stored', async () => {
+    const big = Buffer.alloc(10 * 1024 * 1024 + 10, 'a');
+    const before = (await app.database.su('import_files').count('* as n'))[0]!.n;
+    const res = await upload(admin, big);
+    expect(res.status).to.equal(413);
+    expect(res.text).to.contain('larger than Waypoint accepts');
+    expect((await app.database.su('import_files').count('* as n'))[0]!.n).to.equal(before);
+  });
+
+  it('a 50,000-row file previews with every row checked', async function () {
+    this.timeout(180_000);
+    const rows = [header];
+    for (let i = 0; i < 50_000; i++) rows.push(`BIG${i},${makeUpn('999', '9999', 23, i % 1000)},Pupil,,Number ${i},01/02/2019,${i % 2 ? 'M' : 'F'},3,N,`);
+    // Every UPN serial repeats every 1,000 rows (the serial is 3 digits), so later rows are duplicates: real errors.
+    const { page } = await preview(rows.join('\n'));
+    expect(page.status).to.equal(200);
+    expect(count(page.text, 'New pupils') + count(page.text, 'Errors')).to.equal(50_000);
+    expect(count(page.text, 'Errors')).to.equal(49_000);
+    expect(page.text).to.contain('(the first 500)');
+    expect(page.text).to.contain('Download all 49000 errors as CSV');
+  });
+
+  it('confirm is all or nothing: a failure part-way leaves no trace', async () => {
+    const lines = [header, ...Array.from({ length: 30 }, (_, i) => `ROLL${i},,Roll,,Back ${i},01/02/2019,F,3,N,`)];
+    const { url, page } = await preview(lines.join('\n'));
+    await app.database.su.raw(`create function fail_history() returns trigger language plpgsql as $$ begin raise exception 'simulated failure'; end $$`);
+    await app.database.su.raw(`create trigger fail_history before insert on pupil_history for each statement execute function fail_history()`);
+    try {
+      const res = await confirm(url, page.text);
+      expect(res.status).to.equal(500);
+    } finally {
+      await app.database.su.raw('drop trigger fail_history on pupil_history');
+      await app.database.su.raw('drop function fail_history()');
+    }
+    expect(await app.database.su('pupils').where('mis_id', 'like', 'ROLL%')).to.have.length(0);
+    expect((await app.database.su('import_files').where({ id: url.split('/').at(-1) }).first()).status).to.equal('previewed');
+    expect((await confirm(url, page.text)).status, 'and it can then be applied').to.equal(303);
+    expect(await app.database.su('pupils').where('mis_id', 'like', 'ROLL%')).to.have.length(30);
+  });
+
+  it('only a school admin may import', async () => {
+    for (const email of ['head@oakfield.test', 'senco@oakfield.test', 'teacher@oakfield.test']) {
+      expect((await (await app.signIn(email)).get('/pupils/import')).status, email).to.equal(403);
+    }
+  });
+});
