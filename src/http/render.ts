@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import { paths } from '../paths.js';
 import type { Assets } from './assets.js';
+import { knownAs } from '../modules/pupils/names.js';
 
 /** What every page template can read as `it.ctx`. */
 export interface ViewContext {
@@ -16,6 +17,8 @@ export interface ViewContext {
   canSwitchContext: boolean;
   nav: { href: string; label: string; current: boolean }[];
   flash: { kind: 'success' | 'info'; text: string }[];
+  /** A pupil's first name as shown: preferred when given, else legal. */
+  knownAs: typeof knownAs;
   /** Load htmx and our small script (staff pages). Parent pages need no JavaScript at all. */
   enhanced: boolean;
   /** Pages with pupil data turn off htmx history so nothing is kept in localStorage (B3). */
@@ -59,6 +62,7 @@ export function createRenderer(assets: Assets, production: boolean): Renderer {
         flash: [],
         pupilData: false,
         enhanced: false,
+        knownAs,
         ...(res.locals.ctx as Partial<ViewContext> | undefined),
       };
       const template = opts.fragment && isHtmx(req) ? opts.fragment : view;

@@ -52,9 +52,10 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
   });
 
   it('keeps text exactly as typed, but requires names to contain more than spaces', () => {
-    const ok = pupilRecordSchema.parse({ ...base, legal_forename: '  Ada ', preferred_forename: '   ' });
+    const ok = pupilRecordSchema.parse({ ...base, legal_forename: '  Ada ', preferred_forename: '   ', first_language: '' });
     expect(ok.legal_forename).to.equal('  Ada ');
-    expect(ok.preferred_forename).to.equal(null);
+    expect(ok.preferred_forename).to.equal('   ');
+    expect(ok.first_language).to.equal(null);
     expect(pupilRecordSchema.safeParse({ ...base, surname: '   ' }).success).to.equal(false);
     expect(pupilRecordSchema.safeParse({ ...base, surname: 'a\u0000b' }).success).to.equal(false);
   });

@@ -9,6 +9,7 @@ import { toCsv } from './csv.js';
 import * as details from './details-service.js';
 import { csvColumns, exportRow } from './import-format.js';
 import * as service from './pupil-service.js';
+import { knownAs } from './names.js';
 import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
 import { editableFields, pupilRecordSchema } from './record.js';
 import * as schemas from './schemas.js';
@@ -104,7 +105,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     res.locals.ctx.pupilData = true;
     const p = profile.pupil;
     renderer.render(req, res, 'pupils/profile', {
-      title: `${p.preferred_forename ?? p.legal_forename} ${p.surname}`, ...profile, labels, ukDate, errors: {}, values: {},
+      title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, errors: {}, values: {},
       canManageFlags: can(actorOf(req), 'support_flag.manage'),
     });
   });
@@ -113,7 +114,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
     res.locals.ctx.pupilData = true;
     const p = profile.pupil;
-    renderer.render(req, res, 'pupils/print', { title: `${p.preferred_forename ?? p.legal_forename} ${p.surname}`, ...profile, labels, ukDate, printedAt: new Date() });
+    renderer.render(req, res, 'pupils/print', { title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, printedAt: new Date() });
   });
 
   router.get('/pupils/:id/edit', async (req, res) => {
@@ -153,7 +154,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     res.locals.ctx.pupilData = true;
     const p = profile.pupil;
     renderer.render(req, res, 'pupils/profile', {
-      title: `${p.preferred_forename ?? p.legal_forename} ${p.surname}`, ...profile, labels, ukDate, errors, values,
+      title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, errors, values,
       canManageFlags: can(actorOf(req), 'support_flag.manage'),
     }, { status });
   };

@@ -23,9 +23,9 @@ function checkedText(label: string, max: number, required: boolean) {
     });
 }
 
-/** Optional free text: blank (or only spaces) becomes null; anything else is kept exactly. */
+/** Optional free text: empty becomes null; anything else (even only spaces) is kept exactly as typed. */
 export function text(label: string, max: number) {
-  return checkedText(label, max, false).transform((v) => (v.trim() === '' ? null : v));
+  return checkedText(label, max, false).transform((v) => (v === '' ? null : v));
 }
 
 /** Required free text: must contain something besides spaces; kept exactly as typed. */
@@ -33,7 +33,11 @@ export function requiredExactText(label: string, max: number) {
   return checkedText(label, max, true);
 }
 
-const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** "a surname" → "Surname", for messages that name the field. */
+const cap = (s: string) => {
+  const bare = s.replace(/^(a|an|the) /, '');
+  return bare.charAt(0).toUpperCase() + bare.slice(1);
+};
 
 /** A date written as dd/mm/yyyy (what people and MIS exports use) or yyyy-mm-dd. Returns ISO. */
 export function parseDate(input: string): string | null {
