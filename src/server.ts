@@ -43,8 +43,6 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ port, ms: Date.now() - started }, 'Waypoint is ready');
-
   if (config.seedDemo) {
     const accounts = await demoAccounts(db);
     if (accounts.length) {
@@ -54,6 +52,7 @@ async function main(): Promise<void> {
       console.log('');
     }
   }
+  logger.info({ port, ms: Date.now() - started }, 'Waypoint is ready');
 
   let stopping = false;
   const stop = async (signal: string) => {

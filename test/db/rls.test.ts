@@ -146,11 +146,33 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     }
   });
 
+  it('P11: a pupil\'s contacts, FSM periods and support flags are visible exactly when the pupil is', async () => {
+    const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
+    const trust: Actor = { kind: 'trust', userId: ids.user('trust.admin@northstar.test'), orgId: ids.trust, roles: ['trust_admin'], meta: {} };
+    const parent: Actor = { kind: 'parent', userId: ids.user('parent@oakfield.test'), meta: {} };
+    const k = runtimePool();
+    try {
+      const taught = new Set((await asActor<{ id: string }>(k, teacher, 'select id from pupils')).map((p) => p.id));
+      for (const table of ['pupil_contacts', 'pupil_fsm_periods', 'pupil_support_flags']) {
+        const rows = await asActor<{ pupil_id: string }>(k, teacher, `select distinct pupil_id from ${table}`);
+        expect(rows.length, table).to.be.greaterThan(0);
+        expect(rows.every((r) => taught.has(r.pupil_id)), table).to.equal(true);
+        for (const other of [trust, parent]) {
+          expect((await asActor<{ n: number }>(k, other, `select count(*)::int as n from ${table}`))[0]!.n, `${table} as ${other.kind}`).to.equal(0);
+        }
+      }
+      const allContacts = (await t.su('pupil_contacts').where({ school_id: ids.oakfield }).countDistinct('pupil_id as n'))[0]!.n;
+      expect(Number(allContacts)).to.be.greaterThan(taught.size);
+    } finally {
+      await k.destroy();
+    }
+  });
+
   it('P1: the operator sees no pupil, parent link, group membership or non-admin staff row', async () => {
     const operator: Actor = { kind: 'operator', userId: ids.user('operator@waypoint.test'), meta: {} };
     const k = runtimePool();
     try {
-      for (const table of ['pupils', 'parent_links', 'group_members', 'group_staff', 'groups']) {
+      for (const table of ['pupils', 'parent_links', 'group_members', 'group_staff', 'groups', 'pupil_contacts', 'pupil_fsm_periods', 'pupil_support_flags', 'pupil_history', 'support_flags', 'import_files']) {
         const rows = await asActor<{ n: number }>(k, operator, `select count(*)::int as n from ${table}`);
         expect(rows[0]!.n, table).to.equal(0);
       }
