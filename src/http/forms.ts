@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import type { Request } from 'express';
 import { z } from 'zod';
+import { NotFound } from '../errors.js';
 
 export type FieldErrors = Record<string, string>;
 
@@ -50,6 +52,13 @@ export const checkedValues = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
 
 export const uuid = z.uuid('That link is not valid');
+
+/** A route's :id-style parameter, which must be a uuid; anything else is a 404 for `what`. */
+export function uuidParam(req: Request, name: string, what: string): string {
+  const parsed = uuid.safeParse(req.params[name]);
+  if (!parsed.success) throw new NotFound(what);
+  return parsed.data;
+}
 
 export const submissionKey = z.uuid().optional();
 

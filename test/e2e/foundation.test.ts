@@ -1,13 +1,6 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
-import { type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
+import { expectNoSeriousAxeViolations, type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
 
-async function expectNoSeriousAxeViolations(page: Page, label: string) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).to.deep.equal([]);
-}
 
 describe('Browser: foundation flows in real Chromium', function () {
   this.timeout(120_000);

@@ -1,14 +1,7 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
 import { naughtyStrings } from '../helpers/blns.js';
-import { type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
+import { expectNoSeriousAxeViolations, type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
 
-async function axe(page: Page, label: string) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${label}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).to.deep.equal([]);
-}
 
 describe('Browser: pupils in real Chromium', function () {
   this.timeout(180_000);
@@ -120,17 +113,17 @@ describe('Browser: pupils in real Chromium', function () {
     const pupil = await oakfieldPupil('3');
     for (const path of ['/pupils', `/pupils/${pupil.id}`, `/pupils/${pupil.id}/edit`, `/pupils/${pupil.id}/print`, '/pupils/new', '/groups', '/support-flags', '/pupils/import']) {
       await page.goto(path);
-      await axe(page, path);
+      await expectNoSeriousAxeViolations(page, path);
     }
     await page.goto('/pupils/new');
     await page.getByRole('button', { name: 'Add pupil' }).click();
-    await axe(page, 'pupil form with errors');
+    await expectNoSeriousAxeViolations(page, 'pupil form with errors');
     await page.goto('/pupils/import');
     await page.setInputFiles('#f-file', { name: 'x.csv', mimeType: 'text/csv', buffer: Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\nA1,Amy,Ng,31/02/2019,F,3\nA2,Bo,Li,01/02/2019,F,3\n') });
     await page.getByRole('button', { name: 'Upload and check' }).click();
     await page.waitForURL(/\/pupils\/import\/[0-9a-f-]{36}$/);
     expect(await page.locator('h1').textContent()).to.equal('Check the import');
-    await axe(page, 'import preview');
+    await expectNoSeriousAxeViolations(page, 'import preview');
     await context.close();
   });
 });

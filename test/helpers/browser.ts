@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect } from 'chai';
 import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './app.js';
 
@@ -65,4 +67,11 @@ export async function signInPage(page: Page, email: string, password = 'waypoint
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForLoadState('load');
+}
+
+/** axe-core on the current page: no serious or critical WCAG 2.2 AA violation. */
+export async function expectNoSeriousAxeViolations(page: Page, label: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).to.deep.equal([]);
 }

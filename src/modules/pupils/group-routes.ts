@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
+import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { can } from '../../policy/index.js';
@@ -11,12 +11,6 @@ import * as service from './service.js';
 import { yearGroupLabel, yearGroups } from './year-groups.js';
 
 const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
-
-function param(req: Request, name: string, what: string): string {
-  const parsed = uuid.safeParse(req.params[name]);
-  if (!parsed.success) throw new NotFound(what);
-  return parsed.data;
-}
 
 /** Classes, sets and intervention groups: the class page for everyone, management for leaders. */
 export function groupRoutes(deps: AppDeps): Router {
@@ -48,7 +42,7 @@ export function groupRoutes(deps: AppDeps): Router {
 
   const groupPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = actorOf(req);
-    const id = param(req, 'id', 'class or group');
+    const id = uuidParam(req, 'id', 'class or group');
     const data = await service.groupWithPupils(db, actor, id);
     const manage = can(actor, 'group.manage');
     const addQ = typeof req.query.add_q === 'string' ? req.query.add_q.slice(0, 100) : '';
@@ -64,7 +58,7 @@ export function groupRoutes(deps: AppDeps): Router {
   router.get('/groups/:id', (req, res) => groupPage(req, res));
 
   router.get('/groups/:id/edit', async (req, res) => {
-    const id = param(req, 'id', 'class or group');
+    const id = uuidParam(req, 'id', 'class or group');
     const group = (await groups.listGroups(db, actorOf(req), true)).find((g: { id: string }) => g.id === id);
     if (!group) throw new NotFound('class or group');
     const full = (await service.groupWithPupils(db, actorOf(req), id)).group;
@@ -72,7 +66,7 @@ export function groupRoutes(deps: AppDeps): Router {
   });
 
   router.post('/groups/:id', async (req, res) => {
-    const id = param(req, 'id', 'class or group');
+    const id = uuidParam(req, 'id', 'class or group');
     const parsed = parseForm(schemas.groupForm, req.body);
     if (!parsed.ok || !parsed.data.version) {
       return groupForm(req, res, { title: 'Change class or group', values: req.body, version: req.body?.version, action: `/groups/${id}`, groupId: id, errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors }, 422);
@@ -91,13 +85,13 @@ export function groupRoutes(deps: AppDeps): Router {
   router.post('/groups/:id/members', async (req, res) => {
     const parsed = parseForm(schemas.addMembersForm, req.body);
     if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
-    await groups.addMembers(db, actorOf(req), param(req, 'id', 'class or group'), parsed.data.pupilIds);
+    await groups.addMembers(db, actorOf(req), uuidParam(req, 'id', 'class or group'), parsed.data.pupilIds);
     flash(req, parsed.data.pupilIds.length === 1 ? 'Pupil added.' : `${parsed.data.pupilIds.length} pupils added.`);
     res.redirect(303, `/groups/${req.params.id}`);
   });
 
   router.post('/groups/:id/members/:pupilId/remove', async (req, res) => {
-    await groups.removeMember(db, actorOf(req), param(req, 'id', 'class or group'), param(req, 'pupilId', 'pupil'));
+    await groups.removeMember(db, actorOf(req), uuidParam(req, 'id', 'class or group'), uuidParam(req, 'pupilId', 'pupil'));
     flash(req, 'Pupil removed from the group. Their records are unchanged.');
     res.redirect(303, `/groups/${req.params.id}`);
   });
@@ -105,13 +99,13 @@ export function groupRoutes(deps: AppDeps): Router {
   router.post('/groups/:id/staff', async (req, res) => {
     const parsed = parseForm(schemas.assignStaffForm, req.body);
     if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
-    await groups.assignStaff(db, actorOf(req), param(req, 'id', 'class or group'), parsed.data.userId, parsed.data.role);
+    await groups.assignStaff(db, actorOf(req), uuidParam(req, 'id', 'class or group'), parsed.data.userId, parsed.data.role);
     flash(req, 'Staff assignment saved.');
     res.redirect(303, `/groups/${req.params.id}`);
   });
 
   router.post('/groups/:id/staff/:userId/remove', async (req, res) => {
-    await groups.unassignStaff(db, actorOf(req), param(req, 'id', 'class or group'), param(req, 'userId', 'staff member'));
+    await groups.unassignStaff(db, actorOf(req), uuidParam(req, 'id', 'class or group'), uuidParam(req, 'userId', 'staff member'));
     flash(req, 'Removed from the group.');
     res.redirect(303, `/groups/${req.params.id}`);
   });

@@ -3,10 +3,10 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { parseForm, uuid } from '../../http/forms.js';
+import { parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { singleFileUpload } from '../../http/uploads.js';
-import { BadRequest, Conflict, NotFound } from '../../errors.js';
+import { BadRequest, Conflict } from '../../errors.js';
 import { paths } from '../../paths.js';
 import { toCsv } from './csv.js';
 import { csvColumns, requiredColumns, derivedColumns } from './import-format.js';
@@ -54,11 +54,7 @@ export function importRoutes(deps: AppDeps): Router {
     res.redirect(303, `/pupils/import/${id}`);
   });
 
-  const importId = (req: Request) => {
-    const parsed = uuid.safeParse(req.params.id);
-    if (!parsed.success) throw new NotFound('import');
-    return parsed.data;
-  };
+  const importId = (req: Request) => uuidParam(req, 'id', 'import');
 
   const previewPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await imports.preview(db, actorOf(req), importId(req));

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { type FieldErrors, newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
+import { type FieldErrors, newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { can, PolicyDenied } from '../../policy/index.js';
@@ -30,12 +30,6 @@ function formValues(p: object): Record<string, string> {
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return [f, ukDate(v)];
     return [f, String(v)];
   }));
-}
-
-function param(req: Request, name: string, what: string): string {
-  const parsed = uuid.safeParse(req.params[name]);
-  if (!parsed.success) throw new NotFound(what);
-  return parsed.data;
 }
 
 /** The list's state as a query string, for links that keep it (sort, pages, export). */
@@ -101,7 +95,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   });
 
   router.get('/pupils/:id', async (req, res) => {
-    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
     res.locals.ctx.pupilData = true;
     const p = profile.pupil;
     renderer.render(req, res, 'pupils/profile', {
@@ -111,20 +105,20 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   });
 
   router.get('/pupils/:id/print', async (req, res) => {
-    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
     res.locals.ctx.pupilData = true;
     const p = profile.pupil;
     renderer.render(req, res, 'pupils/print', { title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, printedAt: new Date() });
   });
 
   router.get('/pupils/:id/edit', async (req, res) => {
-    const id = param(req, 'id', 'pupil');
+    const id = uuidParam(req, 'id', 'pupil');
     const pupil = await service.getForEdit(db, actorOf(req), id);
     formPage(req, res, { title: `Change ${pupil.legal_forename} ${pupil.surname}`, values: formValues(pupil), version: pupil.version, action: `/pupils/${id}`, pupilId: id });
   });
 
   router.post('/pupils/:id', async (req, res) => {
-    const id = param(req, 'id', 'pupil');
+    const id = uuidParam(req, 'id', 'pupil');
     const record = parseForm(pupilRecordSchema, req.body);
     const meta = parseForm(schemas.pupilFormMeta.extend({ version: schemas.leaveForm.shape.version }), req.body);
     const title = 'Change pupil details';
@@ -150,7 +144,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   });
 
   const profileWithErrors = async (req: Request, res: Response, errors: FieldErrors, values: Record<string, unknown>, status = 422) => {
-    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
     res.locals.ctx.pupilData = true;
     const p = profile.pupil;
     renderer.render(req, res, 'pupils/profile', {
@@ -161,13 +155,13 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
 
   const backToProfile = (req: Request, res: Response, message: string) => {
     flash(req, message);
-    res.redirect(303, `/pupils/${param(req, 'id', 'pupil')}`);
+    res.redirect(303, `/pupils/${uuidParam(req, 'id', 'pupil')}`);
   };
 
   router.post('/pupils/:id/leave', async (req, res) => {
     const parsed = parseForm(schemas.leaveForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
-    const result = await service.setLeaving(db, actorOf(req), param(req, 'id', 'pupil'), { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! }, parsed.data.version);
+    const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! }, parsed.data.version);
     if (!result.ok) throw new Conflict('Someone else changed this pupil while you were working. Nothing was saved; check the record and try again.');
     backToProfile(req, res, 'Marked as left. They no longer appear in lists unless you choose “Left”.');
   });
@@ -175,7 +169,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/return', async (req, res) => {
     const parsed = parseForm(schemas.returnForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
-    const result = await service.setLeaving(db, actorOf(req), param(req, 'id', 'pupil'), null, parsed.data.version);
+    const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), null, parsed.data.version);
     if (!result.ok) throw new Conflict('Someone else changed this pupil while you were working. Nothing was saved; check the record and try again.');
     backToProfile(req, res, 'Returned to the roll.');
   });
@@ -185,12 +179,12 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const parsed = parseForm(schemas.contactForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { contact: req.body });
     const { version: _v, ...contact } = parsed.data;
-    await details.addContact(db, actorOf(req), param(req, 'id', 'pupil'), contact);
+    await details.addContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), contact);
     backToProfile(req, res, 'Contact added.');
   });
 
   const contactPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const profile = await service.getProfile(db, actorOf(req), param(req, 'id', 'pupil'));
+    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
     if (!profile.canEdit) throw new PolicyDenied('pupil.update');
     const contact = profile.contacts.find((c: { id: string }) => c.id === req.params.cid);
     if (!contact) throw new NotFound('contact');
@@ -205,7 +199,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     if (!parsed.ok || !parsed.data.version) return contactPage(req, res, { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body }, 422);
     const { version, ...contact } = parsed.data;
     try {
-      await details.updateContact(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'cid', 'contact'), contact, version);
+      await details.updateContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'cid', 'contact'), contact, version);
     } catch (err) {
       if (err instanceof Conflict) return contactPage(req, res, { errors: { form: err.publicMessage }, yours: req.body }, 409);
       throw err;
@@ -214,7 +208,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   });
 
   router.post('/pupils/:id/contacts/:cid/remove', async (req, res) => {
-    await details.removeContact(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'cid', 'contact'));
+    await details.removeContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'cid', 'contact'));
     backToProfile(req, res, 'Contact removed.');
   });
 
@@ -222,19 +216,19 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/fsm', async (req, res) => {
     const parsed = parseForm(schemas.fsmForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { fsm: req.body });
-    await details.addFsmPeriod(db, actorOf(req), param(req, 'id', 'pupil'), { start_date: parsed.data.start_date!, end_date: parsed.data.end_date });
+    await details.addFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { start_date: parsed.data.start_date!, end_date: parsed.data.end_date });
     backToProfile(req, res, 'Free school meal period added.');
   });
 
   router.post('/pupils/:id/fsm/:fid/end', async (req, res) => {
     const parsed = parseForm(schemas.endDateForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, { [`fsm_end_${req.params.fid}`]: parsed.errors.end_date ?? 'Enter the end date' }, {});
-    await details.endFsmPeriod(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'fid', 'FSM period'), parsed.data.end_date!);
+    await details.endFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'fid', 'FSM period'), parsed.data.end_date!);
     backToProfile(req, res, 'Free school meal period ended.');
   });
 
   router.post('/pupils/:id/fsm/:fid/remove', async (req, res) => {
-    await details.removeFsmPeriod(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'fid', 'FSM period'));
+    await details.removeFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'fid', 'FSM period'));
     backToProfile(req, res, 'Free school meal period removed.');
   });
 
@@ -242,14 +236,14 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/flags', async (req, res) => {
     const parsed = parseForm(schemas.pupilFlagForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { flag: req.body });
-    await details.addFlag(db, actorOf(req), param(req, 'id', 'pupil'), parsed.data.flag_id, parsed.data.start_date!, parsed.data.end_date);
+    await details.addFlag(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data.flag_id, parsed.data.start_date!, parsed.data.end_date);
     backToProfile(req, res, 'Support flag added.');
   });
 
   router.post('/pupils/:id/flags/:pfid/end', async (req, res) => {
     const parsed = parseForm(schemas.endDateForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, { [`flag_end_${req.params.pfid}`]: parsed.errors.end_date ?? 'Enter the end date' }, {});
-    await details.endFlag(db, actorOf(req), param(req, 'id', 'pupil'), param(req, 'pfid', 'support flag'), parsed.data.end_date!);
+    await details.endFlag(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'pfid', 'support flag'), parsed.data.end_date!);
     backToProfile(req, res, 'Support flag ended.');
   });
 
@@ -275,7 +269,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   });
 
   router.post('/support-flags/:id/archive', async (req, res) => {
-    await details.archiveSupportFlag(db, actorOf(req), param(req, 'id', 'support flag'));
+    await details.archiveSupportFlag(db, actorOf(req), uuidParam(req, 'id', 'support flag'));
     flash(req, 'Support flag archived. Pupils keep their history.');
     res.redirect(303, '/support-flags');
   });

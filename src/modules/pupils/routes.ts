@@ -1,18 +1,11 @@
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
-import { uuid } from '../../http/forms.js';
+import { uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { NotFound } from '../../errors.js';
 import { yearGroupLabel } from './year-groups.js';
 import * as service from './service.js';
 
 const homeFor: Record<string, string> = { trust: '/trust', la: '/trust', operator: '/operator', parent: '/parent' };
-
-function idParam(req: Request, what: string): string {
-  const parsed = uuid.safeParse(req.params.id);
-  if (!parsed.success) throw new NotFound(what);
-  return parsed.data;
-}
 
 export function pupilRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -32,7 +25,7 @@ export function pupilRoutes(deps: AppDeps): Router {
   });
 
   router.get('/trust/schools/:id', requireSignIn, async (req, res) => {
-    const data = await service.sharedSchoolPupils(db, actorOf(req), idParam(req, 'school'));
+    const data = await service.sharedSchoolPupils(db, actorOf(req), uuidParam(req, 'id', 'school'));
     res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'pupils/trust-school', { title: data.school.name, ...data, yearGroupLabel });
   });

@@ -1,9 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { type FieldErrors, newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
+import { type FieldErrors, newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { Conflict, NotFound } from '../../errors.js';
+import { Conflict } from '../../errors.js';
 import { can, roleLabels, schoolRoles } from '../../policy/index.js';
 import { yearGroupLabel } from '../pupils/year-groups.js';
 import { InviteeIsParent } from './invitations.js';
@@ -11,11 +11,7 @@ import * as schemas from './schemas.js';
 import { getSettings, updateSettings } from './settings-service.js';
 import * as staffService from './staff-service.js';
 
-const idParam = (req: Request) => {
-  const parsed = uuid.safeParse(req.params.id);
-  if (!parsed.success) throw new NotFound('staff member');
-  return parsed.data;
-};
+const idParam = (req: Request) => uuidParam(req, 'id', 'staff member');
 
 /** A school admin's pages: staff (invite, roles, groups, disable) and school settings. */
 export function adminRoutes(deps: AppDeps): Router {

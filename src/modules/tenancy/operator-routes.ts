@@ -1,9 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { newSubmissionKey, parseForm, uuid } from '../../http/forms.js';
+import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { BadRequest, NotFound } from '../../errors.js';
+import { BadRequest } from '../../errors.js';
 import { InviteeIsParent } from './invitations.js';
 import * as orgService from './org-service.js';
 import * as schemas from './schemas.js';
@@ -15,11 +15,7 @@ export function operatorRoutes(deps: AppDeps): Router {
   const orgDeps = { db, mailer: deps.mailer, publicOrigin: deps.config.publicOrigin };
   router.use('/operator', requireSignIn);
 
-  const orgId = (req: Request) => {
-    const parsed = uuid.safeParse(req.params.id);
-    if (!parsed.success) throw new NotFound('organisation');
-    return parsed.data;
-  };
+  const orgId = (req: Request) => uuidParam(req, 'id', 'organisation');
 
   router.get('/operator', async (req, res) => {
     const organisations = await orgService.listOrganisations(db, actorOf(req));

@@ -63,15 +63,7 @@ export async function getOrganisation(db: Database, actor: Actor, id: string): P
   return org;
 }
 
-export interface NewOrganisation {
-  kind: q.OrganisationRow['kind'];
-  name: string;
-  trust_id: string | null;
-  la_id: string | null;
-  phase: string | null;
-  urn: string | null;
-  la_code: string | null;
-  establishment_number: string | null;
+export interface NewOrganisation extends Omit<q.OrganisationRow, 'id'> {
   submissionKey?: string | undefined;
 }
 
