@@ -36,7 +36,7 @@ export interface Database {
    * For the few steps an actor's own rights cannot see, e.g. an invitation that must find whether
    * an email already has an account in another school. The caller has already asked the policy.
    */
-  asSystem<T>(trx: Tx, actor: Actor, work: () => Promise<T>): Promise<T>;
+  asSystem<T>(trx: Tx, actor: Actor, work: () => Promise<T>, schoolId?: string): Promise<T>;
   /** True while the database answers (readiness). */
   ping(): Promise<boolean>;
   /** A small pg pool on the runtime role for the session store (the session table is outside RLS). */
@@ -75,8 +75,8 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
         return work(trx);
       });
     },
-    async asSystem(trx, actor, work) {
-      await trx.raw(setActorSql, actorSettings({ kind: 'system', purpose: 'auth', meta: actor.meta }));
+    async asSystem(trx, actor, work, schoolId) {
+      await trx.raw(setActorSql, actorSettings({ kind: 'system', purpose: 'job', meta: actor.meta, ...(schoolId ? { schoolId } : {}) }));
       try {
         return await work();
       } finally {

@@ -19,6 +19,8 @@ function navFor(loaded: LoadedSession, path: string): ViewContext['nav'] {
   const items: { href: string; label: string; show: boolean }[] = [
     { href: '/', label: 'Home', show: a.kind === 'staff' },
     { href: '/pupils', label: 'Pupils', show: a.kind === 'staff' && can(a, 'pupil.list') },
+    { href: '/interventions', label: 'Interventions', show: can(a, 'intervention.read') },
+    { href: '/dashboard', label: 'Dashboard', show: can(a, 'dashboard.school') },
     { href: '/staff', label: 'Staff', show: can(a, 'staff.read') },
     { href: '/settings', label: 'Settings', show: can(a, 'settings.manage') },
     { href: '/audit', label: 'Audit log', show: can(a, 'audit.read') },

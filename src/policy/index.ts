@@ -23,7 +23,8 @@ export interface Resource {
 
 const writeActions = new Set<Action>([
   'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage', 'group.assign_staff',
-  'support_flag.manage', 'staff.manage', 'settings.manage',
+  'support_flag.manage', 'staff.manage', 'settings.manage', 'assessment.record', 'observation.record', 'note.write',
+  'intervention.manage', 'framework.manage',
 ]);
 
 function grantAllows(grant: Grant, actor: Actor): boolean {

@@ -38,6 +38,19 @@ export const matrix = {
   'group.assign_staff': { staff: ['school_admin', 'head'] },
   'support_flag.manage': { staff: ['school_admin', 'head', 'senco'] },
 
+  // Assessments (P6, P7). Each framework also says which roles may record it.
+  'assessment.read': { staff: everyone, trust: ['trust_admin', 'trust_analyst'], la: ['la_officer'] },
+  'assessment.record': { staff: teachersAndLeaders },
+  'observation.record': { staff: everyone },
+  'note.read': { staff: everyone },
+  'note.write': { staff: teachersAndLeaders },
+  /** The text of restricted notes (their authors may always read their own). */
+  'note.read_restricted': { staff: ['school_admin', 'head', 'dsl'] },
+  'intervention.read': { staff: everyone },
+  'intervention.manage': { staff: ['school_admin', 'head', 'senco'] },
+  'dashboard.school': { staff: ['head', 'dsl', 'senco'] },
+  'framework.manage': { staff: ['school_admin'] },
+
   // Running the school's account
   'staff.read': { staff: ['school_admin', 'head'] },
   'staff.manage': { staff: ['school_admin'] },

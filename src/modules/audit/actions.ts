@@ -51,6 +51,19 @@ export const auditActions = {
   'import.refused': 'MIS import refused: not permitted',
   'trust.school_viewed': 'Trust or LA viewed pupils',
   'system.demo_seeded': 'Demo data created',
+  'framework.created': 'Created an assessment framework',
+  'framework.updated': 'Changed an assessment framework',
+  'term.updated': 'Changed term dates',
+  'assessment.recorded': 'Recorded assessments',
+  'assessment.viewed': 'Viewed assessments',
+  'observation.recorded': 'Recorded an observation',
+  'note.written': 'Wrote a note',
+  'note.updated': 'Changed a note',
+  'note.viewed': 'Read notes',
+  'intervention.created': 'Created an intervention',
+  'intervention.updated': 'Changed an intervention',
+  'intervention.viewed': 'Viewed intervention impact',
+  'dashboard.viewed': 'Viewed the school dashboard',
 } as const;
 
 export type AuditAction = keyof typeof auditActions;

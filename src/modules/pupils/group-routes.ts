@@ -8,6 +8,8 @@ import { can } from '../../policy/index.js';
 import * as groups from './group-service.js';
 import * as schemas from './schemas.js';
 import * as service from './service.js';
+import { classOverview } from '../assessments/analysis-service.js';
+import { termLabel } from '../assessments/frameworks-service.js';
 import { yearGroupLabel, yearGroups } from './year-groups.js';
 
 const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
@@ -43,7 +45,7 @@ export function groupRoutes(deps: AppDeps): Router {
   const groupPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = actorOf(req);
     const id = uuidParam(req, 'id', 'class or group');
-    const data = await service.groupWithPupils(db, actor, id);
+    const data = await classOverview(db, actor, id, typeof req.query.term === 'string' && /^[0-9a-f-]{36}$/.test(req.query.term) ? req.query.term : undefined);
     const manage = can(actor, 'group.manage');
     const addQ = typeof req.query.add_q === 'string' ? req.query.add_q.slice(0, 100) : '';
     const addYear = typeof req.query.add_year === 'string' && (yearGroups as readonly string[]).includes(req.query.add_year) ? req.query.add_year : data.group.year_group ?? undefined;
@@ -51,7 +53,8 @@ export function groupRoutes(deps: AppDeps): Router {
     const staffOptions = can(actor, 'group.assign_staff') ? await groups.staffOptions(db, actor) : null;
     res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'pupils/group', {
-      title: data.group.name, ...data, manage, candidates, addQ, addYear, staffOptions, kindLabels, yearGroups, yearGroupLabel, errors: {}, ...extra,
+      title: data.group.name, ...data, manage, candidates, addQ, addYear, staffOptions, kindLabels, yearGroups, yearGroupLabel, errors: {},
+      sortByName: req.query.sort === 'name', termLabel, canRecord: can(actor, 'assessment.record'), ...extra,
     }, { status, fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined });
   };
 

@@ -10,6 +10,9 @@ import * as details from './details-service.js';
 import { csvColumns, exportRow } from './import-format.js';
 import * as service from './pupil-service.js';
 import { knownAs } from './names.js';
+import { pupilHistory } from '../assessments/analysis-service.js';
+import { lineChart } from '../assessments/charts.js';
+import { termLabel } from '../assessments/frameworks-service.js';
 import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
 import { editableFields, pupilRecordSchema } from './record.js';
 import * as schemas from './schemas.js';
@@ -94,21 +97,30 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     res.redirect(303, id ? `/pupils/${id}` : '/pupils');
   });
 
+  /** The profile with its assessment history, charts and interventions (from the assessments module). */
+  const profileData = async (req: Request) => {
+    const actor = actorOf(req);
+    const id = uuidParam(req, 'id', 'pupil');
+    const profile = await service.getProfile(db, actor, id);
+    const assessments = can(actor, 'assessment.read') ? await pupilHistory(db, actor, id) : null;
+    return { ...profile, assessments, lineChart, termLabel, canRecord: can(actor, 'assessment.record'), canReadNotes: can(actor, 'note.read') };
+  };
+
   router.get('/pupils/:id', async (req, res) => {
-    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
+    const data = await profileData(req);
     res.locals.ctx.pupilData = true;
-    const p = profile.pupil;
+    const p = data.pupil;
     renderer.render(req, res, 'pupils/profile', {
-      title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, errors: {}, values: {},
+      title: `${knownAs(p)} ${p.surname}`, ...data, labels, ukDate, errors: {}, values: {},
       canManageFlags: can(actorOf(req), 'support_flag.manage'),
     });
   });
 
   router.get('/pupils/:id/print', async (req, res) => {
-    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
+    const data = await profileData(req);
     res.locals.ctx.pupilData = true;
-    const p = profile.pupil;
-    renderer.render(req, res, 'pupils/print', { title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, printedAt: new Date() });
+    const p = data.pupil;
+    renderer.render(req, res, 'pupils/print', { title: `${knownAs(p)} ${p.surname}`, ...data, labels, ukDate, printedAt: new Date() });
   });
 
   router.get('/pupils/:id/edit', async (req, res) => {
@@ -144,11 +156,11 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   });
 
   const profileWithErrors = async (req: Request, res: Response, errors: FieldErrors, values: Record<string, unknown>, status = 422) => {
-    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
+    const data = await profileData(req);
     res.locals.ctx.pupilData = true;
-    const p = profile.pupil;
+    const p = data.pupil;
     renderer.render(req, res, 'pupils/profile', {
-      title: `${knownAs(p)} ${p.surname}`, ...profile, labels, ukDate, errors, values,
+      title: `${knownAs(p)} ${p.surname}`, ...data, labels, ukDate, errors, values,
       canManageFlags: can(actorOf(req), 'support_flag.manage'),
     }, { status });
   };

@@ -1,8 +1,9 @@
-import type { Database } from '../../db/index.js';
-import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope } from '../../policy/index.js';
+import type { Database, Tx } from '../../db/index.js';
+import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { applyPupilScope } from './scope.js';
+import { onRoll } from './queries.js';
 import { yearGroups } from './year-groups.js';
 
 export interface GroupSummary {
@@ -53,27 +54,60 @@ export async function homeGroups(db: Database, actor: Actor): Promise<{ groups: 
   return { groups, wholeSchool };
 }
 
-/** A class or group with its pupils, as far as this member of staff may see them. */
+/**
+ * A class or group with its pupils (on roll), as far as this member of staff may see them, inside
+ * the caller's transaction. Teachers and TAs may open only groups they are assigned to.
+ * Other modules (assessments) build on this.
+ */
+export async function loadGroupForStaff(trx: Tx, staff: StaffActor, groupId: string) {
+  assertStaff(staff, 'group.read');
+  const scope = pupilScope(staff);
+  const group = await trx('groups').where({ id: groupId, school_id: staff.schoolId }).first();
+  if (!group) throw new NotFound('class or group');
+  if (scope.kind !== 'school') {
+    const assigned = await trx('group_staff').where({ group_id: groupId, user_id: staff.userId }).first();
+    if (!assigned) throw new PolicyDenied('group.read', 'not assigned to this group');
+  }
+  const pupils: (PupilListItem & { restricted_at: Date | null })[] = await applyPupilScope(
+    trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId).whereRaw(onRoll),
+    scope,
+  )
+    .select([...pupilColumns, 'p.restricted_at'])
+    .orderBy(['p.surname', 'p.legal_forename']);
+  const staffNames = await trx('group_staff as gs').join('users as u', 'u.id', 'gs.user_id')
+    .where('gs.group_id', groupId).select('gs.user_id', 'u.given_name', 'u.family_name', 'gs.role').orderBy('gs.role');
+  return { group, pupils, staff: staffNames as { user_id: string; given_name: string; family_name: string; role: string }[] };
+}
+
+/** The members of any group of the school that this member of staff may see (no assignment needed). */
+export async function visibleGroupMembers(trx: Tx, staff: StaffActor, groupId: string): Promise<PupilListItem[]> {
+  assertStaff(staff, 'pupil.list');
+  return applyPupilScope(trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId), pupilScope(staff))
+    .select(pupilColumns).orderBy(['p.surname', 'p.legal_forename']);
+}
+
+/** The groups a pupil belongs to (for other modules, e.g. interventions). */
+export async function groupIdsOf(trx: Tx, staff: StaffActor, pupilId: string): Promise<string[]> {
+  assertStaff(staff, 'pupil.read');
+  return trx('group_members').where({ school_id: staff.schoolId, pupil_id: pupilId }).pluck('group_id');
+}
+
+/** One pupil as this member of staff may see them (404 otherwise), inside the caller's transaction. */
+export async function loadPupilForStaff(trx: Tx, staff: StaffActor, pupilId: string) {
+  assertStaff(staff, 'pupil.read');
+  const pupil = (await applyPupilScope(trx('pupils as p').where('p.id', pupilId), pupilScope(staff))
+    .first([...pupilColumns, 'p.restricted_at', 'p.sen_status', 'p.leaving_date'])) as (PupilListItem & { restricted_at: Date | null; sen_status: string; leaving_date: string | null }) | undefined;
+  if (!pupil) throw new NotFound('pupil');
+  return pupil;
+}
+
+/** A class or group with its pupils, as far as this member of staff may see them. Audited. */
 export async function groupWithPupils(db: Database, actor: Actor, groupId: string) {
   const staff = assertStaff(actor, 'group.read');
-  const scope = pupilScope(staff);
   return db.withActor(staff, async (trx) => {
-    const group = await trx('groups').where({ id: groupId, school_id: staff.schoolId }).first();
-    if (!group) throw new NotFound('class or group');
-    if (scope.kind !== 'school') {
-      const assigned = await trx('group_staff').where({ group_id: groupId, user_id: staff.userId }).first();
-      if (!assigned) throw new PolicyDenied('group.read', 'not assigned to this group');
-    }
-    const pupils: PupilListItem[] = await applyPupilScope(
-      trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId).whereNull('p.leaving_date'),
-      scope,
-    )
-      .select(pupilColumns)
-      .orderBy(['p.surname', 'p.legal_forename']);
-    const staffNames = await trx('group_staff as gs').join('users as u', 'u.id', 'gs.user_id')
-      .where('gs.group_id', groupId).select('gs.user_id', 'u.given_name', 'u.family_name', 'gs.role').orderBy('gs.role');
-    await audit.record(trx, staff, { action: 'group.viewed', entityType: 'group', entityId: groupId, meta: { pupils: pupils.length } });
-    return { group, pupils, staff: staffNames as { user_id: string; given_name: string; family_name: string; role: string }[] };
+    const data = await loadGroupForStaff(trx, staff, groupId);
+    await audit.record(trx, staff, { action: 'group.viewed', entityType: 'group', entityId: groupId, meta: { pupils: data.pupils.length } });
+    return data;
   });
 }
 

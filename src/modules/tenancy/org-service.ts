@@ -6,6 +6,7 @@ import { BadRequest, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { type Invitee, inviteMember, sendInvitation } from './invitations.js';
 import * as q from './queries.js';
+import { provisionSchool } from '../assessments/frameworks-service.js';
 
 export interface OrgDeps {
   db: Database;
@@ -78,7 +79,11 @@ export async function createOrganisation(db: Database, actor: Actor, input: NewO
       if (values[field] && parent?.kind !== kind) throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
     }
     const [row] = await trx('organisations').insert(values).returning('id');
-    if (values.kind === 'school') await trx('school_settings').insert({ school_id: row.id });
+    if (values.kind === 'school') {
+      await trx('school_settings').insert({ school_id: row.id });
+      // The new school starts with Waypoint's default frameworks and this year's terms.
+      await db.asSystem(trx, op, () => provisionSchool(trx, row.id, values.phase), row.id);
+    }
     await audit.record(trx, op, {
       action: 'org.created', entityType: 'organisation', entityId: row.id,
       schoolId: values.kind === 'school' ? row.id : null, orgId: values.kind === 'school' ? null : row.id,

@@ -64,8 +64,14 @@ export const settingsForm = z.object({
   mis_import_allowed: checkbox,
   dsl_name: optionalText('the DSL’s name', 200),
   dsl_contact: optionalText('how to contact the DSL', 200),
+  rule_score_one: checkbox,
+  rule_drop: z.enum(['', '1', '2', '3'], { error: 'Choose a fall' }).optional().transform((v) => (v ? Number(v) : null)),
+  rule_safety: z.enum(['', '1', '2', '3'], { error: 'Choose a level' }).optional().transform((v) => (v ? Number(v) : null)),
   version,
-});
+}).transform(({ rule_score_one, rule_drop, rule_safety, ...rest }) => ({
+  ...rest,
+  concern_rules: { anyScoreOfOne: rule_score_one, dropOf: rule_drop, safetyDomainAtOrBelow: rule_safety },
+}));
 
 const orgKinds = ['school', 'trust', 'local_authority'] as const;
 const phases = ['nursery', 'primary', 'secondary', 'all_through', 'special'] as const;

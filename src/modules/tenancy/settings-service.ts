@@ -3,6 +3,7 @@ import { type Actor, assertStaff } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import * as q from './queries.js';
+import { type ConcernRules, parseRules } from '../assessments/concerns.js';
 
 export interface SchoolSettings {
   school_id: string;
@@ -11,6 +12,7 @@ export interface SchoolSettings {
   mis_import_allowed: boolean;
   dsl_name: string | null;
   dsl_contact: string | null;
+  concern_rules: ConcernRules;
   version: number;
   updated_at: Date;
   school: q.OrganisationRow;
@@ -26,11 +28,11 @@ export async function getSettings(db: Database, actor: Actor): Promise<SchoolSet
     if (!settings || !school) throw new NotFound('school');
     const trust = school.trust_id ? await q.organisationById(trx, school.trust_id) : undefined;
     const la = school.la_id ? await q.organisationById(trx, school.la_id) : undefined;
-    return { ...settings, school, trust_name: trust?.name ?? null, la_name: la?.name ?? null };
+    return { ...settings, concern_rules: parseRules(settings.concern_rules), school, trust_name: trust?.name ?? null, la_name: la?.name ?? null };
   });
 }
 
-export type SettingsChange = Partial<Pick<SchoolSettings, 'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact'>>;
+export type SettingsChange = Partial<Pick<SchoolSettings, 'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact' | 'concern_rules'>>;
 
 /**
  * Changes school settings with optimistic concurrency (R5): the form carries the version it was
@@ -43,11 +45,13 @@ export async function updateSettings(db: Database, actor: Actor, change: Setting
     const before = await trx('school_settings').where({ school_id: staff.schoolId }).first().forUpdate();
     if (!before) throw new NotFound('school');
     if (before.version !== version) throw new Conflict('Someone else changed these settings while you were editing them. Review the current settings and try again.');
-    const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && change[k] !== before[k]);
+    const same = (k: keyof SettingsChange) => JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseRules(before[k]) : before[k]);
+    const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && !same(k));
     if (!fields.length) return;
+    const { concern_rules, ...rest } = change;
     await trx('school_settings')
       .where({ school_id: staff.schoolId })
-      .update({ ...change, version: before.version + 1, updated_at: trx.fn.now(), updated_by: staff.userId });
+      .update({ ...rest, ...(concern_rules ? { concern_rules: JSON.stringify(concern_rules) } : {}), version: before.version + 1, updated_at: trx.fn.now(), updated_by: staff.userId });
     const sharing = fields.filter((f): f is 'share_with_trust' | 'share_with_la' => f === 'share_with_trust' || f === 'share_with_la');
     if (sharing.length) {
       await audit.record(trx, staff, {

@@ -1,0 +1,104 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../http/deps.js';
+import { flash } from '../../http/current-actor.js';
+import { checkedValues, newSubmissionKey, optionalText, parseForm, requiredText, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
+import { Conflict } from '../../errors.js';
+import { date } from '../pupils/record.js';
+import { schoolDashboard, vulnerableGroups } from './analysis-service.js';
+import { stackedBar } from './charts.js';
+import { termLabel } from './frameworks-service.js';
+import * as interventions from './interventions-service.js';
+
+const blank = (v: unknown) => (v === '' ? undefined : v);
+
+const interventionForm = z.object({
+  name: requiredText('a name', 100),
+  type: requiredText('the type, for example Small-group reading or ELSA', 100),
+  lead_user_id: z.preprocess(blank, uuid.optional()).transform((v) => v ?? null),
+  start_date: date('the start date', true),
+  end_date: date('the end date'),
+  frequency: optionalText('how often', 100),
+  status: z.enum(interventions.statuses, { error: 'Choose a status' }),
+  target_item_ids: checkedValues(uuid),
+  version: version.optional(),
+  submissionKey,
+}).refine((v) => !v.end_date || !v.start_date || v.end_date >= v.start_date, { path: ['end_date'], message: 'The end date must be on or after the start date' })
+  .refine((v) => v.status !== 'ended' || !!v.end_date, { path: ['end_date'], message: 'An ended intervention needs an end date' });
+
+const statusLabels = { planned: 'Planned', running: 'Running', ended: 'Ended', discontinued: 'Discontinued' };
+
+/** Interventions (provision list, impact) and the school dashboard. */
+export function analysisRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+  router.use(['/interventions', '/dashboard'], requireSignIn);
+
+  router.get('/interventions', async (req, res) => {
+    const status = interventions.statuses.find((s) => s === req.query.status);
+    const data = await interventions.provision(db, actorOf(req), status);
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'assessments/interventions', { title: 'Interventions', ...data, status, statusLabels, statuses: interventions.statuses });
+  });
+
+  const formPage = async (req: Request, res: Response, data: Record<string, unknown>, status = 200) => {
+    const options = await interventions.formOptions(db, actorOf(req));
+    renderer.render(req, res, 'assessments/intervention-form', { errors: {}, statusLabels, statuses: interventions.statuses, ...options, ...data }, { status });
+  };
+
+  router.get('/interventions/new', (req, res) =>
+    formPage(req, res, { title: 'Start an intervention', values: { status: 'planned', target_item_ids: [] }, action: '/interventions', submissionKey: newSubmissionKey() }));
+
+  const values = (body: Record<string, unknown>) => ({ ...body, target_item_ids: [body?.target_item_ids ?? []].flat() });
+
+  router.post('/interventions', async (req, res) => {
+    const parsed = parseForm(interventionForm, req.body);
+    if (!parsed.ok) return formPage(req, res, { title: 'Start an intervention', values: values(req.body), action: '/interventions', submissionKey: req.body?.submissionKey, errors: parsed.errors }, 422);
+    const { version: _v, submissionKey: key, ...input } = parsed.data;
+    const created = await interventions.createIntervention(db, actorOf(req), { ...input, start_date: input.start_date! }, key);
+    flash(req, 'Intervention created. Now add its pupils to its group.');
+    res.redirect(303, created ? `/groups/${created.groupId}?add=1` : '/interventions');
+  });
+
+  router.get('/interventions/:id', async (req, res) => {
+    const data = await interventions.impact(db, actorOf(req), uuidParam(req, 'id', 'intervention'));
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'assessments/intervention', { title: data.intervention.name, ...data, statusLabels });
+  });
+
+  const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const id = uuidParam(req, 'id', 'intervention');
+    const { intervention: found, targets } = await interventions.getForEdit(db, actorOf(req), id);
+    await formPage(req, res, {
+      title: `Change ${found.name}`, action: `/interventions/${id}`, version: found.version, interventionId: id,
+      values: { ...found, start_date: found.start_date.split('-').reverse().join('/'), end_date: found.end_date ? found.end_date.split('-').reverse().join('/') : '', target_item_ids: targets },
+      ...extra,
+    }, status);
+  };
+
+  router.get('/interventions/:id/edit', (req, res) => editPage(req, res));
+
+  router.post('/interventions/:id', async (req, res) => {
+    const id = uuidParam(req, 'id', 'intervention');
+    const parsed = parseForm(interventionForm, req.body);
+    if (!parsed.ok || !parsed.data.version) return editPage(req, res, { errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors, values: values(req.body) }, 422);
+    const { version: ver, submissionKey: _k, ...input } = parsed.data;
+    try {
+      await interventions.updateIntervention(db, actorOf(req), id, { ...input, start_date: input.start_date! }, ver);
+    } catch (err) {
+      if (err instanceof Conflict) return editPage(req, res, { errors: { name: err.publicMessage }, values: values(req.body) }, 409);
+      throw err;
+    }
+    flash(req, 'Intervention saved.');
+    res.redirect(303, `/interventions/${id}`);
+  });
+
+  router.get('/dashboard', async (req, res) => {
+    const q = z.object({ term: z.uuid().optional().catch(undefined), from: z.uuid().optional().catch(undefined), to: z.uuid().optional().catch(undefined) }).parse(req.query);
+    const data = await schoolDashboard(db, actorOf(req), { termId: q.term, fromTermId: q.from, toTermId: q.to });
+    renderer.render(req, res, 'assessments/dashboard', { title: 'School dashboard', ...data, termLabel, vulnerableGroups, stackedBar });
+  });
+
+  return router;
+}

@@ -1,0 +1,62 @@
+/**
+ * Safeguarding prompts (P16). When a saved wellbeing assessment meets one of the school's rules,
+ * the response asks staff to consider whether this is a safeguarding concern and points them to
+ * the school's own procedure and DSL.
+ *
+ * THE PROMPT AND THE FACT THAT IT WAS SHOWN ARE NEVER STORED, LOGGED OR REPORTED. This module is
+ * pure: it computes from the scores just saved and returns plain values for the response alone.
+ * Nothing here may be written to a table, an audit row, a log line, a history entry or an export,
+ * and a response must not differ in status or headers when a prompt is shown.
+ */
+
+export interface ConcernRules {
+  /** Any domain scored 1. */
+  anyScoreOfOne: boolean;
+  /** A fall of this many levels or more in any domain since the previous assessment (null: off). */
+  dropOf: number | null;
+  /** The safety domain (e.g. "Physical wellbeing and feeling safe") at or below this (null: off). */
+  safetyDomainAtOrBelow: number | null;
+}
+
+export const defaultConcernRules: ConcernRules = { anyScoreOfOne: true, dropOf: 2, safetyDomainAtOrBelow: 2 };
+
+export type Concern =
+  | { rule: 'score_of_one'; item: string }
+  | { rule: 'drop'; item: string; from: number; to: number }
+  | { rule: 'safety_domain'; item: string; value: number };
+
+interface ItemInfo {
+  id: string;
+  name: string;
+  is_safety_domain: boolean;
+}
+
+/** The reasons, if any, to show a prompt for one pupil's just-saved wellbeing scores. */
+export function concernsFor(
+  rules: ConcernRules,
+  items: ItemInfo[],
+  saved: Map<string, number>,
+  previous: Map<string, number>,
+): Concern[] {
+  const concerns: Concern[] = [];
+  for (const item of items) {
+    const value = saved.get(item.id);
+    if (value === undefined) continue;
+    if (rules.anyScoreOfOne && value === 1) concerns.push({ rule: 'score_of_one', item: item.name });
+    const before = previous.get(item.id);
+    if (rules.dropOf !== null && before !== undefined && before - value >= rules.dropOf) concerns.push({ rule: 'drop', item: item.name, from: before, to: value });
+    if (rules.safetyDomainAtOrBelow !== null && item.is_safety_domain && value <= rules.safetyDomainAtOrBelow) {
+      concerns.push({ rule: 'safety_domain', item: item.name, value });
+    }
+  }
+  return concerns;
+}
+
+export function parseRules(raw: unknown): ConcernRules {
+  const r = (raw ?? {}) as Partial<ConcernRules>;
+  return {
+    anyScoreOfOne: r.anyScoreOfOne ?? defaultConcernRules.anyScoreOfOne,
+    dropOf: r.dropOf === undefined ? defaultConcernRules.dropOf : r.dropOf,
+    safetyDomainAtOrBelow: r.safetyDomainAtOrBelow === undefined ? defaultConcernRules.safetyDomainAtOrBelow : r.safetyDomainAtOrBelow,
+  };
+}

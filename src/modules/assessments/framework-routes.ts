@@ -1,0 +1,173 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../http/deps.js';
+import { flash } from '../../http/current-actor.js';
+import { checkedValues, type FieldErrors, optionalText, parseForm, requiredText, uuidParam, version } from '../../http/forms.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
+import { Conflict, NotFound } from '../../errors.js';
+import { roleLabels, schoolRoles } from '../../policy/index.js';
+import { date } from '../pupils/record.js';
+import * as frameworks from './frameworks-service.js';
+
+const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const levelLine = /^\s*(\d{1,2})\s*\|\s*([^|]{1,12}?)\s*\|\s*([^|]{1,100}?)\s*(?:\|\s*([^|]{0,300}?)\s*)?(?:\|\s*(expected)\s*)?$/i;
+
+const newFrameworkForm = z.object({
+  kind: z.enum(['wellbeing', 'attainment', 'end_of_key_stage'], { error: 'Choose the kind of framework' }),
+  name: requiredText('a name', 100),
+  description: optionalText('description', 1000),
+  recorded_by: checkedValues(z.enum(schoolRoles)).pipe(z.array(z.enum(schoolRoles)).min(1, 'Choose at least one role that records it')),
+  items: z.string({ error: 'List the domains or subjects, one per line' }).transform((v) => v.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))
+    .pipe(z.array(z.string().max(100, 'Each domain or subject must be 100 characters or fewer')).min(1, 'List the domains or subjects, one per line')),
+  levels: z.string({ error: 'List the levels, one per line' }).transform((v, ctx) => {
+    const lines = v.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const out = [];
+    for (const [i, line] of lines.entries()) {
+      const m = levelLine.exec(line);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `Level line ${i + 1} should look like “3 | EXS | Expected | Working at the expected standard | expected”` });
+        return z.NEVER;
+      }
+      out.push({ value: Number(m[1]), short_label: m[2]!, label: m[3]!, descriptor: m[4] || null, meets_expected: !!m[5] });
+    }
+    if (out.length < 2) ctx.addIssue({ code: 'custom', message: 'A scale needs at least two levels' });
+    if (new Set(out.map((l) => l.value)).size !== out.length) ctx.addIssue({ code: 'custom', message: 'Each level needs its own value' });
+    return out;
+  }),
+});
+
+function readEdit(body: Record<string, string | string[] | undefined>, fw: frameworks.Framework): { edit?: frameworks.FrameworkEdit; version?: number; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+  const text = (k: string, label: string, max: number, required = true) => {
+    const v = str(k).trim();
+    if (required && !v) errors[k] = `Enter ${label}`;
+    else if (v.length > max) errors[k] = `${label} must be ${max} characters or fewer`;
+    return v;
+  };
+  const ver = version.safeParse(body.version);
+  const roles = [body.recorded_by ?? []].flat().filter((r): r is (typeof schoolRoles)[number] => (schoolRoles as readonly string[]).includes(r as string));
+  if (!roles.length) errors.recorded_by = 'Choose at least one role that records it';
+  const edit: frameworks.FrameworkEdit = {
+    name: text('name', 'a name', 100),
+    description: str('description').trim() || null,
+    recorded_by: roles,
+    archived: str('archived') === 'on',
+    items: fw.items.map((item) => ({
+      id: item.id,
+      name: text(`item_name:${item.id}`, `a name for ${item.name}`, 100),
+      position: Number(str(`item_position:${item.id}`) || item.position),
+      archived: str(`item_archived:${item.id}`) === 'on',
+      is_safety_domain: str('safety_item') === item.id,
+    })),
+    levels: fw.levels.map((level) => ({
+      id: level.id,
+      label: text(`level_label:${level.id}`, `a label for level ${level.value}`, 100),
+      short_label: text(`level_short:${level.id}`, `a short label for level ${level.value}`, 12),
+      descriptor: str(`level_descriptor:${level.id}`).trim() || null,
+      meets_expected: str(`level_expected:${level.id}`) === 'on',
+    })),
+    newItem: str('new_item').trim() || null,
+    newLevel: null,
+  };
+  if (str('new_level_label').trim() || str('new_level_value').trim()) {
+    const value = Number(str('new_level_value'));
+    if (!Number.isInteger(value) || value < 0 || value > 99) errors.new_level_value = 'The new level’s value must be a whole number from 0 to 99';
+    edit.newLevel = {
+      value, label: text('new_level_label', 'a label for the new level', 100), short_label: text('new_level_short', 'a short label for the new level', 12),
+      descriptor: str('new_level_descriptor').trim() || null, meets_expected: str('new_level_expected') === 'on',
+    };
+  }
+  if (str('safety_item') && !uuidRe.test(str('safety_item'))) errors.safety_item = 'Choose a domain';
+  return ver.success ? { edit, version: ver.data, errors } : { errors: { ...errors, name: 'The form is out of date. Reload the page.' } };
+}
+
+const termForm = z.object({ starts_on: date('the first day', true), ends_on: date('the last day', true) })
+  .refine((v) => !v.starts_on || !v.ends_on || v.ends_on >= v.starts_on, { path: ['ends_on'], message: 'The last day must be on or after the first day' });
+
+/** The school admin's assessment set-up: frameworks (as data) and term dates. */
+export function frameworkRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+  router.use(['/frameworks', '/terms'], requireSignIn);
+  const roleOptions = schoolRoles.map((r) => ({ value: r, label: roleLabels[r] }));
+
+  const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const data = await frameworks.settingsData(db, actorOf(req));
+    renderer.render(req, res, 'assessments/frameworks', { title: 'Assessment set-up', ...data, kindLabels: frameworks.kindLabels, termLabel: frameworks.termLabel, errors: {}, ...extra }, { status });
+  };
+  router.get('/frameworks', (req, res) => listPage(req, res));
+
+  const newPage = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    renderer.render(req, res, 'assessments/framework-new', { title: 'Add a framework', kindLabels: frameworks.kindLabels, roleOptions, errors: {}, values: { recorded_by: ['school_admin', 'head', 'dsl', 'senco', 'teacher'] }, ...extra }, { status });
+
+  router.get('/frameworks/new', (req, res) => {
+    frameworks.assertMayManage(actorOf(req));
+    newPage(req, res);
+  });
+
+  router.post('/frameworks', async (req, res) => {
+    const parsed = parseForm(newFrameworkForm, req.body);
+    if (!parsed.ok) return newPage(req, res, { errors: parsed.errors, values: { ...req.body, recorded_by: [req.body?.recorded_by ?? []].flat() } }, 422);
+    const id = await frameworks.createFramework(db, actorOf(req), parsed.data);
+    flash(req, `${parsed.data.name} created.`);
+    res.redirect(303, `/frameworks/${id}`);
+  });
+
+  const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const data = await frameworks.settingsData(db, actorOf(req));
+    const fw = data.frameworks.find((f) => f.id === req.params.id);
+    if (!fw) throw new NotFound('framework');
+    renderer.render(req, res, 'assessments/framework-edit', { title: fw.name, fw, usage: data.usage, roleOptions, kindLabels: frameworks.kindLabels, errors: {}, values: null, ...extra }, { status });
+  };
+
+  router.get('/frameworks/:id', (req, res) => editPage(req, res));
+
+  router.post('/frameworks/:id', async (req, res) => {
+    const id = uuidParam(req, 'id', 'framework');
+    const data = await frameworks.settingsData(db, actorOf(req));
+    const fw = data.frameworks.find((f) => f.id === id);
+    if (!fw) throw new NotFound('framework');
+    const { edit, version: ver, errors } = readEdit(req.body, fw);
+    if (!edit || ver === undefined || Object.keys(errors).length) return editPage(req, res, { errors, values: req.body }, 422);
+    try {
+      await frameworks.updateFramework(db, actorOf(req), id, edit, ver);
+    } catch (err) {
+      if (err instanceof frameworks.FrameworkRuleBroken) return editPage(req, res, { errors: { new_level_value: err.message }, values: req.body }, 422);
+      if (err instanceof Conflict) return editPage(req, res, { errors: { name: err.publicMessage }, values: req.body }, 409);
+      throw err;
+    }
+    flash(req, 'Framework saved.');
+    res.redirect(303, `/frameworks/${id}`);
+  });
+
+  router.post('/frameworks/:id/levels/:levelId/delete', async (req, res) => {
+    const id = uuidParam(req, 'id', 'framework');
+    try {
+      await frameworks.deleteLevel(db, actorOf(req), id, uuidParam(req, 'levelId', 'level'));
+    } catch (err) {
+      if (err instanceof frameworks.FrameworkRuleBroken) return editPage(req, res, { errors: { levels: err.message } }, 409);
+      throw err;
+    }
+    flash(req, 'Level deleted.');
+    res.redirect(303, `/frameworks/${id}`);
+  });
+
+  router.post('/terms/:id', async (req, res) => {
+    const parsed = parseForm(termForm, req.body);
+    if (!parsed.ok) return listPage(req, res, { errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`${k}:${req.params.id}`, v])) }, 422);
+    await frameworks.updateTerm(db, actorOf(req), uuidParam(req, 'id', 'term'), { starts_on: parsed.data.starts_on!, ends_on: parsed.data.ends_on! });
+    flash(req, 'Term dates saved.');
+    res.redirect(303, '/frameworks');
+  });
+
+  router.post('/terms', async (req, res) => {
+    const year = z.coerce.number().int().min(2000).max(2100).safeParse(req.body?.academic_year);
+    if (!year.success) return listPage(req, res, { errors: { academic_year: 'Choose an academic year' } }, 422);
+    await frameworks.addAcademicYear(db, actorOf(req), year.data);
+    flash(req, 'Terms added.');
+    res.redirect(303, '/frameworks');
+  });
+
+  return router;
+}

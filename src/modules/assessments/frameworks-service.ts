@@ -1,0 +1,214 @@
+import type { Database, Tx } from '../../db/index.js';
+import { type Actor, assertStaff, type SchoolRole, type StaffActor } from '../../policy/index.js';
+import { Conflict, NotFound } from '../../errors.js';
+import * as audit from '../audit/service.js';
+import { academicYearOf, insertSchoolDefaults, insertTerms } from './defaults.js';
+
+export interface Level {
+  id: string;
+  value: number;
+  label: string;
+  short_label: string;
+  descriptor: string | null;
+  meets_expected: boolean;
+}
+
+export interface Item {
+  id: string;
+  name: string;
+  position: number;
+  is_safety_domain: boolean;
+  archived_at: Date | null;
+}
+
+export interface Framework {
+  id: string;
+  kind: 'wellbeing' | 'attainment' | 'end_of_key_stage';
+  name: string;
+  description: string | null;
+  recorded_by: SchoolRole[];
+  archived_at: Date | null;
+  version: number;
+  items: Item[];
+  levels: Level[];
+}
+
+export interface Term {
+  id: string;
+  academic_year: number;
+  name: 'Autumn' | 'Spring' | 'Summer';
+  sequence: number;
+  starts_on: string;
+  ends_on: string;
+}
+
+export const kindLabels = { wellbeing: 'Wellbeing', attainment: 'Attainment', end_of_key_stage: 'End of key stage' } as const;
+
+/** Frameworks with their items and levels, read inside the caller's transaction. */
+export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeArchived?: boolean } = {}): Promise<Framework[]> {
+  const frameworks = await trx('frameworks').where({ school_id: schoolId })
+    .modify((q) => (opts.includeArchived ? q : q.whereNull('archived_at')))
+    .select('id', 'kind', 'name', 'description', 'recorded_by', 'archived_at', 'version')
+    .orderByRaw(`array_position(array['wellbeing','attainment','end_of_key_stage'], kind), name`);
+  const items: (Item & { framework_id: string })[] = await trx('framework_items').where({ school_id: schoolId })
+    .select('id', 'framework_id', 'name', 'position', 'is_safety_domain', 'archived_at').orderBy(['framework_id', 'position']);
+  const levels: (Level & { framework_id: string })[] = await trx('framework_levels').where({ school_id: schoolId })
+    .select('id', 'framework_id', 'value', 'label', 'short_label', 'descriptor', 'meets_expected').orderBy(['framework_id', 'value']);
+  return frameworks.map((f: Framework) => ({
+    ...f,
+    items: items.filter((i) => i.framework_id === f.id && (opts.includeArchived || !i.archived_at)),
+    levels: levels.filter((l) => l.framework_id === f.id),
+  }));
+}
+
+export async function loadTerms(trx: Tx, schoolId: string): Promise<Term[]> {
+  return trx('terms').where({ school_id: schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence');
+}
+
+/**
+ * The school's terms, making sure this academic year's exist (they are school set-up data, made
+ * by the system actor the first time anyone needs them).
+ */
+export async function termsWithCurrent(db: Database, trx: Tx, staff: StaffActor, today = new Date()): Promise<Term[]> {
+  let terms = await loadTerms(trx, staff.schoolId);
+  const year = academicYearOf(today);
+  if (!terms.some((t) => t.academic_year === year)) {
+    await db.asSystem(trx, staff, () => insertTerms(trx, staff.schoolId, year), staff.schoolId);
+    terms = await loadTerms(trx, staff.schoolId);
+  }
+  return terms;
+}
+
+/** The term a date falls in, or else the latest term that has started. */
+export function termFor(terms: Term[], date: string): Term | undefined {
+  return terms.find((t) => t.starts_on <= date && date <= t.ends_on) ?? [...terms].reverse().find((t) => t.starts_on <= date) ?? terms[0];
+}
+
+export const termLabel = (t: Pick<Term, 'name' | 'academic_year'>) => `${t.name} ${t.academic_year}/${String((t.academic_year + 1) % 100).padStart(2, '0')}`;
+
+export async function listFrameworks(db: Database, actor: Actor, includeArchived = false) {
+  const staff = assertStaff(actor, 'assessment.read');
+  return db.withActor(staff, (trx) => loadFrameworks(trx, staff.schoolId, { includeArchived }));
+}
+
+/** Sets up a new school: the default frameworks and this year's terms. */
+export async function provisionSchool(trx: Tx, schoolId: string, phase: string | null, today = new Date()): Promise<void> {
+  await insertSchoolDefaults(trx, schoolId, academicYearOf(today), phase);
+}
+
+// Editing frameworks (school admin) -----------------------------------------------------------------
+
+export interface NewFramework {
+  kind: Framework['kind'];
+  name: string;
+  description: string | null;
+  recorded_by: SchoolRole[];
+  items: string[];
+  levels: Omit<Level, 'id'>[];
+}
+
+export function assertMayManage(actor: Actor): void {
+  assertStaff(actor, 'framework.manage');
+}
+
+export async function createFramework(db: Database, actor: Actor, input: NewFramework): Promise<string> {
+  const staff = assertStaff(actor, 'framework.manage');
+  return db.withActor(staff, async (trx) => {
+    const [fw] = await trx('frameworks').insert({ school_id: staff.schoolId, kind: input.kind, name: input.name, description: input.description, recorded_by: input.recorded_by }).returning('id');
+    await trx('framework_items').insert(input.items.map((name, position) => ({ school_id: staff.schoolId, framework_id: fw.id, name, position })));
+    await trx('framework_levels').insert(input.levels.map((l) => ({ ...l, school_id: staff.schoolId, framework_id: fw.id })));
+    await audit.record(trx, staff, { action: 'framework.created', entityType: 'framework', entityId: fw.id, meta: { items: input.items.length, levels: input.levels.length } });
+    return fw.id as string;
+  });
+}
+
+export interface FrameworkEdit {
+  name: string;
+  description: string | null;
+  recorded_by: SchoolRole[];
+  archived: boolean;
+  items: { id: string; name: string; position: number; archived: boolean; is_safety_domain: boolean }[];
+  levels: { id: string; label: string; short_label: string; descriptor: string | null; meets_expected: boolean }[];
+  newItem: string | null;
+  newLevel: Omit<Level, 'id'> | null;
+}
+
+export class FrameworkRuleBroken extends Error {}
+
+/**
+ * Edits names, labels and descriptors without code. Values of levels never change (scores keep
+ * their meaning); a level's value must be unique in its framework.
+ */
+export async function updateFramework(db: Database, actor: Actor, id: string, edit: FrameworkEdit, version: number): Promise<void> {
+  const staff = assertStaff(actor, 'framework.manage');
+  await db.withActor(staff, async (trx) => {
+    const fw = await trx('frameworks').where({ id, school_id: staff.schoolId }).first().forUpdate();
+    if (!fw) throw new NotFound('framework');
+    if (fw.version !== version) throw new Conflict('Someone else changed this framework while you were editing it. Nothing was saved; review it and try again.');
+    await trx('frameworks').where({ id }).update({
+      name: edit.name, description: edit.description, recorded_by: edit.recorded_by,
+      archived_at: edit.archived ? (fw.archived_at ?? new Date()) : null, version: fw.version + 1,
+    });
+    for (const item of edit.items) {
+      const n = await trx('framework_items').where({ id: item.id, framework_id: id }).update({
+        name: item.name, position: item.position, archived_at: item.archived ? new Date() : null, is_safety_domain: item.is_safety_domain,
+      });
+      if (!n) throw new NotFound('framework item');
+    }
+    for (const level of edit.levels) {
+      const { id: levelId, ...values } = level;
+      const n = await trx('framework_levels').where({ id: levelId, framework_id: id }).update(values);
+      if (!n) throw new NotFound('framework level');
+    }
+    if (edit.newItem) {
+      const max = (await trx('framework_items').where({ framework_id: id }).max('position as m'))[0]?.m ?? -1;
+      await trx('framework_items').insert({ school_id: staff.schoolId, framework_id: id, name: edit.newItem, position: Number(max) + 1 });
+    }
+    if (edit.newLevel) {
+      const clash = await trx('framework_levels').where({ framework_id: id, value: edit.newLevel.value }).first();
+      if (clash) throw new FrameworkRuleBroken(`There is already a level with the value ${edit.newLevel.value} (“${clash.label}”). Each level needs its own value.`);
+      await trx('framework_levels').insert({ ...edit.newLevel, school_id: staff.schoolId, framework_id: id });
+    }
+    await audit.record(trx, staff, { action: 'framework.updated', entityType: 'framework', entityId: id, fields: ['name', 'description', 'recorded_by', 'items', 'levels'] });
+  });
+}
+
+/** Removes a level — only if no score uses it, so frameworks that hold assessments cannot be broken. */
+export async function deleteLevel(db: Database, actor: Actor, frameworkId: string, levelId: string): Promise<void> {
+  const staff = assertStaff(actor, 'framework.manage');
+  await db.withActor(staff, async (trx) => {
+    const level = await trx('framework_levels').where({ id: levelId, framework_id: frameworkId, school_id: staff.schoolId }).first();
+    if (!level) throw new NotFound('framework level');
+    const used = await trx('assessment_scores').where({ school_id: staff.schoolId, level_id: levelId }).first('id');
+    if (used) throw new FrameworkRuleBroken(`“${level.label}” is used by recorded assessments, so it cannot be deleted. You can rename it or change its descriptor.`);
+    await trx('framework_levels').where({ id: levelId }).del();
+    await audit.record(trx, staff, { action: 'framework.updated', entityType: 'framework', entityId: frameworkId, fields: ['levels'], meta: { deleted_level: level.value } });
+  });
+}
+
+export async function updateTerm(db: Database, actor: Actor, termId: string, dates: { starts_on: string; ends_on: string }): Promise<void> {
+  const staff = assertStaff(actor, 'framework.manage');
+  await db.withActor(staff, async (trx) => {
+    const n = await trx('terms').where({ id: termId, school_id: staff.schoolId }).update(dates);
+    if (!n) throw new NotFound('term');
+    await audit.record(trx, staff, { action: 'term.updated', entityType: 'term', entityId: termId, fields: ['starts_on', 'ends_on'] });
+  });
+}
+
+export async function addAcademicYear(db: Database, actor: Actor, academicYear: number): Promise<void> {
+  const staff = assertStaff(actor, 'framework.manage');
+  await db.withActor(staff, async (trx) => {
+    await insertTerms(trx, staff.schoolId, academicYear);
+    await audit.record(trx, staff, { action: 'term.updated', entityType: 'school', entityId: staff.schoolId, meta: { academic_year: academicYear } });
+  });
+}
+
+export async function settingsData(db: Database, actor: Actor) {
+  const staff = assertStaff(actor, 'framework.manage');
+  return db.withActor(staff, async (trx) => ({
+    frameworks: await loadFrameworks(trx, staff.schoolId, { includeArchived: true }),
+    terms: await termsWithCurrent(db, trx, staff),
+    usage: Object.fromEntries((await trx('assessment_scores').where({ school_id: staff.schoolId }).groupBy('level_id').select('level_id', trx.raw('count(*)::int as n')))
+      .map((r: { level_id: string; n: number }) => [r.level_id, r.n])) as Record<string, number>,
+  }));
+}

@@ -1,0 +1,81 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../http/deps.js';
+import { flash } from '../../http/current-actor.js';
+import { checkedValues, newSubmissionKey, parseForm, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
+import { Conflict, NotFound } from '../../errors.js';
+import { date, requiredExactText } from '../pupils/record.js';
+import * as notes from './notes-service.js';
+
+const noteForm = z.object({
+  sensitivity: z.enum(['standard', 'restricted'], { error: 'Choose who may read the note' }),
+  body: requiredExactText('the note', 10000),
+  submissionKey,
+});
+const noteEditForm = z.object({ body: requiredExactText('the note', 10000), version });
+const observationForm = z.object({
+  observed_on: date('the date', true),
+  body: requiredExactText('what you saw', 2000),
+  item_ids: checkedValues(uuid),
+  submissionKey,
+});
+
+/** A pupil's observations and notes. Reading them is audited (L1); their text never is. */
+export function notesRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+
+  const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const data = await notes.notesPage(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'assessments/notes', {
+      title: 'Observations and notes', ...data, errors: {}, values: {}, noteKey: newSubmissionKey(), observationKey: newSubmissionKey(),
+      today: new Date().toISOString().slice(0, 10).split('-').reverse().join('/'), ...extra,
+    }, { status });
+  };
+
+  router.get('/pupils/:id/notes', requireSignIn, (req, res) => page(req, res));
+
+  router.post('/pupils/:id/notes', requireSignIn, async (req, res) => {
+    const parsed = parseForm(noteForm, req.body);
+    if (!parsed.ok) return page(req, res, { errors: parsed.errors, values: { note: req.body }, noteKey: req.body?.submissionKey }, 422);
+    await notes.writeNote(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data);
+    flash(req, parsed.data.sensitivity === 'restricted' ? 'Restricted note saved. Only the DSL, the head, the school admin and you can read it.' : 'Note saved.');
+    res.redirect(303, `/pupils/${req.params.id}/notes`);
+  });
+
+  const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const data = await notes.notesPage(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
+    const note = data.notes.find((n) => n.id === req.params.noteId);
+    const actor = actorOf(req);
+    if (!note || actor.kind !== 'staff' || note.author_id !== actor.userId) throw new NotFound('note you wrote');
+    res.locals.ctx.pupilData = true;
+    renderer.render(req, res, 'assessments/note-edit', { title: 'Change a note', pupil: data.pupil, note, errors: {}, values: { body: note.body }, ...extra }, { status });
+  };
+
+  router.get('/pupils/:id/notes/:noteId/edit', requireSignIn, (req, res) => editPage(req, res));
+
+  router.post('/pupils/:id/notes/:noteId', requireSignIn, async (req, res) => {
+    const parsed = parseForm(noteEditForm, req.body);
+    if (!parsed.ok) return editPage(req, res, { errors: parsed.errors, values: req.body }, 422);
+    try {
+      await notes.updateNote(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'noteId', 'note'), parsed.data.body, parsed.data.version);
+    } catch (err) {
+      if (err instanceof Conflict) return editPage(req, res, { errors: { body: err.publicMessage }, values: req.body, conflict: true }, 409);
+      throw err;
+    }
+    flash(req, 'Note saved.');
+    res.redirect(303, `/pupils/${req.params.id}/notes`);
+  });
+
+  router.post('/pupils/:id/observations', requireSignIn, async (req, res) => {
+    const parsed = parseForm(observationForm, req.body);
+    if (!parsed.ok) return page(req, res, { errors: parsed.errors, values: { observation: { ...req.body, item_ids: [req.body?.item_ids ?? []].flat() } }, observationKey: req.body?.submissionKey }, 422);
+    await notes.recordObservation(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { ...parsed.data, observed_on: parsed.data.observed_on! });
+    flash(req, 'Observation saved.');
+    res.redirect(303, `/pupils/${req.params.id}/notes`);
+  });
+
+  return router;
+}
