@@ -95,7 +95,7 @@ describe('Browser: pupils in real Chromium', function () {
     });
     await signInPage(page, 'admin@oakfield.test');
     await page.goto(`/groups/${group[0].id}`);
-    const shown = await page.locator('tbody tr td:first-child a').allTextContents();
+    const shown = await page.locator('table.overview tbody th a').allTextContents();
     expect(shown.length).to.equal(rows.length);
     const expected = rows.map((r) => `${r.surname}, ${r.legal_forename}`);
     expect([...shown].sort()).to.deep.equal([...expected].sort());

@@ -64,6 +64,16 @@ describe('A1: route × role access matrix', () => {
     const groupManagers = (okStatus: number, other = okStatus) => ({ anon: 401, admin: okStatus, head: okStatus, senco: okStatus, otherHead: other, default: 403 });
     const groupStaffing = (okStatus: number) => ({ anon: 401, admin: okStatus, head: okStatus, otherHead: okStatus, default: 403 });
     const importers = (okStatus: number, other = okStatus) => ({ anon: 401, admin: okStatus, otherHead: other, default: 403 });
+    const oakWellbeing = (await app.database.su('frameworks').where({ school_id: ids.oakfield, kind: 'wellbeing' }).first()).id;
+    const oakIntervention = (await app.database.su('interventions').where({ school_id: ids.oakfield }).first()).id;
+    const teacherNote = (await app.database.su('notes').where({ author_id: teacherId }).first());
+    const notePupil = teacherNote.pupil_id;
+    const oakStaff = { ...leaders, teacher: 200, ta: 200 };
+    const frameworkAdmin = (okStatus: number, other = okStatus) => ({ anon: 401, admin: okStatus, otherHead: other, default: 403 });
+    const recorders = (okStatus: number) => ({ anon: 401, ...Object.fromEntries(['admin', 'head', 'dsl', 'senco', 'teacher', 'otherHead'].map((r) => [r, okStatus])), default: 403 });
+    const noteWriters = recorders;
+    const observers = (okStatus: number) => ({ ...recorders(okStatus), ta: okStatus });
+    const interventionManagers = (okStatus: number, other = okStatus) => ({ anon: 401, admin: okStatus, head: okStatus, senco: okStatus, otherHead: other, default: 403 });
     const pupilForm = (role: Role) => ({ legal_forename: 'Matrix', surname: `Pupil ${role}`, date_of_birth: '01/02/2019', sex: 'M', year_group: '3', sen_status: 'N' });
     const anonRedirect = { anon: 303 };
     const signedInOnly = { anon: 303, default: 200 };
@@ -112,6 +122,18 @@ describe('A1: route × role access matrix', () => {
       { method: 'GET', path: `/pupils/import/${importId}`, expect: { ...anonRedirect, admin: 200, otherHead: 404, default: 403 } },
       { method: 'GET', path: `/pupils/import/${importId}/errors.csv`, expect: { ...anonRedirect, admin: 200, otherHead: 404, default: 403 } },
       { method: 'GET', path: '/no-such-page', expect: { default: 404 } },
+      { method: 'GET', path: '/dashboard', expect: { anon: 303, head: 200, dsl: 200, senco: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/frameworks', expect: { anon: 303, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: '/frameworks/new', expect: { anon: 303, admin: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: `/frameworks/${oakWellbeing}`, expect: { anon: 303, admin: 200, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/groups/${oakClass}/grid`, expect: { anon: 303, ...oakStaff, otherHead: 404, default: 403 } },
+      { method: 'GET', path: '/interventions', expect: { anon: 303, ...Object.fromEntries(staffRoles.map((r) => [r, 200])), default: 403 } },
+      { method: 'GET', path: '/interventions/new', expect: { anon: 303, admin: 200, head: 200, senco: 200, otherHead: 200, default: 403 } },
+      { method: 'GET', path: `/interventions/${oakIntervention}`, expect: { anon: 303, ...oakStaff, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/interventions/${oakIntervention}/edit`, expect: { anon: 303, admin: 200, head: 200, senco: 200, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/pupils/${oakPupil}/assess`, expect: { anon: 303, ...oakStaff, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/pupils/${oakPupil}/notes`, expect: { anon: 303, ...oakStaff, otherHead: 404, default: 403 } },
+      { method: 'GET', path: `/pupils/${notePupil}/notes/${teacherNote.id}/edit`, expect: { anon: 303, ...Object.fromEntries(staffRoles.map((r) => [r, 404])), teacher: 200, default: 403 } },
 
       // A different unknown email per role, so the per-account throttle (AU4) does not answer instead.
       { method: 'POST', path: '/sign-in', form: (role) => ({ email: `nobody-${role}@nowhere.test`, password: 'wrong wrong wrong' }), expect: { default: 401 } },
@@ -153,6 +175,19 @@ describe('A1: route × role access matrix', () => {
       { method: 'POST', path: '/pupils/import', form: { mode: 'update' }, expect: importers(422) },
       { method: 'POST', path: `/pupils/import/${nobody}/confirm`, form: { fingerprint: 'a'.repeat(32) }, expect: importers(404) },
       { method: 'POST', path: `/pupils/import/${nobody}/cancel`, expect: importers(404) },
+      { method: 'POST', path: '/frameworks', form: (role) => ({ kind: 'attainment', name: `Phonics ${role}`, recorded_by: 'teacher', items: 'Phonics', levels: '1 | B | Below\n2 | E | Expected | | expected' }), expect: frameworkAdmin(303) },
+      { method: 'POST', path: `/frameworks/${nobody}`, form: { name: 'X', recorded_by: 'teacher', version: '1' }, expect: frameworkAdmin(404) },
+      { method: 'POST', path: `/frameworks/${nobody}/levels/${nobody}/delete`, expect: frameworkAdmin(404) },
+      { method: 'POST', path: `/terms/${nobody}`, form: { starts_on: '01/09/2030', ends_on: '20/12/2030' }, expect: frameworkAdmin(404) },
+      { method: 'POST', path: '/terms', form: { academic_year: '2030' }, expect: frameworkAdmin(303) },
+      { method: 'POST', path: `/groups/${nobody}/grid`, form: { framework_id: nobody, term_id: nobody, assessed_on: '01/10/2026' }, expect: recorders(404) },
+      { method: 'POST', path: `/groups/${nobody}/grid/rows/${nobody}`, form: { framework_id: nobody, term_id: nobody, assessed_on: '01/10/2026' }, expect: recorders(404) },
+      { method: 'POST', path: `/pupils/${nobody}/assess`, form: { framework_id: nobody, term_id: nobody, assessed_on: '01/10/2026' }, expect: recorders(404) },
+      { method: 'POST', path: `/pupils/${nobody}/notes`, form: { sensitivity: 'standard', body: 'A note' }, expect: noteWriters(404) },
+      { method: 'POST', path: `/pupils/${nobody}/notes/${nobody}`, form: { body: 'A note', version: '1' }, expect: noteWriters(404) },
+      { method: 'POST', path: `/pupils/${nobody}/observations`, form: { observed_on: '01/10/2026', body: 'Seen' }, expect: observers(404) },
+      { method: 'POST', path: '/interventions', form: (role) => ({ name: `Boost ${role}`, type: 'Reading', start_date: '01/10/2026', status: 'planned' }), expect: interventionManagers(303) },
+      { method: 'POST', path: `/interventions/${nobody}`, form: { name: 'X', type: 'Reading', start_date: '01/10/2026', status: 'planned', version: '1' }, expect: interventionManagers(404) },
       // Last, because it ends the session.
       { method: 'POST', path: '/sign-out', expect: { default: 303 } },
     ];
