@@ -76,9 +76,11 @@ export async function writeNote(db: Database, actor: Actor, pupilId: string, inp
 export async function updateNote(db: Database, actor: Actor, pupilId: string, noteId: string, body: string, version: number): Promise<void> {
   const staff = assertStaff(actor, 'note.write');
   await db.withActor(staff, async (trx) => {
-    const note = await trx('notes').where({ id: noteId, pupil_id: pupilId }).first().forUpdate();
+    const note = await trx('notes').where({ id: noteId, pupil_id: pupilId }).first();
     if (!note) throw new NotFound('note');
     if (note.author_id !== staff.userId) throw new PolicyDenied('note.write', 'only the author may change a note');
+    const locked = await trx('notes').where({ id: noteId }).forUpdate().first('version');
+    note.version = locked.version;
     if (note.version !== version) throw new Conflict('This note was changed after you opened it. Nothing was saved; reload it and try again.');
     await trx('note_bodies').where({ note_id: noteId }).update({ body });
     await trx('notes').where({ id: noteId }).update({ version: note.version + 1, updated_at: trx.fn.now() });
