@@ -132,20 +132,15 @@ describe('P16: safeguarding prompts are never stored, logged or reported', funct
   it('P16: exports, reports, dashboards and history pages never contain it', async () => {
     const admin = await app.signIn('admin@oakfield.test');
     const head = await app.signIn('head@oakfield.test');
-    const pages = [
-      await admin.get('/pupils/export.csv?status=all'),
-      await admin.get('/audit'),
-      await head.get('/dashboard'),
-      await teacher.get(`/groups/${groupId}`),
-      await teacher.get(`/groups/${groupId}/grid`),
-      await teacher.get(`/pupils/${pupils[0]!.id}`),
-      await teacher.get(`/pupils/${pupils[0]!.id}/print`),
-      await teacher.get(`/pupils/${pupils[0]!.id}/notes`),
-      await teacher.get(`/pupils/${pupils[2]!.id}/assess`),
+    const pages: [Browser, string][] = [
+      [admin, '/pupils/export.csv?status=all'], [admin, '/audit'], [head, '/dashboard'],
+      [teacher, `/groups/${groupId}`], [teacher, `/groups/${groupId}/grid`], [teacher, `/pupils/${pupils[0]!.id}`],
+      [teacher, `/pupils/${pupils[0]!.id}/print`], [teacher, `/pupils/${pupils[0]!.id}/notes`], [teacher, `/pupils/${pupils[2]!.id}/assess`],
     ];
-    for (const page of pages) {
-      expect(page.status, page.req.path).to.equal(200);
-      for (const phrase of promptPhrases) expect(page.text, `${page.req.path}: ${phrase}`).not.to.contain(phrase);
+    for (const [who, path] of pages) {
+      const page = await who.get(path);
+      expect(page.status, path).to.equal(200);
+      for (const phrase of promptPhrases) expect(page.text, `${path}: ${phrase}`).not.to.contain(phrase);
     }
   });
 });
