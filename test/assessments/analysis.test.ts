@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { type Actor, systemActor } from '../../src/policy/index.js';
+import { insertTerms } from '../../src/modules/assessments/defaults.js';
+import { provisionSchool } from '../../src/modules/assessments/frameworks-service.js';
+import { schoolDashboard } from '../../src/modules/assessments/analysis-service.js';
+import { impact } from '../../src/modules/assessments/interventions-service.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+/**
+ * Impact and dashboard figures on a small school built by hand, where every answer is known.
+ *
+ *   pupil  sex  traits          wellbeing Summer → Autumn   attainment this term
+ *   P1     F    FSM now, SEN K   2 → 3                   WTS
+ *   P2     M    EAL              3 → 3                   EXS
+ *   P3     F    SEN E            4 → 2                   PKS
+ *   P4     M    looked after     3 → 4                   GDS
+ *   P5     F    —                5 → 5                   EXS
+ *   P6     M    restricted       1 → 1                   GDS   (left out of every figure)
+ */
+describe('P7: impact and dashboard figures on a hand-built school', () => {
+  let app: TestApp;
+  let head: Actor;
+  let school: string;
+  const pupil: Record<string, string> = {};
+  let wellbeing: { id: string };
+  let attainment: { id: string };
+  let terms: Record<string, { id: string; academic_year: number; name: string }>;
+
+  before(async () => {
+    app = await startTestApp();
+    const { su, db } = app.database;
+    school = (await su('organisations').insert({ kind: 'school', name: 'Handbuilt Primary', phase: 'primary' }).returning('id'))[0].id;
+    await su('school_settings').insert({ school_id: school });
+    await db.withActor(systemActor('test', {}, school), async (trx) => {
+      await provisionSchool(trx, school, 'primary', new Date('2026-11-22T12:00:00Z'));
+      await insertTerms(trx, school, 2024);
+      await insertTerms(trx, school, 2025);
+    });
+    const hash = (await su('users').where({ email: 'head@oakfield.test' }).first()).password_hash;
+    const [user] = await su('users').insert({ kind: 'staff', email: 'head@handbuilt.test', given_name: 'Hana', family_name: 'Build', password_hash: hash }).returning('id');
+    await su('memberships').insert({ user_id: user.id, org_id: school, role: 'head' });
+    head = { kind: 'staff', userId: user.id, schoolId: school, roles: ['head'], meta: {} };
+    wellbeing = await su('frameworks').where({ school_id: school, kind: 'wellbeing' }).first();
+    attainment = await su('frameworks').where({ school_id: school, kind: 'attainment' }).first();
+    terms = Object.fromEntries((await su('terms').where({ school_id: school })).map((t) => [`${t.name} ${t.academic_year}`, t]));
+    const people: [string, string, Record<string, unknown>][] = [
+      ['P1', 'F', { sen_status: 'K', sen_primary_need: 'SLCN' }], ['P2', 'M', { eal: true, first_language: 'Polish' }],
+      ['P3', 'F', { sen_status: 'E', sen_primary_need: 'ASD' }], ['P4', 'M', { looked_after: true }], ['P5', 'F', {}], ['P6', 'M', { restricted_at: new Date() }],
+    ];
+    for (const [name, sex, extra] of people) {
+      pupil[name] = (await su('pupils').insert({ school_id: school, legal_forename: name, surname: 'Test', date_of_birth: '2018-01-01', sex, year_group: '3', ...extra }).returning('id'))[0].id;
+    }
+    await su('pupil_fsm_periods').insert({ school_id: school, pupil_id: pupil.P1, start_date: '2025-09-01' });
+
+    const level = async (fw: string, value: number) => (await su('framework_levels').where({ framework_id: fw, value }).first()).id;
+    const itemsOf = async (fw: string) => su('framework_items').where({ framework_id: fw }).orderBy('position');
+    const score = async (p: string, fw: string, item: string, term: string, value: number, assessedOn: string) =>
+      su('assessment_scores').insert({ school_id: school, pupil_id: p, framework_id: fw, item_id: item, term_id: terms[term]!.id, level_id: await level(fw, value), value, assessed_on: assessedOn });
+    const wb = { P1: [2, 3], P2: [3, 3], P3: [4, 2], P4: [3, 4], P5: [5, 5], P6: [1, 1] } as Record<string, [number, number]>;
+    const att = { P1: 2, P2: 3, P3: 1, P4: 4, P5: 3, P6: 4 } as Record<string, number>;
+    for (const [name, [last, now]] of Object.entries(wb)) {
+      for (const item of await itemsOf(wellbeing.id)) {
+        await score(pupil[name]!, wellbeing.id, item.id, 'Summer 2025', last, '2026-06-01');
+        await score(pupil[name]!, wellbeing.id, item.id, 'Autumn 2026', now, '2026-10-01');
+      }
+      for (const item of await itemsOf(attainment.id)) await score(pupil[name]!, attainment.id, item.id, 'Autumn 2026', att[name]!, '2026-10-01');
+    }
+  });
+  after(() => app.close());
+
+  const term = (key: string) => terms[key]!.id;
+
+  it('P7: the dashboard shows distribution, attainment at expected+, progress and every vulnerable group against everyone else', async () => {
+    const d = await schoolDashboard(app.database.db, head, { termId: term('Autumn 2026'), fromTermId: term('Summer 2025'), toTermId: term('Autumn 2026') });
+    expect(d.cohortSize).to.equal(5);
+    const firstDomain = d.wellbeing!.items[0]!.id;
+    const dist = Object.fromEntries(d.distribution.filter((r) => r.item_id === firstDomain && r.term_id === term('Autumn 2026')).map((r) => [r.value, r.n]));
+    expect(dist).to.deep.equal({ 2: 1, 3: 2, 4: 1, 5: 1 });
+    const lastDist = Object.fromEntries(d.distribution.filter((r) => r.item_id === firstDomain && r.term_id === term('Summer 2025')).map((r) => [r.value, r.n]));
+    expect(lastDist, 'last term: 2, 3, 4, 3, 5').to.deep.equal({ 2: 1, 3: 2, 4: 1, 5: 1 });
+    const reading = d.attainment!.items.find((i) => i.name === 'Reading')!.id;
+    expect(d.attainmentByYear.find((r) => r.item_id === reading)).to.include({ year_group: '3', assessed: 5, expected: 3 });
+    const progress = d.progress[d.wellbeing!.id]!.find((r) => r.item_id === firstDomain)!;
+    expect(progress).to.include({ n: 5, improved: 2, declined: 1 });
+    expect(progress.mean_change).to.be.closeTo(0, 1e-9);
+    const w = (key: string, member: boolean) => d.groupWellbeing.find((r) => r.key === key && r.member === member)!;
+    const a = (key: string, member: boolean) => d.groupAttainment.find((r) => r.key === key && r.member === member)!;
+    const p = (key: string, member: boolean) => d.groupProgress.find((r) => r.key === key && r.member === member)!;
+    expect([w('fsm', true).pupils, w('fsm', false).pupils]).to.deep.equal([1, 4]);
+    expect(w('fsm', true).mean).to.be.closeTo(3, 1e-9);
+    expect(w('fsm', false).mean).to.be.closeTo(3.5, 1e-9);
+    expect([a('fsm', true).expected, a('fsm', true).assessed, a('fsm', false).expected, a('fsm', false).assessed]).to.deep.equal([0, 3, 9, 12]);
+    expect(p('fsm', true).mean_change).to.be.closeTo(1, 1e-9);
+    expect(p('fsm', false).mean_change).to.be.closeTo(-0.25, 1e-9);
+    expect(w('girls', true).mean).to.be.closeTo(10 / 3, 1e-9);
+    expect(w('boys', true).mean).to.be.closeTo(3.5, 1e-9);
+    expect(w('sen_e', true).mean).to.be.closeTo(2, 1e-9);
+    expect(w('sen_e', false).mean).to.be.closeTo(3.75, 1e-9);
+    expect([w('pp', true).pupils, w('pp', true).mean]).to.deep.equal([2, 3.5]);
+    expect(w('lac', true).pupils).to.equal(1);
+    expect(w('eal', true).mean).to.be.closeTo(3, 1e-9);
+  });
+
+  it('P7 and P29: the rendered dashboard shows the same figures and leaves the restricted pupil out', async () => {
+    const b = await app.signIn('head@handbuilt.test');
+    const page = await b.get(`/dashboard?term=${term('Autumn 2026')}&from=${term('Summer 2025')}&to=${term('Autumn 2026')}`);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain('5 pupils on roll are included');
+    expect(page.text).to.match(/60% <span class="secondary">\(3\/5\)<\/span>/);
+    expect(page.text).to.match(/<tr data-group="fsm"><th scope="row">Free school meals now<\/th>\s*<td class="num">1<\/td><td class="num">4<\/td>\s*<td class="num">3\.00<\/td><td class="num">3\.50<\/td>\s*<td class="num">0%<\/td><td class="num">75%<\/td>\s*<td class="num">\+1\.00<\/td><td class="num">-0\.25<\/td>/);
+    for (const role of ['teacher', 'school_admin'] as const) {
+      await app.database.su('memberships').where({ org_id: school }).update({ role });
+      expect((await (await app.signIn('head@handbuilt.test')).get('/dashboard')).status, role).to.equal(403);
+    }
+    await app.database.su('memberships').where({ org_id: school }).update({ role: 'head' });
+  });
+
+  it('P7: intervention impact compares the score before the start with the first after the end, with group averages', async () => {
+    const { su, db } = app.database;
+    const domain = (await su('framework_items').where({ framework_id: wellbeing.id, position: 2 }).first());
+    const reading = (await su('framework_items').where({ framework_id: attainment.id, name: 'Reading' }).first());
+    const [group] = await su('groups').insert({ school_id: school, kind: 'intervention', name: 'Friendship' }).returning('id');
+    await su('group_members').insert(['P1', 'P2', 'P3'].map((n) => ({ school_id: school, group_id: group.id, pupil_id: pupil[n] })));
+    const [iv] = await su('interventions').insert({ school_id: school, name: 'Friendship', type: 'Nurture', group_id: group.id, start_date: '2026-01-10', end_date: '2026-03-20', status: 'ended' }).returning('id');
+    await su('intervention_targets').insert([{ school_id: school, intervention_id: iv.id, item_id: domain.id }, { school_id: school, intervention_id: iv.id, item_id: reading.id }]);
+    // Replace the domain's scores for the three pupils with a dated history.
+    await su('assessment_scores').whereIn('pupil_id', ['P1', 'P2', 'P3'].map((n) => pupil[n])).where({ item_id: domain.id }).del();
+    const level = async (v: number) => (await su('framework_levels').where({ framework_id: wellbeing.id, value: v }).first()).id;
+    const put = async (p: string, t: string, v: number, on: string) => su('assessment_scores').insert({ school_id: school, pupil_id: pupil[p], framework_id: wellbeing.id, item_id: domain.id, term_id: term(t), level_id: await level(v), value: v, assessed_on: on });
+    // Terms are keyed by academic year: "Summer 2024" is the summer of 2024/25.
+    await put('P1', 'Summer 2024', 2, '2025-06-01');
+    await put('P1', 'Autumn 2025', 3, '2025-11-01');
+    await put('P1', 'Summer 2025', 5, '2026-05-01');
+    await put('P1', 'Autumn 2026', 4, '2026-10-01');
+    await put('P2', 'Autumn 2025', 4, '2025-11-01');
+    await put('P3', 'Summer 2024', 2, '2025-06-10');
+    await put('P3', 'Summer 2025', 3, '2026-05-18');
+
+    const result = await impact(db, head, iv.id);
+    const row = (p: string, item: string) => result.rows.find((r) => r.pupil_id === pupil[p] && r.item_id === item)!;
+    expect([row('P1', domain.id).before, row('P1', domain.id).after]).to.deep.equal([3, 5]);
+    expect([row('P2', domain.id).before, row('P2', domain.id).after]).to.deep.equal([4, null]);
+    expect([row('P3', domain.id).before, row('P3', domain.id).after]).to.deep.equal([2, 3]);
+    const avg = result.averages.find((x) => x.item_id === domain.id)!;
+    expect(avg).to.deep.include({ pupils: 2, before: 2.5, after: 4, change: 1.5, improved: 2 });
+    const readingAvg = result.averages.find((x) => x.item_id === reading.id)!;
+    expect(readingAvg.pupils, 'no reading scores before the start').to.equal(0);
+
+    const b = await app.signIn('head@handbuilt.test');
+    const page = await b.get(`/interventions/${iv.id}`);
+    expect(page.text).to.match(/<td class="num">2<\/td><td class="num">2\.5<\/td><td class="num">4<\/td><td class="num">\+1\.5<\/td><td class="num">2 of 2<\/td>/);
+    const provision = await b.get('/interventions');
+    expect(provision.text).to.contain('Friendship');
+    expect(provision.text).to.contain('Test, P1; Test, P2; Test, P3');
+  });
+});
