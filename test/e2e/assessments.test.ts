@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { expectNoSeriousAxeViolations, type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
+
+describe('Browser: recording and reading assessments in real Chromium', function () {
+  this.timeout(180_000);
+  let live: LiveApp;
+  let groupId: string;
+
+  before(async function () {
+    requireChromium(this);
+    live = await startLiveApp();
+    const { su } = live.app.database;
+    const school = await su('organisations').where({ name: 'Oakfield Primary School' }).first();
+    groupId = (await su('groups').where({ school_id: school.id, name: '3 Oak' }).first()).id;
+  });
+  after(async () => live?.close());
+
+  it('grid entry with JavaScript: choosing a level saves the row at once and shows it saved', async () => {
+    const context = await live.newContext();
+    const page = await context.newPage();
+    await signInPage(page, 'teacher@oakfield.test');
+    await page.goto(`/groups/${groupId}/grid`);
+    const row = page.locator('tbody tr').nth(3);
+    const pupilId = (await row.getAttribute('id'))!.replace('row-', '');
+    const select = row.locator('select').nth(2);
+    const current = await select.inputValue();
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    const next = options.find((v) => v && v !== current)!;
+    await select.focus();
+    await select.selectOption(next);
+    await page.locator(`#row-${pupilId} .saved`).waitFor();
+    expect(await page.locator(`#row-${pupilId} .row-status`).textContent()).to.contain('Saved');
+    const { su } = live.app.database;
+    const item = (await select.getAttribute('name'))!.split(':')[2];
+    const stored = await su('assessment_scores').where({ pupil_id: pupilId, item_id: item }).orderBy('recorded_at', 'desc').first();
+    expect(stored.level_id).to.equal(next);
+    // Keyboard: Tab moves to the next cell of the same row.
+    await page.locator(`#row-${pupilId} select`).first().focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement && document.activeElement.name')).to.match(new RegExp(`^l:${pupilId}:`));
+    await context.close();
+  });
+
+  it('grid entry without JavaScript: the whole grid posts, with an error shown at the field and values kept', async () => {
+    const context = await live.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signInPage(page, 'head@oakfield.test');
+    await page.goto(`/groups/${groupId}/grid`);
+    const select = page.locator('tbody tr').nth(5).locator('select').first();
+    const options = await select.locator('option').all();
+    const value = await options[2]!.getAttribute('value');
+    await select.selectOption(value!);
+    await page.getByLabel('Date of assessment').fill('01/01/2001');
+    await page.getByRole('button', { name: 'Save all' }).click();
+    expect(await page.locator('.error-summary').textContent()).to.contain('The date must be within');
+    expect(await page.locator('tbody tr').nth(5).locator('select').first().inputValue(), 'the choice is kept').to.equal(value);
+    const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('/');
+    await page.getByLabel('Date of assessment').fill(today);
+    await page.getByRole('button', { name: 'Save all' }).click();
+    expect(await page.getByRole('status').first().textContent()).to.match(/Saved\. \d+ pupils? changed\./);
+    await context.close();
+  });
+
+  it('axe-core finds no serious or critical problem on the grid, class overview, profile charts, notes, interventions, dashboard and set-up', async () => {
+    const context = await live.newContext();
+    const page = await context.newPage();
+    await signInPage(page, 'head@oakfield.test');
+    const { su } = live.app.database;
+    const pupil = (await su('group_members').where({ group_id: groupId }).first()).pupil_id;
+    const intervention = (await su('interventions').first()).id;
+    for (const path of [`/groups/${groupId}`, `/groups/${groupId}/grid`, `/pupils/${pupil}`, `/pupils/${pupil}/notes`, `/pupils/${pupil}/assess`,
+      '/interventions', `/interventions/${intervention}`, '/interventions/new', '/dashboard']) {
+      await page.goto(path);
+      await expectNoSeriousAxeViolations(page, path);
+    }
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signInPage(page, 'admin@oakfield.test');
+    const fw = (await su('frameworks').first()).id;
+    for (const path of ['/settings', '/frameworks', `/frameworks/${fw}`, '/frameworks/new']) {
+      await page.goto(path);
+      await expectNoSeriousAxeViolations(page, path);
+    }
+    await context.close();
+  });
+});
