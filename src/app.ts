@@ -53,7 +53,8 @@ export function createApp(opts: AppOptions): WaypointApp {
   app.set('query parser', 'simple');
 
   const assets = loadAssets();
-  const renderer = createRenderer(assets, config.production);
+  // Templates are compiled once, except in development where edits should show at once.
+  const renderer = createRenderer(assets, config.NODE_ENV !== 'development');
   const hasher = new PasswordHasher({ memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
   const deps: AppDeps = { config, db, logger, mailer: opts.mailer, hasher, renderer, sessionSecret: opts.sessionSecret };
   let shuttingDown = false;

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,45 +8,11 @@ import knexFactory from 'knex';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { freePort, testCluster } from './helpers/cluster.js';
 import { projectRoot } from '../src/paths.js';
+import { type RunningServer, startServerProcess } from './helpers/server-process.js';
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `npm start`'s command as a child process and waits until it says it is ready. */
-async function startServer(env: Record<string, string>): Promise<Running> {
-  let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /"port":(\d+),"ms":\d+,"msg":"Waypoint is ready"/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        resolve(Number(m[1]));
-      }
-    }, 50);
-    void exited.then((code) => {
-      clearInterval(timer);
-      reject(new Error(`server exited (${code}) before it was ready:\n${out}`));
-    });
-  });
-  return { child, port, output: () => out, exited };
-}
-
-async function stop(r: Running): Promise<number | null> {
-  r.child.kill('SIGTERM');
-  return r.exited;
-}
+type Running = RunningServer;
+const startServer = (env: Record<string, string>) => startServerProcess(env);
+const stop = (r: Running) => r.stop();
 
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   let output = '';

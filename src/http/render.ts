@@ -40,10 +40,10 @@ export function isHtmx(req: Request): boolean {
   return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
 }
 
-export function createRenderer(assets: Assets, production: boolean): Renderer {
+export function createRenderer(assets: Assets, cacheTemplates: boolean): Renderer {
   const eta = new Eta({
     views: paths.views,
-    cache: production,
+    cache: cacheTemplates,
     autoEscape: true,
     autoTrim: [false, 'nl'],
     defaultExtension: '.eta',

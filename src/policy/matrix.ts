@@ -39,7 +39,7 @@ export const matrix = {
   'support_flag.manage': { staff: ['school_admin', 'head', 'senco'] },
 
   // Assessments (P6, P7). Each framework also says which roles may record it.
-  'assessment.read': { staff: everyone, trust: ['trust_admin', 'trust_analyst'], la: ['la_officer'] },
+  'assessment.read': { staff: everyone },
   'assessment.record': { staff: teachersAndLeaders },
   'observation.record': { staff: everyone },
   'note.read': { staff: everyone },

@@ -124,7 +124,7 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
     const [iv] = await su('interventions').insert({ school_id: school, name: 'Friendship', type: 'Nurture', group_id: group.id, start_date: '2026-01-10', end_date: '2026-03-20', status: 'ended' }).returning('id');
     await su('intervention_targets').insert([{ school_id: school, intervention_id: iv.id, item_id: domain.id }, { school_id: school, intervention_id: iv.id, item_id: reading.id }]);
     // Replace the domain's scores for the three pupils with a dated history.
-    await su('assessment_scores').whereIn('pupil_id', ['P1', 'P2', 'P3'].map((n) => pupil[n])).where({ item_id: domain.id }).del();
+    await su('assessment_scores').whereIn('pupil_id', ['P1', 'P2', 'P3'].map((n) => pupil[n]!)).where({ item_id: domain.id }).del();
     const level = async (v: number) => (await su('framework_levels').where({ framework_id: wellbeing.id, value: v }).first()).id;
     const put = async (p: string, t: string, v: number, on: string) => su('assessment_scores').insert({ school_id: school, pupil_id: pupil[p], framework_id: wellbeing.id, item_id: domain.id, term_id: term(t), level_id: await level(v), value: v, assessed_on: on });
     // Terms are keyed by academic year: "Summer 2024" is the summer of 2024/25.

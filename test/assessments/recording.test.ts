@@ -55,7 +55,7 @@ describe('Recording assessments and assessment frameworks', () => {
     const res = await teacher.post(`/groups/${groupId}/grid`, form, { tokenFrom: gridUrl() });
     expect(res.status).to.equal(200);
     expect(res.text).to.contain('Saved. 2 pupils changed.');
-    const stored = await app.database.su('assessment_scores').whereIn('pupil_id', [pupils[0], pupils[1]]).where({ term_id: term.id, framework_id: fw.id });
+    const stored = await app.database.su('assessment_scores').whereIn('pupil_id', [pupils[0]!, pupils[1]!]).where({ term_id: term.id, framework_id: fw.id });
     expect(stored).to.have.length(6);
     const audits = await app.database.su('audit_events').where({ action: 'assessment.recorded' });
     expect(audits).to.have.length(2);
@@ -63,7 +63,7 @@ describe('Recording assessments and assessment frameworks', () => {
     expect(JSON.stringify(audits)).not.to.match(/EXS|WTS|"value"/);
     const again = await Promise.all(Array.from({ length: 5 }, async () => teacher.post(`/groups/${groupId}/grid`, { ...form, [`stamp:${pupils[0]}`]: new Date().toISOString(), [`stamp:${pupils[1]}`]: new Date().toISOString() }, { tokenFrom: gridUrl() })));
     for (const r of again) expect(r.status).to.equal(200);
-    expect(await app.database.su('assessment_scores').whereIn('pupil_id', [pupils[0], pupils[1]]).where({ term_id: term.id, framework_id: fw.id })).to.have.length(6);
+    expect(await app.database.su('assessment_scores').whereIn('pupil_id', [pupils[0]!, pupils[1]!]).where({ term_id: term.id, framework_id: fw.id })).to.have.length(6);
     expect(await app.database.su('audit_events').where({ action: 'assessment.recorded' })).to.have.length(2);
   });
 

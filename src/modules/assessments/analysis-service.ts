@@ -32,16 +32,16 @@ export function byAttention(a: OverviewRow, b: OverviewRow): number {
   return low(a) - low(b) || a.totalChange - b.totalChange || (a.average ?? 99) - (b.average ?? 99) || a.pupil.surname.localeCompare(b.pupil.surname);
 }
 
-/** Latest and previous score per pupil and item, up to (and including) a term, in one query. */
-async function latestTwo(trx: Tx, pupilIds: string[], frameworkId: string, uptoSequence: number) {
-  if (!pupilIds.length) return [];
+/** Latest and previous score per pupil and item, up to (and including) a term, in one index scan. */
+async function latestTwo(trx: Tx, schoolId: string, pupilIds: string[], itemIds: string[], uptoSequence: number) {
+  if (!pupilIds.length || !itemIds.length) return [];
   const { rows } = await trx.raw<{ rows: { pupil_id: string; item_id: string; value: number; rn: number }[] }>(
     `select pupil_id, item_id, value, rn from (
-       select s.pupil_id, s.item_id, s.value, row_number() over (partition by s.pupil_id, s.item_id order by t.sequence desc) as rn
-         from assessment_scores s join terms t on t.id = s.term_id
-        where s.pupil_id = any(?::uuid[]) and s.framework_id = ? and t.sequence <= ?) ranked
+       select s.pupil_id, s.item_id, s.value, row_number() over (partition by s.pupil_id, s.item_id order by s.term_sequence desc) as rn
+         from assessment_scores s
+        where s.school_id = ? and s.pupil_id = any(?::uuid[]) and s.item_id = any(?::uuid[]) and s.term_sequence <= ?) ranked
       where rn <= 2`,
-    [pupilIds, frameworkId, uptoSequence],
+    [schoolId, pupilIds, itemIds, uptoSequence],
   );
   return rows;
 }
@@ -57,7 +57,7 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
     const term = (termId ? terms.find((t) => t.id === termId) : termFor(terms, today())) ?? terms.at(-1);
     const rows: OverviewRow[] = [];
     if (wellbeing && term) {
-      const scores = await latestTwo(trx, group.pupils.map((p) => p.id), wellbeing.id, term.sequence);
+      const scores = await latestTwo(trx, staff.schoolId, group.pupils.map((p) => p.id), wellbeing.items.map((i) => i.id), term.sequence);
       for (const pupil of group.pupils) {
         const cells: Record<string, OverviewCell> = {};
         for (const item of wellbeing.items) {
@@ -95,7 +95,7 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const terms = (await trx('terms').where({ school_id: staff.schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence')) as Term[];
     const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] = await trx('assessment_scores')
-      .where({ pupil_id: pupilId }).select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
+      .where({ school_id: staff.schoolId, pupil_id: pupilId }).select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
     const result = frameworks.map((fw) => ({
       framework: fw,
       items: fw.items.map((item) => ({
@@ -130,8 +130,8 @@ export const vulnerableGroups = [
 const cohort = `
   cohort as (
     select p.id, p.year_group,
-      exists (select 1 from pupil_fsm_periods f where f.pupil_id = p.id and f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date)) as fsm,
-      (p.looked_after or p.service_child or exists (select 1 from pupil_fsm_periods f where f.pupil_id = p.id and (f.end_date is null or f.end_date >= current_date - interval '6 years'))) as pp,
+      exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date)) as fsm,
+      (p.looked_after or p.service_child or exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and (f.end_date is null or f.end_date >= current_date - interval '6 years'))) as pp,
       p.sen_status = 'K' as sen_k, p.sen_status = 'E' as sen_e, p.eal, p.looked_after as lac, p.sex = 'F' as girls, p.sex = 'M' as boys
     from pupils p
     where p.school_id = ? and p.restricted_at is null and (p.leaving_date is null or p.leaving_date > current_date)

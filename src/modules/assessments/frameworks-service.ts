@@ -44,21 +44,22 @@ export interface Term {
 
 export const kindLabels = { wellbeing: 'Wellbeing', attainment: 'Attainment', end_of_key_stage: 'End of key stage' } as const;
 
-/** Frameworks with their items and levels, read inside the caller's transaction. */
+/** Frameworks with their items and levels, read inside the caller's transaction (one query). */
 export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeArchived?: boolean } = {}): Promise<Framework[]> {
-  const frameworks = await trx('frameworks').where({ school_id: schoolId })
-    .modify((q) => (opts.includeArchived ? q : q.whereNull('archived_at')))
-    .select('id', 'kind', 'name', 'description', 'recorded_by', 'archived_at', 'version')
-    .orderByRaw(`array_position(array['wellbeing','attainment','end_of_key_stage'], kind), name`);
-  const items: (Item & { framework_id: string })[] = await trx('framework_items').where({ school_id: schoolId })
-    .select('id', 'framework_id', 'name', 'position', 'is_safety_domain', 'archived_at').orderBy(['framework_id', 'position']);
-  const levels: (Level & { framework_id: string })[] = await trx('framework_levels').where({ school_id: schoolId })
-    .select('id', 'framework_id', 'value', 'label', 'short_label', 'descriptor', 'meets_expected').orderBy(['framework_id', 'value']);
-  return frameworks.map((f: Framework) => ({
-    ...f,
-    items: items.filter((i) => i.framework_id === f.id && (opts.includeArchived || !i.archived_at)),
-    levels: levels.filter((l) => l.framework_id === f.id),
-  }));
+  const { rows } = await trx.raw<{ rows: Framework[] }>(
+    `select f.id, f.kind, f.name, f.description, f.recorded_by, f.archived_at, f.version,
+            coalesce((select json_agg(json_build_object('id', i.id, 'name', i.name, 'position', i.position,
+                        'is_safety_domain', i.is_safety_domain, 'archived_at', i.archived_at) order by i.position)
+                        from framework_items i where i.school_id = f.school_id and i.framework_id = f.id and (? or i.archived_at is null)), '[]') as items,
+            coalesce((select json_agg(json_build_object('id', l.id, 'value', l.value, 'label', l.label, 'short_label', l.short_label,
+                        'descriptor', l.descriptor, 'meets_expected', l.meets_expected) order by l.value)
+                        from framework_levels l where l.school_id = f.school_id and l.framework_id = f.id), '[]') as levels
+       from frameworks f
+      where f.school_id = ? and (? or f.archived_at is null)
+      order by array_position(array['wellbeing','attainment','end_of_key_stage'], f.kind), f.name`,
+    [!!opts.includeArchived, schoolId, !!opts.includeArchived],
+  );
+  return rows;
 }
 
 export async function loadTerms(trx: Tx, schoolId: string): Promise<Term[]> {

@@ -31,7 +31,7 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
     const rows: NoteView[] = await trx('notes as n')
       .leftJoin('note_bodies as b', 'b.note_id', 'n.id')
       .join('users as u', 'u.id', 'n.author_id')
-      .where('n.pupil_id', pupilId)
+      .where({ 'n.school_id': staff.schoolId, 'n.pupil_id': pupilId })
       .select('n.id', 'n.sensitivity', 'n.author_id', 'n.created_at', 'n.updated_at', 'n.version', 'b.body',
         trx.raw(`u.given_name || ' ' || u.family_name as author_name`))
       .orderBy('n.created_at', 'desc');
@@ -42,7 +42,7 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
     const hiddenRestricted = rows.length - visible.length;
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const wellbeing = frameworks.find((f) => f.kind === 'wellbeing');
-    const observations = await trx('observations as o').join('users as u', 'u.id', 'o.author_id').where('o.pupil_id', pupilId)
+    const observations = await trx('observations as o').join('users as u', 'u.id', 'o.author_id').where({ 'o.school_id': staff.schoolId, 'o.pupil_id': pupilId })
       .select('o.id', 'o.observed_on', 'o.body', 'o.item_ids', trx.raw(`u.given_name || ' ' || u.family_name as author_name`))
       .orderBy([{ column: 'o.observed_on', order: 'desc' }, { column: 'o.created_at', order: 'desc' }]);
     await audit.record(trx, staff, { action: 'note.viewed', entityType: 'pupil', entityId: pupilId, meta: { notes: visible.length, observations: observations.length } });

@@ -44,9 +44,9 @@ function pickFramework(frameworks: Framework[], id: string | undefined): Framewo
 
 export const mayRecord = (staff: StaffActor, fw: Framework) => fw.recorded_by.some((r) => staff.roles.includes(r));
 
-async function scoresFor(trx: Tx, pupilIds: string[], frameworkId: string, termId: string) {
+async function scoresFor(trx: Tx, schoolId: string, pupilIds: string[], frameworkId: string, termId: string) {
   const rows: (StoredScore & { pupil_id: string; item_id: string })[] = pupilIds.length
-    ? await trx('assessment_scores').whereIn('pupil_id', pupilIds).where({ framework_id: frameworkId, term_id: termId })
+    ? await trx('assessment_scores').where({ school_id: schoolId }).whereIn('pupil_id', pupilIds).where({ framework_id: frameworkId, term_id: termId })
       .select('pupil_id', 'item_id', 'level_id', 'value', 'recorded_at')
     : [];
   const scores: EntryData['scores'] = {};
@@ -65,7 +65,7 @@ async function entry(db: Database, staff: StaffActor, trx: Tx, pupils: EntryPupi
   const terms = await termsWithCurrent(db, trx, staff);
   const term = (termId ? terms.find((t) => t.id === termId) : termFor(terms, today())) ?? terms.at(-1);
   if (!term) throw new NotFound('term');
-  const { scores, stamps } = await scoresFor(trx, pupils.map((p) => p.id), framework.id, term.id);
+  const { scores, stamps } = await scoresFor(trx, staff.schoolId, pupils.map((p) => p.id), framework.id, term.id);
   const now = today();
   return {
     framework, frameworks, term, terms, pupils, scores, stamps, canRecord: mayRecord(staff, framework),
@@ -159,7 +159,7 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
     }
 
     const pupilIds = input.rows.map((r) => r.pupilId);
-    const current = await trx('assessment_scores').whereIn('pupil_id', pupilIds).where({ term_id: term.id, framework_id: framework.id })
+    const current = await trx('assessment_scores').where({ school_id: staff.schoolId }).whereIn('pupil_id', pupilIds).where({ term_id: term.id, framework_id: framework.id })
       .select('id', 'pupil_id', 'item_id', 'level_id', 'value', 'recorded_at', 'version').forUpdate();
     const currentOf = (p: string, i: string) => current.find((c: { pupil_id: string; item_id: string }) => c.pupil_id === p && c.item_id === i);
     const conflicts: { pupilId: string; current: Record<string, string> }[] = [];
@@ -202,7 +202,7 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
     if (framework.kind === 'wellbeing') {
       const settings = await trx('school_settings').where({ school_id: staff.schoolId }).first('concern_rules', 'dsl_name', 'dsl_contact');
       const rules = parseRules(settings?.concern_rules);
-      const previous = await previousScores(trx, pupilIds, framework.id, term.sequence);
+      const previous = await previousScores(trx, staff.schoolId, pupilIds, framework.id, term.sequence);
       for (const row of saved) {
         const values = new Map(Object.entries(input.rows.find((r) => r.pupilId === row.pupilId)!.levels)
           .filter(([, l]) => l !== '').map(([itemId, l]) => [itemId, levels.get(l)!.value]));
@@ -215,10 +215,10 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
 }
 
 /** Each pupil's most recent score per item from terms before this one. */
-async function previousScores(trx: Tx, pupilIds: string[], frameworkId: string, beforeSequence: number): Promise<Map<string, Map<string, number>>> {
+async function previousScores(trx: Tx, schoolId: string, pupilIds: string[], frameworkId: string, beforeSequence: number): Promise<Map<string, Map<string, number>>> {
   const rows: { pupil_id: string; item_id: string; value: number }[] = await trx('assessment_scores as s')
     .join('terms as t', 't.id', 's.term_id')
-    .whereIn('s.pupil_id', pupilIds).where('s.framework_id', frameworkId).where('t.sequence', '<', beforeSequence)
+    .where('s.school_id', schoolId).whereIn('s.pupil_id', pupilIds).where('s.framework_id', frameworkId).where('t.sequence', '<', beforeSequence)
     .distinctOn('s.pupil_id', 's.item_id')
     .select('s.pupil_id', 's.item_id', 's.value')
     .orderBy([{ column: 's.pupil_id' }, { column: 's.item_id' }, { column: 't.sequence', order: 'desc' }]);

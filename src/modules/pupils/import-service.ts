@@ -92,7 +92,7 @@ async function loadExisting(trx: Tx, schoolId: string): Promise<Existing[]> {
   return (await trx('pupils as p').where('p.school_id', schoolId).select(
     ...q.recordColumns,
     trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
-              from pupil_fsm_periods f where f.pupil_id = p.id) as fsm_periods`),
+              from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id) as fsm_periods`),
   )) as Existing[];
 }
 

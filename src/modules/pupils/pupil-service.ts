@@ -112,13 +112,13 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupil(trx, id);
     // One connection per transaction: these run one after another.
-    const contacts = await trx('pupil_contacts').where({ pupil_id: id }).orderBy(['priority', 'name']);
-    const groups = await trx('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where('gm.pupil_id', id).whereNull('g.archived_at')
+    const contacts = await trx('pupil_contacts').where({ school_id: staff.schoolId, pupil_id: id }).orderBy(['priority', 'name']);
+    const groups = await trx('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id }).whereNull('g.archived_at')
       .select('g.id', 'g.name', 'g.kind').orderBy(['g.kind', 'g.name']);
-    const fsm = await trx('pupil_fsm_periods').where({ pupil_id: id }).orderBy('start_date').select('id', 'start_date', 'end_date');
-    const flags = await trx('pupil_support_flags as psf').join('support_flags as sf', 'sf.id', 'psf.flag_id').where('psf.pupil_id', id)
+    const fsm = await trx('pupil_fsm_periods').where({ school_id: staff.schoolId, pupil_id: id }).orderBy('start_date').select('id', 'start_date', 'end_date');
+    const flags = await trx('pupil_support_flags as psf').join('support_flags as sf', 'sf.id', 'psf.flag_id').where({ 'psf.school_id': staff.schoolId, 'psf.pupil_id': id })
       .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date').orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']);
-    const history = await trx('pupil_history as h').leftJoin('users as u', 'u.id', 'h.changed_by').where('h.pupil_id', id)
+    const history = await trx('pupil_history as h').leftJoin('users as u', 'u.id', 'h.changed_by').where({ 'h.school_id': staff.schoolId, 'h.pupil_id': id })
       .select('h.field', 'h.old_value', 'h.new_value', 'h.source', 'h.changed_at', trx.raw(`u.given_name || ' ' || u.family_name as changed_by_name`))
       .orderBy('h.id', 'desc').limit(100);
     const availableFlags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');

@@ -17,11 +17,11 @@ export interface ListFilters {
   dir: 'asc' | 'desc';
 }
 
-const fsmNow = `exists (select 1 from pupil_fsm_periods f where f.pupil_id = p.id and f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date))`;
-const everSix = `exists (select 1 from pupil_fsm_periods f where f.pupil_id = p.id and (f.end_date is null or f.end_date >= (current_date - interval '6 years')))`;
+const fsmNow = `exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date))`;
+const everSix = `exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and (f.end_date is null or f.end_date >= (current_date - interval '6 years')))`;
 const pupilPremium = `(${everSix} or p.looked_after or p.service_child)`;
 const currentFlags = `(select coalesce(array_agg(sf.name order by sf.name), '{}') from pupil_support_flags psf join support_flags sf on sf.id = psf.flag_id
-   where psf.pupil_id = p.id and psf.start_date <= current_date and (psf.end_date is null or psf.end_date >= current_date))`;
+   where psf.school_id = p.school_id and psf.pupil_id = p.id and psf.start_date <= current_date and (psf.end_date is null or psf.end_date >= current_date))`;
 export const onRoll = `(p.leaving_date is null or p.leaving_date > current_date)`;
 
 /** The filtered, scoped pupil query, before columns, order and paging. */
@@ -109,7 +109,7 @@ export function exportColumns(trx: Tx): (string | Knex.Raw)[] {
     ...recordColumns,
     trx.raw(`${everSix} as ever_6_fsm`), trx.raw(`${pupilPremium} as pupil_premium`),
     trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
-              from pupil_fsm_periods f where f.pupil_id = p.id) as fsm_periods`),
+              from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id) as fsm_periods`),
   ];
 }
 

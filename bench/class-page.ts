@@ -1,0 +1,87 @@
+/**
+ * Class page under load (performance.md): a teacher's class page (30 pupils with their latest
+ * wellbeing scores) at 50 concurrent connections, against the bare baseline (node:http + pg, the
+ * same SQL, no session/policy/RLS/audit), and against the same app on a copy of the data with
+ * row-level security switched off. Runs alternate A, B, A, B on 127.0.0.1 and stop by themselves.
+ *
+ *   npm run bench:class-page             # 10-second runs
+ *   npm run bench:class-page -- 5        # 5-second runs
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { freshDatabase, testCluster } from '../test/helpers/cluster.js';
+import { startServerProcess, type RunningServer } from '../test/helpers/server-process.js';
+import { seedSchool, signInCookie, withBenchDatabase } from './lib.js';
+
+const seconds = Number(process.argv[2] ?? 10);
+const connections = 50;
+
+interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+async function load(url: string, headers: Record<string, string>, duration: number): Promise<Run> {
+  const result = await autocannon({ url, connections, duration, headers });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}
+
+function peakRssMb(server: RunningServer): number {
+  const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+await withBenchDatabase(async (database) => {
+  const school = await seedSchool(database, 1500);
+  // The same school again, with row-level security switched off, to measure what RLS costs.
+  const noRls = await freshDatabase();
+  await seedSchool(noRls, 1500);
+  const tables: string[] = await noRls.su('pg_tables').where({ schemaname: 'public' }).pluck('tablename');
+  for (const t of tables) await noRls.su.raw('alter table ?? no force row level security, disable row level security', [t]);
+  await noRls.db.close();
+  const noRlsGroup = (await noRls.su('groups').where({ name: '1 Class 1' }).whereIn('school_id', noRls.su('organisations').where('name', 'like', 'Bench%').select('id')).first()).id;
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
+  const env = (db: typeof database) => ({
+    DATABASE_URL: db.ownerUrl, RUNTIME_DATABASE_URL: db.runtimeUrl, SESSION_SECRET: 'bench-session-secret-0123456789-abcdef', SEED_DEMO: 'false',
+    DATA_DIR: dataDir, LOG_LEVEL: 'info', DB_POOL_MAX: '10',
+    // Compiled templates, as in production; production itself would also demand HTTPS.
+    NODE_ENV: 'test',
+  });
+  const app = await startServerProcess(env(database));
+  const appNoRls = await startServerProcess(env(noRls));
+  const baseline = await startServerProcess({ BASELINE_DATABASE_URL: testCluster().superuserUrl(database.name) }, 'bench/baseline-server.ts');
+  try {
+    const origin = (s: RunningServer) => `http://127.0.0.1:${s.port}`;
+    const cookie = await signInCookie(origin(app), school.teacherEmail);
+    const cookieNoRls = await signInCookie(origin(appNoRls), school.teacherEmail);
+    const appUrl = `${origin(app)}/groups/${school.groupId}`;
+    const check = await fetch(appUrl, { headers: { cookie } });
+    const html = await check.text();
+    if (check.status !== 200 || (html.match(/class="score/g) ?? []).length < 200) throw new Error(`class page not as expected: ${check.status}`);
+    const targets = {
+      app: { url: appUrl, headers: { cookie } },
+      baseline: { url: `${origin(baseline)}/class/${school.groupId}`, headers: {} },
+      appNoRls: { url: `${origin(appNoRls)}/groups/${noRlsGroup}`, headers: { cookie: cookieNoRls } },
+    };
+    for (const t of Object.values(targets)) await load(t.url, t.headers, 2);
+    const runs: Record<keyof typeof targets, Run[]> = { app: [], baseline: [], appNoRls: [] };
+    for (let round = 0; round < 2; round++) {
+      for (const name of ['app', 'baseline', 'app', 'appNoRls'] as const) {
+        const r = await load(targets[name].url, targets[name].headers, seconds);
+        runs[name].push(r);
+        console.log(`  run ${name.padEnd(8)} rps=${Math.round(r.rps)} p50_ms=${r.p50} p99_ms=${r.p99} errors=${r.errors} non2xx=${r.non2xx}`);
+      }
+    }
+    const rps = (name: keyof typeof targets) => median(runs[name].map((r) => r.rps));
+    const p99 = median(runs.app.map((r) => r.p99));
+    console.log(`class-page p99_ms=${p99} rps=${Math.round(rps('app'))} baseline_rps=${Math.round(rps('baseline'))} ratio=${(rps('app') / rps('baseline')).toFixed(2)} budget_p99_ms=50 budget_ratio=0.5`);
+    console.log(`rls-cost rps_with_rls=${Math.round(rps('app'))} rps_without_rls=${Math.round(rps('appNoRls'))} cost=${(rps('appNoRls') / rps('app')).toFixed(2)}x budget=1.15x`);
+    console.log(`memory app_peak_rss_mb=${peakRssMb(app)} budget_mb=256`);
+  } finally {
+    await Promise.all([app.stop(), appNoRls.stop(), baseline.stop()]);
+    await noRls.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});

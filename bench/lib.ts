@@ -1,0 +1,137 @@
+/**
+ * Shared set-up for the benchmarks: a throwaway embedded PostgreSQL (as in the tests), a fresh copy
+ * of the demo database, and a generated school of a given size with three years of assessments.
+ * Benchmarks print figures; none of them pass or fail on a time.
+ */
+import fs from 'node:fs';
+import type { Knex } from 'knex';
+import { freshDatabase, startTestCluster, testCluster, type TestDatabase } from '../test/helpers/cluster.js';
+import { forenames, pick, seededRandom, surnames } from '../src/demo/names.js';
+import { insertSchoolDefaults, insertTerms } from '../src/modules/assessments/defaults.js';
+import { makeUpn } from '../src/modules/pupils/upn.js';
+import { systemActor } from '../src/policy/index.js';
+
+export async function withBenchDatabase<T>(work: (database: TestDatabase) => Promise<T>): Promise<T> {
+  await startTestCluster();
+  const database = await freshDatabase();
+  try {
+    return await work(database);
+  } finally {
+    await database.drop();
+    const tc = testCluster();
+    await tc.cluster.stop();
+    fs.rmSync(tc.dir, { recursive: true, force: true });
+  }
+}
+
+export interface BenchSchool {
+  schoolId: string;
+  teacherEmail: string;
+  headEmail: string;
+  groupId: string;
+  pupils: number;
+  scores: number;
+}
+
+/**
+ * A primary school of `size` pupils in classes of 30 (years 1–6), three academic years × three terms
+ * of wellbeing (8 domains) and attainment (reading, writing, maths, science), a teacher for one
+ * class and a head. Deterministic.
+ */
+export async function seedSchool(database: TestDatabase, size = 1500, today = new Date()): Promise<BenchSchool> {
+  const { su, db } = database;
+  const random = seededRandom(size);
+  const [school] = await su('organisations').insert({ kind: 'school', name: `Bench School ${size}`, phase: 'primary', la_code: '999', establishment_number: '9999' }).returning('id');
+  const schoolId = school.id as string;
+  await su('school_settings').insert({ school_id: schoolId });
+  const year = today.getUTCMonth() >= 8 ? today.getUTCFullYear() : today.getUTCFullYear() - 1;
+  await db.withActor(systemActor('test', {}, schoolId), async (trx) => {
+    await insertSchoolDefaults(trx, schoolId, year, 'primary');
+    await insertTerms(trx, schoolId, year - 1);
+    await insertTerms(trx, schoolId, year - 2);
+  });
+  const hash = (await su('users').where({ email: 'head@oakfield.test' }).first()).password_hash;
+  const [teacher] = await su('users').insert({ kind: 'staff', email: `teacher@bench${size}.test`, given_name: 'Bench', family_name: 'Teacher', password_hash: hash }).returning('id');
+  const [head] = await su('users').insert({ kind: 'staff', email: `head@bench${size}.test`, given_name: 'Bench', family_name: 'Head', password_hash: hash }).returning('id');
+  await su('memberships').insert([{ user_id: teacher.id, org_id: schoolId, role: 'teacher' }, { user_id: head.id, org_id: schoolId, role: 'head' }]);
+
+  const classes = Math.ceil(size / 30);
+  const groupIds: string[] = [];
+  const pupilRows: (Record<string, unknown> & { upn: string | null; _group: string })[] = [];
+  for (let c = 0; c < classes; c++) {
+    const yearGroup = String(1 + (c % 6));
+    const [g] = await su('groups').insert({ school_id: schoolId, kind: 'class', name: `${yearGroup} Class ${c + 1}`, year_group: yearGroup }).returning('id');
+    groupIds.push(g.id);
+    for (let i = 0; i < 30 && pupilRows.length < size; i++) {
+      const sex = random() < 0.5 ? 'F' : 'M';
+      pupilRows.push({
+        school_id: schoolId, legal_forename: pick(random, forenames[sex]), surname: pick(random, surnames), sex, year_group: yearGroup,
+        date_of_birth: `${2019 - Number(yearGroup)}-0${1 + (i % 9)}-1${i % 9}`, upn: makeUpn('999', '9999', 20 + (c % 6), pupilRows.length % 1000),
+        mis_id: `BENCH${pupilRows.length}`, sen_status: random() < 0.12 ? 'K' : random() < 0.03 ? 'E' : 'N', eal: random() < 0.2,
+        looked_after: random() < 0.01, _group: g.id,
+      });
+    }
+  }
+  const upnSeen = new Set<string>();
+  for (const p of pupilRows) if (p.upn && upnSeen.has(p.upn)) p.upn = null; else if (p.upn) upnSeen.add(p.upn);
+  const inserted: { id: string }[] = [];
+  for (let i = 0; i < pupilRows.length; i += 1000) {
+    inserted.push(...(await su('pupils').insert(pupilRows.slice(i, i + 1000).map(({ _group, ...p }) => p)).returning('id')));
+  }
+  const members = inserted.map((p, i) => ({ school_id: schoolId, group_id: pupilRows[i]!._group, pupil_id: p.id }));
+  for (let i = 0; i < members.length; i += 2000) await su('group_members').insert(members.slice(i, i + 2000));
+  await su('pupil_fsm_periods').insert(inserted.filter(() => random() < 0.22).map((p) => ({ school_id: schoolId, pupil_id: p.id, start_date: `${year - 1}-09-01` })));
+  await su('group_staff').insert({ school_id: schoolId, group_id: groupIds[0], user_id: teacher.id, role: 'teacher' });
+
+  const frameworks = await su('frameworks').where({ school_id: schoolId }).whereIn('kind', ['wellbeing', 'attainment']);
+  // performance.md counts four subjects: add science to the termly attainment framework.
+  const attainment = frameworks.find((f) => f.kind === 'attainment')!;
+  await su('framework_items').insert({ school_id: schoolId, framework_id: attainment.id, name: 'Science', position: 3 });
+  const items = await su('framework_items').whereIn('framework_id', frameworks.map((f) => f.id));
+  const levels = await su('framework_levels').whereIn('framework_id', frameworks.map((f) => f.id));
+  const levelId = new Map(levels.map((l) => [`${l.framework_id}:${l.value}`, l.id]));
+  const terms = await su('terms').where({ school_id: schoolId }).orderBy('sequence');
+  let scores = 0;
+  let batch: Record<string, unknown>[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    await su('assessment_scores').insert(batch);
+    scores += batch.length;
+    batch = [];
+  };
+  for (const p of inserted) {
+    const base = 1.5 + random() * 3.5;
+    for (const [t, term] of terms.entries()) {
+      for (const item of items) {
+        const fw = frameworks.find((f) => f.id === item.framework_id)!;
+        const value = fw.kind === 'wellbeing' ? Math.max(1, Math.min(5, Math.round(base + (random() - 0.5) * 1.6))) : 1 + Math.floor(random() * 4);
+        batch.push({ school_id: schoolId, pupil_id: p.id, framework_id: fw.id, item_id: item.id, term_id: term.id, level_id: levelId.get(`${fw.id}:${value}`), value, assessed_on: addDays(term.starts_on, 30 + (t % 5)) });
+        if (batch.length >= 5000) await flush();
+      }
+    }
+  }
+  await flush();
+  await su.raw('analyze');
+  return { schoolId, teacherEmail: `teacher@bench${size}.test`, headEmail: `head@bench${size}.test`, groupId: groupIds[0]!, pupils: inserted.length, scores };
+}
+
+function addDays(iso: string, days: number): string {
+  return new Date(Date.parse(`${iso}T12:00:00Z`) + days * 86400000).toISOString().slice(0, 10);
+}
+
+/** Signs in over HTTP (with the page's CSRF token) and returns the session cookie. */
+export async function signInCookie(origin: string, email: string, password = 'waypoint-demo-password'): Promise<string> {
+  const page = await fetch(`${origin}/sign-in`);
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const res = await fetch(`${origin}/sign-in`, {
+    method: 'POST', redirect: 'manual',
+    headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email, password }),
+  });
+  const session = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  if (res.status !== 303 || !session) throw new Error(`sign-in as ${email} failed: ${res.status}`);
+  return session;
+}
+
+export type { Knex };
