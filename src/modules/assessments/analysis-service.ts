@@ -3,7 +3,7 @@ import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
-import { type Framework, loadFrameworks, type Term, termFor, termsWithCurrent } from './frameworks-service.js';
+import { loadFrameworks, type Term, termFor, termsWithCurrent } from './frameworks-service.js';
 
 /**
  * Analysis (P7). Everything here is advice to staff, never an automatic decision (P10): it orders
@@ -32,16 +32,22 @@ export function byAttention(a: OverviewRow, b: OverviewRow): number {
   return low(a) - low(b) || a.totalChange - b.totalChange || (a.average ?? 99) - (b.average ?? 99) || a.pupil.surname.localeCompare(b.pupil.surname);
 }
 
-/** Latest and previous score per pupil and item, up to (and including) a term, in one index scan. */
+/**
+ * Latest and previous score per pupil and item, up to (and including) a term: for each pair, two
+ * entries of the (school, pupil, item, term_sequence desc) index, so the cost does not grow with the
+ * years of history kept.
+ */
 async function latestTwo(trx: Tx, schoolId: string, pupilIds: string[], itemIds: string[], uptoSequence: number) {
   if (!pupilIds.length || !itemIds.length) return [];
   const { rows } = await trx.raw<{ rows: { pupil_id: string; item_id: string; value: number; rn: number }[] }>(
-    `select pupil_id, item_id, value, rn from (
-       select s.pupil_id, s.item_id, s.value, row_number() over (partition by s.pupil_id, s.item_id order by s.term_sequence desc) as rn
-         from assessment_scores s
-        where s.school_id = ? and s.pupil_id = any(?::uuid[]) and s.item_id = any(?::uuid[]) and s.term_sequence <= ?) ranked
-      where rn <= 2`,
-    [schoolId, pupilIds, itemIds, uptoSequence],
+    `select p.pupil_id, i.item_id, x.value, x.rn
+       from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as i(item_id)
+       cross join lateral (
+         select s.value, row_number() over (order by s.term_sequence desc) as rn
+           from assessment_scores s
+          where s.school_id = ? and s.pupil_id = p.pupil_id and s.item_id = i.item_id and s.term_sequence <= ?
+          order by s.term_sequence desc limit 2) x`,
+    [pupilIds, itemIds, schoolId, uptoSequence],
   );
   return rows;
 }
@@ -126,21 +132,15 @@ export const vulnerableGroups = [
   { key: 'boys', label: 'Boys' },
 ] as const;
 
-/** Pupils counted in school figures: on roll and not restricted, with their vulnerable-group flags. */
-const cohort = `
-  cohort as (
-    select p.id, p.year_group,
-      exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date)) as fsm,
-      (p.looked_after or p.service_child or exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and (f.end_date is null or f.end_date >= current_date - interval '6 years'))) as pp,
-      p.sen_status = 'K' as sen_k, p.sen_status = 'E' as sen_e, p.eal, p.looked_after as lac, p.sex = 'F' as girls, p.sex = 'M' as boys
-    from pupils p
-    where p.school_id = ? and p.restricted_at is null and (p.leaving_date is null or p.leaving_date > current_date)
-  ),
-  membership as (
-    select c.id, g.key, g.member from cohort c
-    cross join lateral (values ('fsm', c.fsm), ('pp', c.pp), ('sen_k', c.sen_k), ('sen_e', c.sen_e), ('eal', c.eal),
-                               ('lac', c.lac), ('girls', c.girls), ('boys', c.boys)) as g(key, member)
-  )`;
+interface DashboardFigures {
+  cohortSize: number;
+  distribution: { item_id: string; term_id: string; value: number; n: number }[];
+  attainmentByYear: { item_id: string; year_group: string; assessed: number; expected: number }[];
+  progress: { framework_id: string; item_id: string; n: number; mean_change: number; improved: number; declined: number }[];
+  groupWellbeing: { key: string; member: boolean; pupils: number; scores: number; mean: number | null }[];
+  groupAttainment: { key: string; member: boolean; assessed: number; expected: number }[];
+  groupProgress: { key: string; member: boolean; n: number; mean_change: number | null }[];
+}
 
 export interface DashboardOptions {
   termId?: string | undefined;
@@ -166,66 +166,89 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
     const wellbeing = frameworks.find((f) => f.kind === 'wellbeing') ?? null;
     const attainment = frameworks.find((f) => f.kind === 'attainment') ?? null;
     const school = staff.schoolId;
+    // Row-level security hides row counts from the planner (it expects a handful of pupils, not
+    // 1,500) and it then loops index lookups per pupil. These aggregates read whole terms: hash joins
+    // are right, so nested loops are switched off for this transaction only.
+    await trx.raw('set local enable_nestloop = off');
 
-    const cohortSize = Number((await trx.raw(`with ${cohort} select count(*)::int as n from cohort`, [school])).rows[0].n);
-
-    const distribution = wellbeing
-      ? (await trx.raw(`with ${cohort}
-          select s.item_id, s.term_id, s.value, count(*)::int as n
-            from assessment_scores s join cohort c on c.id = s.pupil_id
-           where s.school_id = ? and s.framework_id = ? and s.term_id = any(?::uuid[])
-           group by s.item_id, s.term_id, s.value`, [school, school, wellbeing.id, [term.id, previous?.id ?? term.id]])).rows as { item_id: string; term_id: string; value: number; n: number }[]
-      : [];
-
-    const attainmentByYear = attainment
-      ? (await trx.raw(`with ${cohort}
-          select s.item_id, c.year_group, count(*)::int as assessed, count(*) filter (where l.meets_expected)::int as expected
-            from assessment_scores s join cohort c on c.id = s.pupil_id join framework_levels l on l.id = s.level_id
-           where s.school_id = ? and s.framework_id = ? and s.term_id = ?
-           group by s.item_id, c.year_group
-           order by year_group_rank(c.year_group)`, [school, school, attainment.id, term.id])).rows as { item_id: string; year_group: string; assessed: number; expected: number }[]
-      : [];
-
-    const progressSql = (fw: Framework, from: Term) => trx.raw(`with ${cohort}
-        select a.item_id, count(*)::int as n, avg(b.value - a.value)::float as mean_change,
-               count(*) filter (where b.value > a.value)::int as improved, count(*) filter (where b.value < a.value)::int as declined
-          from assessment_scores a
-          join assessment_scores b on b.pupil_id = a.pupil_id and b.item_id = a.item_id and b.term_id = ?
-          join cohort c on c.id = a.pupil_id
-         where a.school_id = ? and a.framework_id = ? and a.term_id = ?
-         group by a.item_id`, [school, toTerm.id, school, fw.id, from.id]);
-    const progress: Record<string, { item_id: string; n: number; mean_change: number; improved: number; declined: number }[]> = {};
-    if (fromTerm) {
-      for (const fw of [wellbeing, attainment]) if (fw) progress[fw.id] = (await progressSql(fw, fromTerm)).rows;
-    }
-
-    // The same measures for each vulnerable group and for everyone else, in one query per measure.
-    const groupWellbeing = wellbeing
-      ? (await trx.raw(`with ${cohort}
-          select m.key, m.member, count(distinct m.id)::int as pupils, count(s.id)::int as scores, avg(s.value)::float as mean
-            from membership m left join assessment_scores s on s.pupil_id = m.id and s.framework_id = ? and s.term_id = ?
-           group by m.key, m.member`, [school, wellbeing.id, term.id])).rows as { key: string; member: boolean; pupils: number; scores: number; mean: number | null }[]
-      : [];
-    const groupAttainment = attainment
-      ? (await trx.raw(`with ${cohort}
-          select m.key, m.member, count(s.id)::int as assessed, count(s.id) filter (where l.meets_expected)::int as expected
-            from membership m join assessment_scores s on s.pupil_id = m.id and s.framework_id = ? and s.term_id = ?
-            join framework_levels l on l.id = s.level_id
-           group by m.key, m.member`, [school, attainment.id, term.id])).rows as { key: string; member: boolean; assessed: number; expected: number }[]
-      : [];
-    const groupProgress = fromTerm && wellbeing
-      ? (await trx.raw(`with ${cohort}
-          select m.key, m.member, count(*)::int as n, avg(b.value - a.value)::float as mean_change
-            from membership m
-            join assessment_scores a on a.pupil_id = m.id and a.framework_id = ? and a.term_id = ?
-            join assessment_scores b on b.pupil_id = a.pupil_id and b.item_id = a.item_id and b.term_id = ?
-           group by m.key, m.member`, [school, wellbeing.id, fromTerm.id, toTerm.id])).rows as { key: string; member: boolean; n: number; mean_change: number | null }[]
-      : [];
+    const none = '00000000-0000-0000-0000-000000000000';
+    const wbId = wellbeing?.id ?? none;
+    const attId = attainment?.id ?? none;
+    // One statement: the cohort (on roll, not restricted, with vulnerable-group flags) is computed
+    // once and every figure is aggregated from it, returned together as JSON.
+    const { rows } = await trx.raw<{ rows: { figures: DashboardFigures }[] }>(
+      `with fsm as (
+         select f.pupil_id,
+                bool_or(f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date)) as now,
+                bool_or(f.end_date is null or f.end_date >= current_date - interval '6 years') as ever6
+           from pupil_fsm_periods f where f.school_id = :school group by f.pupil_id
+       ),
+       cohort as materialized (
+         select p.id, p.year_group, coalesce(fsm.now, false) as fsm,
+                (p.looked_after or p.service_child or coalesce(fsm.ever6, false)) as pp,
+                p.sen_status = 'K' as sen_k, p.sen_status = 'E' as sen_e, p.eal, p.looked_after as lac,
+                p.sex = 'F' as girls, p.sex = 'M' as boys
+           from pupils p left join fsm on fsm.pupil_id = p.id
+          where p.school_id = :school and p.restricted_at is null and (p.leaving_date is null or p.leaving_date > current_date)
+       ),
+       scores as materialized (
+         select s.pupil_id, s.framework_id, s.item_id, s.term_id, s.value, l.meets_expected
+           from assessment_scores s join framework_levels l on l.id = s.level_id
+           join cohort c on c.id = s.pupil_id
+          where s.school_id = :school and s.framework_id in (:wb, :att) and s.term_id in (:term, :previous, :from, :to)
+       ),
+       per_pupil as (
+         select c.*,
+                w.total as wb_total, w.n as wb_n, a.assessed, a.expected, pr.total as pr_total, pr.n as pr_n
+           from cohort c
+           left join (select pupil_id, sum(value)::float as total, count(*) as n from scores
+                       where framework_id = :wb and term_id = :term group by pupil_id) w on w.pupil_id = c.id
+           left join (select pupil_id, count(*) as assessed, count(*) filter (where meets_expected) as expected from scores
+                       where framework_id = :att and term_id = :term group by pupil_id) a on a.pupil_id = c.id
+           left join (select x.pupil_id, sum(y.value - x.value)::float as total, count(*) as n
+                        from scores x join scores y on y.pupil_id = x.pupil_id and y.item_id = x.item_id and y.term_id = :to
+                       where x.framework_id = :wb and x.term_id = :from group by x.pupil_id) pr on pr.pupil_id = c.id
+       ),
+       membership as (
+         select g.key, g.member, pp.* from per_pupil pp
+         cross join lateral (values ('fsm', pp.fsm), ('pp', pp.pp), ('sen_k', pp.sen_k), ('sen_e', pp.sen_e), ('eal', pp.eal),
+                                    ('lac', pp.lac), ('girls', pp.girls), ('boys', pp.boys)) as g(key, member)
+       )
+       select json_build_object(
+         'cohortSize', (select count(*) from cohort),
+         'distribution', coalesce((select json_agg(d) from (
+             select item_id, term_id, value, count(*)::int as n from scores
+              where framework_id = :wb and term_id in (:term, :previous) group by item_id, term_id, value) d), '[]'),
+         'attainmentByYear', coalesce((select json_agg(d order by year_group_rank(d.year_group)) from (
+             select s.item_id, c.year_group, count(*)::int as assessed, count(*) filter (where s.meets_expected)::int as expected
+               from scores s join cohort c on c.id = s.pupil_id
+              where s.framework_id = :att and s.term_id = :term group by s.item_id, c.year_group) d), '[]'),
+         'progress', coalesce((select json_agg(d) from (
+             select x.framework_id, x.item_id, count(*)::int as n, avg(y.value - x.value)::float as mean_change,
+                    count(*) filter (where y.value > x.value)::int as improved, count(*) filter (where y.value < x.value)::int as declined
+               from scores x join scores y on y.pupil_id = x.pupil_id and y.item_id = x.item_id and y.term_id = :to
+              where x.term_id = :from group by x.framework_id, x.item_id) d), '[]'),
+         'groupWellbeing', (select json_agg(d) from (
+             select key, member, count(*)::int as pupils, sum(wb_n)::int as scores, sum(wb_total) / nullif(sum(wb_n), 0) as mean
+               from membership group by key, member) d),
+         'groupAttainment', (select json_agg(d) from (
+             select key, member, coalesce(sum(assessed), 0)::int as assessed, coalesce(sum(expected), 0)::int as expected
+               from membership group by key, member) d),
+         'groupProgress', (select json_agg(d) from (
+             select key, member, coalesce(sum(pr_n), 0)::int as n, sum(pr_total) / nullif(sum(pr_n), 0) as mean_change
+               from membership group by key, member) d)
+       ) as figures`,
+      { school, wb: wbId, att: attId, term: term.id, previous: previous?.id ?? none, from: fromTerm?.id ?? none, to: toTerm.id },
+    );
+    const figures = rows[0]!.figures;
+    const progress: Record<string, DashboardFigures['progress']> = {};
+    if (fromTerm) for (const fw of [wellbeing, attainment]) if (fw) progress[fw.id] = figures.progress.filter((r) => r.framework_id === fw.id);
 
     await audit.record(trx, staff, { action: 'dashboard.viewed', entityType: 'school', entityId: school });
     return {
-      terms, term, previous, fromTerm, toTerm, wellbeing, attainment, cohortSize,
-      distribution, attainmentByYear, progress, groupWellbeing, groupAttainment, groupProgress,
+      terms, term, previous, fromTerm, toTerm, wellbeing, attainment, cohortSize: figures.cohortSize,
+      distribution: figures.distribution, attainmentByYear: figures.attainmentByYear, progress,
+      groupWellbeing: figures.groupWellbeing, groupAttainment: figures.groupAttainment, groupProgress: fromTerm ? figures.groupProgress : [],
     };
   });
 }

@@ -36,14 +36,21 @@ export async function userByEmail(trx: Tx, email: string): Promise<UserRow | und
   return trx<UserRow>('users').where({ email: normaliseEmail(email) }).first();
 }
 
-/** A user's live roles, with the organisations they hold them in. */
-export async function activeMemberships(trx: Tx, userId: string): Promise<MembershipRow[]> {
-  return trx('memberships as m')
-    .leftJoin('organisations as o', 'o.id', 'm.org_id')
-    .where('m.user_id', userId)
-    .whereNull('m.disabled_at')
-    .select('m.id', 'm.org_id', 'o.kind as org_kind', 'o.name as org_name', 'm.role')
-    .orderBy([{ column: 'o.name' }, { column: 'm.role' }]);
+/** A user and their live roles in one query (every request loads this: keep it to one round trip). */
+export async function userWithMemberships(trx: Tx, userId: string): Promise<{ user: UserRow; memberships: MembershipRow[] } | null> {
+  const { rows } = await trx.raw<{ rows: (UserRow & { memberships: MembershipRow[] })[] }>(
+    `select u.*, coalesce((
+        select json_agg(json_build_object('id', m.id, 'org_id', m.org_id, 'org_kind', o.kind, 'org_name', o.name, 'role', m.role)
+                        order by o.name, m.role)
+          from memberships m left join organisations o on o.id = m.org_id
+         where m.user_id = u.id and m.disabled_at is null), '[]') as memberships
+       from users u where u.id = ?`,
+    [userId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { memberships, ...user } = row;
+  return { user, memberships };
 }
 
 export async function updatePasswordHash(trx: Tx, userId: string, hash: string): Promise<void> {

@@ -70,12 +70,8 @@ export async function loadSession(
   meta: RequestMeta,
 ): Promise<LoadedSession | null> {
   const self: Actor = { kind: 'self', userId, meta };
-  const found = await db.withActor(self, async (trx) => {
-    const user = await q.userById(trx, userId);
-    if (!user || user.disabled_at) return null;
-    return { user, memberships: await q.activeMemberships(trx, userId) };
-  });
-  if (!found) return null;
+  const found = await db.withActor(self, (trx) => q.userWithMemberships(trx, userId));
+  if (!found || found.user.disabled_at) return null;
   const contexts = contextsOf(found.user, found.memberships);
   if (!contexts.length) return null;
   const current = contexts.find((c) => c.id === chosen) ?? (contexts.length === 1 ? contexts[0]! : null);
