@@ -104,6 +104,16 @@ describe('Browser security and error handling', () => {
     expect((await b.get('/')).status).to.equal(200);
   });
 
+  it('I5: a request that cannot be understood gets a plain 400 page with its reference', async () => {
+    const b = await app.signIn('teacher@oakfield.test');
+    const group = (await app.database.su('groups').where({ name: '3 Oak' }).first()).id;
+    const res = await b.post(`/groups/${group}/grid`, { assessed_on: '01/10/2026' }, { tokenFrom: `/groups/${group}/grid` });
+    expect(res.status).to.equal(400);
+    expect(res.text).to.contain('The form is out of date');
+    expect(res.text).to.match(/class="request-id">[0-9a-f-]{36}</);
+    expectSecurityHeaders(res as never, '400');
+  });
+
   it('I4: an oversized body gets a readable 413 page', async () => {
     const b = await app.signIn('admin@oakfield.test');
     const token = await b.csrf();

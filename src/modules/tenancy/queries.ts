@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/index.js';
 import type { Role } from '../../policy/index.js';
+import { Organisation, User } from './models.js';
 
 export interface UserRow {
   id: string;
@@ -29,11 +30,11 @@ export function fullName(u: { title?: string | null; given_name: string; family_
 }
 
 export async function userById(trx: Tx, id: string): Promise<UserRow | undefined> {
-  return trx<UserRow>('users').where({ id }).first();
+  return User.query(trx).findById(id);
 }
 
 export async function userByEmail(trx: Tx, email: string): Promise<UserRow | undefined> {
-  return trx<UserRow>('users').where({ email: normaliseEmail(email) }).first();
+  return User.query(trx).findOne({ email: normaliseEmail(email) });
 }
 
 /** A user and their live roles in one query (every request loads this: keep it to one round trip). */
@@ -79,5 +80,5 @@ export interface OrganisationRow {
 }
 
 export async function organisationById(trx: Tx, id: string): Promise<OrganisationRow | undefined> {
-  return trx<OrganisationRow>('organisations').where({ id }).first();
+  return Organisation.query(trx).findById(id);
 }
