@@ -45,7 +45,13 @@ export async function up(knex: Knex): Promise<void> {
   // latest two scores of each pupil in each domain" is an index walk, not a join and a sort.
   await knex.raw(`
 alter table assessment_scores add column term_sequence integer;
+-- The owner is subject to row-level security too (FORCE), so the backfill lifts it for this
+-- transaction only; otherwise the update would see no rows.
+alter table assessment_scores no force row level security;
+alter table terms no force row level security;
 update assessment_scores s set term_sequence = t.sequence from terms t where t.id = s.term_id;
+alter table assessment_scores force row level security;
+alter table terms force row level security;
 alter table assessment_scores alter column term_sequence set not null;
 create index assessment_scores_latest_idx on assessment_scores (school_id, pupil_id, item_id, term_sequence desc) include (value, level_id);
 create function assessment_scores_set_sequence() returns trigger language plpgsql as $$

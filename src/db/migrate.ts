@@ -43,11 +43,13 @@ const runtimePrivilegeLimits: Record<string, string[]> = {
  * Runs pending migrations as the owner, then (re)applies the runtime role's grants, so a new
  * table is usable the moment it exists and the limits above always hold.
  */
+export const migratorConfig = (): Knex.MigratorConfig => ({
+  migrationSource: new FolderMigrationSource(paths.migrations),
+  tableName: 'knex_migrations',
+});
+
 export async function migrate(owner: Knex, runtimeRole: string): Promise<string[]> {
-  const [, applied] = (await owner.migrate.latest({
-    migrationSource: new FolderMigrationSource(paths.migrations),
-    tableName: 'knex_migrations',
-  })) as [number, string[]];
+  const [, applied] = (await owner.migrate.latest(migratorConfig())) as [number, string[]];
   await applyRuntimeGrants(owner, runtimeRole);
   return applied;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { expectNoSeriousAxeViolations, type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
+import { expectNoSeriousAxeViolations, followAndWait, type LiveApp, requireChromium, signInPage, startLiveApp, submitAndWait } from '../helpers/browser.js';
 
 describe('Browser: recording and reading assessments in real Chromium', function () {
   this.timeout(180_000);
@@ -51,12 +51,12 @@ describe('Browser: recording and reading assessments in real Chromium', function
     const value = await options[2]!.getAttribute('value');
     await select.selectOption(value!);
     await page.getByLabel('Date of assessment').fill('01/01/2001');
-    await page.getByRole('button', { name: 'Save all' }).click();
+    await submitAndWait(page, page.getByRole('button', { name: 'Save all' }));
     expect(await page.locator('.error-summary').textContent()).to.contain('The date must be within');
     expect(await page.locator('tbody tr').nth(5).locator('select').first().inputValue(), 'the choice is kept').to.equal(value);
     const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('/');
     await page.getByLabel('Date of assessment').fill(today);
-    await page.getByRole('button', { name: 'Save all' }).click();
+    await submitAndWait(page, page.getByRole('button', { name: 'Save all' }));
     expect(await page.getByRole('status').first().textContent()).to.match(/Saved\. \d+ pupils? changed\./);
     await context.close();
   });
@@ -73,7 +73,7 @@ describe('Browser: recording and reading assessments in real Chromium', function
       await page.goto(path);
       await expectNoSeriousAxeViolations(page, path);
     }
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await followAndWait(page, page.getByRole('button', { name: 'Sign out' }), /\/signed-out$/);
     await signInPage(page, 'admin@oakfield.test');
     const fw = (await su('frameworks').first()).id;
     for (const path of ['/settings', '/frameworks', `/frameworks/${fw}`, '/frameworks/new']) {

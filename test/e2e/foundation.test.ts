@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { expectNoSeriousAxeViolations, type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
+import { expectNoSeriousAxeViolations, followAndWait, type LiveApp, requireChromium, signInPage, startLiveApp, submitAndWait } from '../helpers/browser.js';
 
 
 describe('Browser: foundation flows in real Chromium', function () {
@@ -18,8 +18,7 @@ describe('Browser: foundation flows in real Chromium', function () {
       const page = await context.newPage();
       await signInPage(page, 'teacher@oakfield.test');
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Oakfield Primary School');
-      await page.getByRole('link', { name: '3 Oak' }).click();
-      await page.waitForLoadState('load');
+      await followAndWait(page, page.getByRole('link', { name: '3 Oak' }), /\/groups\/[0-9a-f-]{36}$/);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('3 Oak');
       expect(await page.locator('tbody tr').count()).to.equal(30);
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -81,8 +80,7 @@ describe('Browser: foundation flows in real Chromium', function () {
     const page = await context.newPage();
     await page.goto('/sign-in');
     await expectNoSeriousAxeViolations(page, 'sign-in');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForLoadState('load');
+    await submitAndWait(page, page.getByRole('button', { name: 'Sign in' }));
     await expectNoSeriousAxeViolations(page, 'sign-in with errors');
     await signInPage(page, 'admin@oakfield.test');
     for (const path of ['/', '/audit', '/staff', '/staff/invite', '/settings', '/account']) {

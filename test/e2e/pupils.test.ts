@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { naughtyStrings } from '../helpers/blns.js';
-import { expectNoSeriousAxeViolations, type LiveApp, requireChromium, signInPage, startLiveApp } from '../helpers/browser.js';
+import { expectNoSeriousAxeViolations, followAndWait, type LiveApp, requireChromium, signInPage, startLiveApp, submitAndWait } from '../helpers/browser.js';
 
 
 describe('Browser: pupils in real Chromium', function () {
@@ -28,8 +28,7 @@ describe('Browser: pupils in real Chromium', function () {
     await page.getByLabel('Name, UPN or MIS ID').pressSequentially(target.mis_id, { delay: 20 });
     await page.waitForURL(new RegExp(`q=${target.mis_id}`));
     await page.waitForFunction('document.querySelectorAll("#pupil-results tbody tr").length === 1');
-    await page.locator('#pupil-results tbody a').first().click();
-    await page.waitForLoadState('load');
+    await followAndWait(page, page.locator('#pupil-results tbody a').first(), /\/pupils\/[0-9a-f-]{36}$/);
     expect(await page.locator('h1').textContent()).to.contain(target.surname);
     await page.getByRole('link', { name: 'Change details' }).click();
     await page.getByLabel('Attendance this year (%) (optional)').fill('88.8');
@@ -76,7 +75,8 @@ describe('Browser: pupils in real Chromium', function () {
     await context.close();
   });
 
-  it('I1: naughty strings are shown as text and never run, even with the CSP switched off', async () => {
+  it('I1: naughty strings are shown as text and never run, even with the CSP switched off', async function () {
+    this.timeout(180_000);
     const { su } = live.app.database;
     const school = await su('organisations').where({ name: 'Oakfield Primary School' }).first();
     const group = await su('groups').insert({ school_id: school.id, kind: 'set', name: 'Naughty strings' }).returning('id');
@@ -116,7 +116,7 @@ describe('Browser: pupils in real Chromium', function () {
       await expectNoSeriousAxeViolations(page, path);
     }
     await page.goto('/pupils/new');
-    await page.getByRole('button', { name: 'Add pupil' }).click();
+    await submitAndWait(page, page.getByRole('button', { name: 'Add pupil' }));
     await expectNoSeriousAxeViolations(page, 'pupil form with errors');
     await page.goto('/pupils/import');
     await page.setInputFiles('#f-file', { name: 'x.csv', mimeType: 'text/csv', buffer: Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\nA1,Amy,Ng,31/02/2019,F,3\nA2,Bo,Li,01/02/2019,F,3\n') });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect } from 'chai';
-import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser as Chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './app.js';
 
 /** Debian's Chromium (CI installs it: `apt-get install -y chromium`). */
@@ -65,8 +65,26 @@ export async function signInPage(page: Page, email: string, password = 'waypoint
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Wait for the sign-in's own navigation: the page is already 'loaded' when the click returns,
+  // and a goto() started before the response arrives would cancel it and lose the cookie.
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/sign-in', { waitUntil: 'load' }),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+}
+
+/**
+ * Clicks something that submits a form and waits for the page that answers, so what follows
+ * reads the new page and not the old one that is still 'loaded' when the click returns.
+ */
+export async function submitAndWait(page: Page, button: Locator): Promise<void> {
+  await Promise.all([page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()), button.click()]);
   await page.waitForLoadState('load');
+}
+
+/** Clicks a link and waits until the browser is at a URL matching `to`. */
+export async function followAndWait(page: Page, link: Locator, to: RegExp): Promise<void> {
+  await Promise.all([page.waitForURL(to, { waitUntil: 'load' }), link.click()]);
 }
 
 /** axe-core on the current page: no serious or critical WCAG 2.2 AA violation. */
