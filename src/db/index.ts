@@ -37,9 +37,20 @@ export interface Database {
    * an email already has an account in another school. The caller has already asked the policy.
    */
   asSystem<T>(trx: Tx, actor: Actor, work: () => Promise<T>, schoolId?: string): Promise<T>;
+  /**
+   * One read as an actor in one round trip, for the lookup every request makes (who is this
+   * session's user?). The actor's settings and the query travel as one simple-protocol message,
+   * which PostgreSQL runs as one implicit transaction, so the settings hold for this query only
+   * and row-level security applies as in `withActor`. That protocol has no parameters, so `$n`
+   * placeholders are filled with literals, and only UUIDs are accepted as values.
+   */
+  readOnce<T>(actor: Actor, sql: string, uuids: string[]): Promise<T[]>;
   /** True while the database answers (readiness). */
   ping(): Promise<boolean>;
-  /** A small pg pool on the runtime role for the session store (the session table is outside RLS). */
+  /**
+   * A small pg pool on the runtime role for what every request does first: the session store
+   * (the session table is outside RLS) and `readOnce`.
+   */
   readonly sessionPool: pg.Pool;
   close(): Promise<void>;
 }
@@ -51,6 +62,28 @@ export function actorSettings(actor: Actor): [string, string, string, string, st
 
 const setActorSql = `select set_config('app.user_id', ?, true), set_config('app.kind', ?, true),
   set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const settingPattern = /^[a-z_,]*$/;
+
+/** `sql` with each `$n` replaced by the n-th UUID as a literal; anything but a UUID is refused. */
+export function inlineUuids(sql: string, uuids: string[]): string {
+  for (const u of uuids) if (!uuidPattern.test(u)) throw new TypeError('readOnce takes UUIDs only');
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = uuids[Number(n) - 1];
+    if (value === undefined) throw new TypeError(`no value for $${n}`);
+    return pg.escapeLiteral(value);
+  });
+}
+
+/** The actor's settings as literal SQL; every value is a UUID, a kind or a list of role names. */
+function setActorLiteralSql(actor: Actor): string {
+  const values = actorSettings(actor);
+  for (const v of values) if (!(v === '' || uuidPattern.test(v) || settingPattern.test(v))) throw new TypeError('unexpected actor setting');
+  const [userId, kind, schoolId, orgId, roles] = values.map((v) => pg.escapeLiteral(v));
+  return `select set_config('app.user_id', ${userId}, true), set_config('app.kind', ${kind}, true),
+  set_config('app.school_id', ${schoolId}, true), set_config('app.org_id', ${orgId}, true), set_config('app.roles', ${roles}, true)`;
+}
 
 export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; logger: Logger }): Database {
   const runtime = knexFactory({
@@ -64,7 +97,12 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
     pool: { min: 0, max: opts.poolMax },
     acquireConnectionTimeout: 10000,
   });
-  const sessionPool = new pg.Pool({ connectionString: opts.runtimeUrl, max: 3, application_name: 'waypoint-sessions' });
+  const sessionPool = new pg.Pool({
+    connectionString: opts.runtimeUrl,
+    max: Math.max(3, Math.ceil(opts.poolMax / 2)),
+    application_name: 'waypoint-sessions',
+    options: '-c statement_timeout=60000',
+  });
   sessionPool.on('error', (err) => opts.logger.error({ err }, 'session pool error'));
 
   return {
@@ -74,6 +112,10 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
         await trx.raw(setActorSql, actorSettings(actor));
         return work(trx);
       });
+    },
+    async readOnce<T>(actor: Actor, sql: string, uuids: string[]) {
+      const results = (await sessionPool.query(`${setActorLiteralSql(actor)}; ${inlineUuids(sql, uuids)}`)) as unknown as pg.QueryResult[];
+      return results[1]!.rows as T[];
     },
     async asSystem(trx, actor, work, schoolId) {
       await trx.raw(setActorSql, actorSettings({ kind: 'system', purpose: 'job', meta: actor.meta, ...(schoolId ? { schoolId } : {}) }));

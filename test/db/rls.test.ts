@@ -113,6 +113,29 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     }
   });
 
+  it('T2: a one-round-trip read (readOnce) is filtered by its actor, leaves nothing on the connection, and takes UUIDs only', async () => {
+    const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
+    const river = staff(ids, 'head@riverside.test', ids.riverside, ['head']);
+    const count = `select count(*)::int as n, count(*) filter (where school_id = $1)::int as mine from pupils`;
+    for (let i = 0; i < 5; i++) {
+      expect(await t.db.readOnce(teacher, count, [ids.oakfield])).to.deep.equal([{ n: 30, mine: 30 }]);
+      const [riverside] = await t.db.readOnce<{ n: number; mine: number }>(river, count, [ids.riverside]);
+      expect(riverside!.n).to.be.greaterThan(30).and.equal(riverside!.mine);
+      // The same small pool serves the session store: no actor setting may outlive its statement.
+      const after = await t.db.sessionPool.query(`select count(*)::int as n, coalesce(current_setting('app.kind', true), '') as kind from pupils`);
+      expect(after.rows[0]).to.deep.equal({ n: 0, kind: '' });
+    }
+    for (const bad of [`${ids.oakfield}' or true --`, 'x', '']) {
+      let refused: unknown;
+      try {
+        await t.db.readOnce(teacher, count, [bad]);
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused, bad).to.be.instanceOf(TypeError);
+    }
+  });
+
   it("P11: with a teacher actor set, raw `select * from pupils` returns only that teacher's pupils", async () => {
     const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
     const k = runtimePool();

@@ -64,12 +64,13 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
     const rows: OverviewRow[] = [];
     if (wellbeing && term) {
       const scores = await latestTwo(trx, staff.schoolId, group.pupils.map((p) => p.id), wellbeing.items.map((i) => i.id), term.sequence);
+      const byCell = new Map(scores.filter((s) => s.rn === 1).map((s) => [`${s.pupil_id}:${s.item_id}`, s.value]));
+      const before = new Map(scores.filter((s) => s.rn === 2).map((s) => [`${s.pupil_id}:${s.item_id}`, s.value]));
       for (const pupil of group.pupils) {
         const cells: Record<string, OverviewCell> = {};
         for (const item of wellbeing.items) {
-          const mine = scores.filter((s) => s.pupil_id === pupil.id && s.item_id === item.id);
-          const latest = mine.find((s) => s.rn === 1)?.value ?? null;
-          const previous = mine.find((s) => s.rn === 2)?.value ?? null;
+          const latest = byCell.get(`${pupil.id}:${item.id}`) ?? null;
+          const previous = before.get(`${pupil.id}:${item.id}`) ?? null;
           cells[item.id] = { value: latest, change: latest !== null && previous !== null ? latest - previous : null };
         }
         const values = Object.values(cells).map((c) => c.value).filter((v): v is number => v !== null);
@@ -102,12 +103,13 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
     const terms = (await trx('terms').where({ school_id: staff.schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence')) as Term[];
     const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] = await trx('assessment_scores')
       .where({ school_id: staff.schoolId, pupil_id: pupilId }).select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
+    const byCell = new Map(scores.map((x) => [`${x.item_id}:${x.term_id}`, x]));
     const result = frameworks.map((fw) => ({
       framework: fw,
       items: fw.items.map((item) => ({
         item: { id: item.id, name: item.name },
         points: terms.flatMap((term) => {
-          const s = scores.find((x) => x.item_id === item.id && x.term_id === term.id);
+          const s = byCell.get(`${item.id}:${term.id}`);
           return s ? [{ term, value: s.value, label: fw.levels.find((l) => l.id === s.level_id)?.short_label ?? String(s.value) }] : [];
         }),
       })),

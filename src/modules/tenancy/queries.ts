@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/index.js';
+import type { Database, Tx } from '../../db/index.js';
 import type { Role } from '../../policy/index.js';
 import { Organisation, User } from './models.js';
 
@@ -14,6 +14,9 @@ export interface UserRow {
   disabled_at: Date | null;
   version: number;
 }
+
+/** What a request needs to know about its user (never the password hash). */
+export type SessionUserRow = Pick<UserRow, 'id' | 'kind' | 'email' | 'given_name' | 'family_name' | 'disabled_at'>;
 
 export interface MembershipRow {
   id: string;
@@ -37,15 +40,19 @@ export async function userByEmail(trx: Tx, email: string): Promise<UserRow | und
   return User.query(trx).findOne({ email: normaliseEmail(email) });
 }
 
-/** A user and their live roles in one query (every request loads this: keep it to one round trip). */
-export async function userWithMemberships(trx: Tx, userId: string): Promise<{ user: UserRow; memberships: MembershipRow[] } | null> {
-  const { rows } = await trx.raw<{ rows: (UserRow & { memberships: MembershipRow[] })[] }>(
-    `select u.*, coalesce((
+/**
+ * A user and their live roles, read as the user themself in one round trip: every request loads
+ * this, so it is one statement with its actor (`readOnce`), not a transaction of four.
+ */
+export async function userWithMemberships(db: Database, userId: string): Promise<{ user: SessionUserRow; memberships: MembershipRow[] } | null> {
+  const rows = await db.readOnce<SessionUserRow & { memberships: MembershipRow[] }>(
+    { kind: 'self', userId, meta: {} },
+    `select u.id, u.kind, u.email, u.given_name, u.family_name, u.disabled_at, coalesce((
         select json_agg(json_build_object('id', m.id, 'org_id', m.org_id, 'org_kind', o.kind, 'org_name', o.name, 'role', m.role)
                         order by o.name, m.role)
           from memberships m left join organisations o on o.id = m.org_id
          where m.user_id = u.id and m.disabled_at is null), '[]') as memberships
-       from users u where u.id = ?`,
+       from users u where u.id = $1`,
     [userId],
   );
   const row = rows[0];

@@ -26,7 +26,7 @@ export interface LoadedSession {
   actor: Actor;
 }
 
-function contextsOf(user: q.UserRow, memberships: q.MembershipRow[]): WorkContext[] {
+function contextsOf(user: q.SessionUserRow, memberships: q.MembershipRow[]): WorkContext[] {
   if (user.kind === 'parent') return [{ id: 'parent', kind: 'parent', name: 'Parent', roles: [] }];
   const byOrg = new Map<string, WorkContext>();
   for (const m of memberships) {
@@ -70,7 +70,7 @@ export async function loadSession(
   meta: RequestMeta,
 ): Promise<LoadedSession | null> {
   const self: Actor = { kind: 'self', userId, meta };
-  const found = await db.withActor(self, (trx) => q.userWithMemberships(trx, userId));
+  const found = await q.userWithMemberships(db, userId);
   if (!found || found.user.disabled_at) return null;
   const contexts = contextsOf(found.user, found.memberships);
   if (!contexts.length) return null;
