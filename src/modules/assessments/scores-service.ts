@@ -11,7 +11,7 @@ export interface EntryPupil {
   legal_forename: string;
   preferred_forename: string | null;
   surname: string;
-  restricted_at: Date | null;
+  restricted_at: Date | string | null;
 }
 
 export interface StoredScore {

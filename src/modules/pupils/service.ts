@@ -62,27 +62,42 @@ export async function homeGroups(db: Database, actor: Actor): Promise<{ groups: 
 export async function loadGroupForStaff(trx: Tx, staff: StaffActor, groupId: string) {
   assertStaff(staff, 'group.read');
   const scope = pupilScope(staff);
-  // The group and who works with it, in one round trip (the class page is the busiest page).
-  const { rows } = await trx.raw<{ rows: ({ id: string; school_id: string; name: string; kind: string; year_group: string | null; archived_at: Date | null; version: number; staff: GroupStaff[] })[] }>(
-    `select g.*, coalesce((select json_agg(json_build_object('user_id', gs.user_id, 'given_name', u.given_name, 'family_name', u.family_name, 'role', gs.role) order by gs.role)
-                            from group_staff gs join users u on u.id = gs.user_id where gs.school_id = g.school_id and gs.group_id = g.id), '[]') as staff
+  // The group, who works with it and its pupils on roll, in one round trip: the class page is the
+  // busiest page. No extra pupil scope is needed: whole-school roles see every pupil, and anyone
+  // else must be assigned to this group (checked below), which makes all its members theirs.
+  const { rows } = await trx.raw<{ rows: (GroupRow & { staff: GroupStaff[]; pupils: GroupPupil[] })[] }>(
+    `select g.*,
+            coalesce((select json_agg(json_build_object('user_id', gs.user_id, 'given_name', u.given_name, 'family_name', u.family_name, 'role', gs.role) order by gs.role)
+                        from group_staff gs join users u on u.id = gs.user_id where gs.school_id = g.school_id and gs.group_id = g.id), '[]') as staff,
+            coalesce((select json_agg(json_build_object('id', p.id, 'legal_forename', p.legal_forename, 'preferred_forename', p.preferred_forename,
+                               'surname', p.surname, 'year_group', p.year_group, 'date_of_birth', p.date_of_birth, 'upn', p.upn,
+                               'restricted_at', p.restricted_at) order by p.surname, p.legal_forename)
+                        from group_members gm join pupils p on p.id = gm.pupil_id
+                       where gm.school_id = g.school_id and gm.group_id = g.id and p.school_id = g.school_id and ${onRoll}), '[]') as pupils
        from groups g where g.id = ? and g.school_id = ?`,
     [groupId, staff.schoolId],
   );
   const found = rows[0];
   if (!found) throw new NotFound('class or group');
-  const { staff: staffNames, ...group } = found;
+  const { staff: staffNames, pupils, ...group } = found;
   if (scope.kind !== 'school' && !staffNames.some((s) => s.user_id === staff.userId)) {
     throw new PolicyDenied('group.read', 'not assigned to this group');
   }
-  const pupils: (PupilListItem & { restricted_at: Date | null })[] = await applyPupilScope(
-    trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where({ 'gm.school_id': staff.schoolId, 'gm.group_id': groupId }).whereRaw(onRoll),
-    scope,
-  )
-    .select([...pupilColumns, 'p.restricted_at'])
-    .orderBy(['p.surname', 'p.legal_forename']);
   return { group, pupils, staff: staffNames };
 }
+
+interface GroupRow {
+  id: string;
+  school_id: string;
+  name: string;
+  kind: string;
+  year_group: string | null;
+  archived_at: Date | null;
+  version: number;
+}
+
+/** A pupil as the group pages show them; `restricted_at` is an ISO time or null. */
+export type GroupPupil = PupilListItem & { restricted_at: string | null };
 
 export interface GroupStaff {
   user_id: string;
