@@ -39,6 +39,8 @@ export interface AppOptions {
 
 export interface WaypointApp {
   app: Express;
+  /** The password hasher, shared by every sign-in (tests count its calls). */
+  hasher: PasswordHasher;
   /** Readiness turns 503 from now on (graceful stop, R3). */
   beginShutdown(): void;
   close(): void;
@@ -115,6 +117,7 @@ export function createApp(opts: AppOptions): WaypointApp {
 
   return {
     app,
+    hasher,
     beginShutdown: () => {
       shuttingDown = true;
     },

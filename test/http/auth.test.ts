@@ -170,15 +170,32 @@ describe('Sign-in, sessions and passwords', () => {
       expect((await b.postRaw('/sign-in', { _csrf: token, email, password: `wrong-${i}` })).status).to.equal(401);
     }
     const token = await b.csrf('/sign-in');
+    const hashed = countHashing(app);
     const blocked = await b.postRaw('/sign-in', { _csrf: token, email, password: demoPassword });
+    hashed.stop();
     expect(blocked.status).to.equal(429);
     expect(blocked.text).to.contain('too many failed attempts');
+    expect(hashed.calls, 'argon2 was not run for the throttled attempt').to.equal(0);
     const events = await app.database.su('audit_events').where({ action: 'auth.sign_in_throttled' });
     expect(events.length).to.be.greaterThan(0);
     // A sliding window, not a permanent lock-out: once the failures are over 5 minutes old, sign-in works.
     await app.database.su('auth_failures').update({ occurred_at: app.database.su.raw(`now() - interval '6 minutes'`) });
     const later = await app.signIn(email);
     expect((await later.get('/')).status).to.equal(200);
+  });
+
+  it('AU4: twenty wrong passwords sent at once still get at most ten tries at the password', async () => {
+    const email = 'teacher@oakfield.test';
+    const b = app.browser();
+    const token = await b.csrf('/sign-in');
+    const hashed = countHashing(app);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => b.postRaw('/sign-in', { _csrf: token, email, password: `wrong-at-once-${i}` })));
+    hashed.stop();
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).to.equal(10);
+    expect(statuses.filter((s) => s === 429).length).to.equal(10);
+    expect(hashed.calls).to.equal(10);
+    await app.database.su('auth_failures').del();
   });
 
   it('AU4: the per-IP limit stops spraying across many accounts', async () => {
@@ -308,3 +325,25 @@ describe('Sign-in, sessions and passwords', () => {
     expect(logs).to.contain('/reset-password/[redacted]');
   });
 });
+
+/** Counts password verifications on an app's hasher until stopped. */
+function countHashing(target: TestApp): { calls: number; stop(): void } {
+  const hasher = target.waypoint.hasher;
+  const original = { verify: hasher.verify, verifyAgainstNothing: hasher.verifyAgainstNothing };
+  const counter = {
+    calls: 0,
+    stop() {
+      hasher.verify = original.verify;
+      hasher.verifyAgainstNothing = original.verifyAgainstNothing;
+    },
+  };
+  hasher.verify = async (...args: Parameters<typeof original.verify>) => {
+    counter.calls++;
+    return original.verify.apply(hasher, args);
+  };
+  hasher.verifyAgainstNothing = async (...args: Parameters<typeof original.verifyAgainstNothing>) => {
+    counter.calls++;
+    return original.verifyAgainstNothing.apply(hasher, args);
+  };
+  return counter;
+}

@@ -5,7 +5,7 @@ import * as audit from '../audit/service.js';
 import type { AuditEntry } from '../audit/service.js';
 import { type PasswordHasher, passwordProblem } from './passwords.js';
 import * as q from './queries.js';
-import { accountKey, clearFailures, isThrottled, recordFailure } from './throttle.js';
+import { accountKey, clearFailures, reserveAttempt } from './throttle.js';
 import { consumeToken, issueToken, peekToken } from './tokens.js';
 
 export interface AuthDeps {
@@ -40,7 +40,7 @@ async function recordForUser(trx: Tx, actor: Actor, userId: string | null, entry
 }
 
 /**
- * Email + password sign-in. Throttling is checked BEFORE any hashing (AU4). Unknown emails cost
+ * Email + password sign-in. Throttling is checked, and the attempt counted, BEFORE any hashing (AU4). Unknown emails cost
  * the same hashing as known ones and get the same answer (AU5). The password is never logged.
  */
 export async function signIn(deps: AuthDeps, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
@@ -49,7 +49,7 @@ export async function signIn(deps: AuthDeps, email: string, password: string, me
   const ip = meta.ip ?? null;
 
   const user = await deps.db.withActor(sys, async (trx) => {
-    if (await isThrottled(trx, key, ip)) return 'throttled' as const;
+    if (!(await reserveAttempt(trx, key, ip))) return 'throttled' as const;
     return (await q.userByEmail(trx, email)) ?? null;
   });
   if (user === 'throttled') {
@@ -63,10 +63,8 @@ export async function signIn(deps: AuthDeps, email: string, password: string, me
     : await deps.hasher.verifyAgainstNothing(password);
 
   if (!valid || !usable) {
-    await deps.db.withActor(sys, async (trx) => {
-      await recordFailure(trx, key, ip);
-      await recordForUser(trx, sys, user?.id ?? null, { action: 'auth.sign_in_failed', outcome: 'failed' });
-    });
+    // The failure was counted when the attempt was reserved.
+    await deps.db.withActor(sys, (trx) => recordForUser(trx, sys, user?.id ?? null, { action: 'auth.sign_in_failed', outcome: 'failed' }));
     return { ok: false, reason: 'invalid' };
   }
 

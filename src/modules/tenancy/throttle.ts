@@ -17,7 +17,17 @@ export function accountKey(secret: string, email: string): Buffer {
   return crypto.createHmac('sha256', secret).update(`sign-in:${email}`).digest();
 }
 
-export async function isThrottled(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
+/**
+ * Checks the limits and, if the attempt may go ahead, counts it as a failure straight away, all
+ * under a lock on the account and the IP address. Counting before the password is checked is
+ * what makes the limit hold when many attempts arrive at once: none can slip in between another's
+ * check and its failure being recorded. A successful sign-in then clears the account's count.
+ * Returns false when throttled (nothing is recorded).
+ */
+export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
+  // Account first, then IP: every attempt takes them in this order, so two never deadlock.
+  await trx.raw(`select pg_advisory_xact_lock(hashtextextended(encode(?::bytea, 'hex'), 0))`, [key]);
+  if (ip !== null) await trx.raw(`select pg_advisory_xact_lock(hashtextextended('sign-in-ip:' || ?, 0))`, [ip]);
   const since = trx.raw(`now() - make_interval(mins => ?)`, [throttleLimits.windowMinutes]);
   const { rows } = await trx.raw<{ rows: { account: number; ip: number }[] }>(
     `select (select count(*)::int from auth_failures where account_key = ? and occurred_at > ?) as account,
@@ -25,11 +35,9 @@ export async function isThrottled(trx: Tx, key: Buffer, ip: string | null): Prom
     [key, since, ip, since],
   );
   const counts = rows[0]!;
-  return counts.account >= throttleLimits.perAccount || (ip !== null && counts.ip >= throttleLimits.perIp);
-}
-
-export async function recordFailure(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
+  if (counts.account >= throttleLimits.perAccount || (ip !== null && counts.ip >= throttleLimits.perIp)) return false;
   await trx('auth_failures').insert({ account_key: key, ip });
+  return true;
 }
 
 /** A successful sign-in clears that account's failures (not the IP's). */
