@@ -246,6 +246,10 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
     expect(fields).to.deep.equal(['contact', 'contact phone', 'contact priority', 'fsm_periods', 'fsm_periods', 'support flag: Clothing grant', 'support flag: Clothing grant', 'contact']);
     const actions = (await app.database.su('audit_events').where({ entity_id: p.id }).orderBy('id').pluck('action')).filter((a: string) => a !== 'pupil.viewed' && a !== 'assessment.viewed');
     expect(actions).to.deep.equal(['pupil.contact_added', 'pupil.contact_updated', 'pupil.fsm_changed', 'pupil.fsm_changed', 'pupil.flag_added', 'pupil.flag_ended', 'pupil.contact_removed']);
+    // L2: a flag's name says something about the child, so the audit log names it by id only.
+    const flagRows = await app.database.su('audit_events').where({ entity_id: p.id }).whereIn('action', ['pupil.flag_added', 'pupil.flag_ended']);
+    expect(flagRows.map((r) => r.meta)).to.deep.equal([{ flagId: flag.id }, { flagId: flag.id }]);
+    expect(JSON.stringify(await app.database.su('audit_events').where({ entity_id: p.id }))).to.not.contain('Clothing grant');
   });
 
   it('the one-page print view has the characteristics and contacts', async () => {
@@ -297,6 +301,21 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
     expect((await ta.get('/pupils')).text).to.contain(`/pupils/${pupilIds[0]}`);
     expect((await admin.post(`${groupUrl}/members/${pupilIds[0]}/remove`, {}, { tokenFrom: groupUrl })).status).to.equal(303);
     expect((await ta.get(`/pupils/${pupilIds[0]}`)).status, 'no longer visible to the TA').to.equal(404);
+    // Archiving the group (the intervention has finished) ends the TA's access through it, in the
+    // app and in row-level security.
+    const groupId = groupUrl.split('/').at(-1)!;
+    const elsewhere: string[] = await app.database.su('group_members as gm').join('group_staff as gs', 'gs.group_id', 'gm.group_id')
+      .where('gs.user_id', ids.user('ta@oakfield.test')).whereNot('gm.group_id', groupId).pluck('gm.pupil_id');
+    const onlyHere = pupilIds.slice(1).find((id) => !elsewhere.includes(id))!;
+    expect((await ta.get(`/pupils/${onlyHere}`)).status).to.equal(200);
+    const { version } = await app.database.su('groups').where({ id: groupId }).first('version');
+    expect((await admin.post(groupUrl, { name: 'Phonics catch-up', kind: 'intervention', year_group: '2', archived: 'on', version: String(version) }, { tokenFrom: `${groupUrl}/edit` })).status).to.equal(303);
+    expect((await ta.get(`/pupils/${onlyHere}`)).status, 'an archived group gives no access').to.equal(404);
+    expect((await ta.get(groupUrl)).status).to.equal(403);
+    expect((await admin.get(groupUrl)).status, 'leaders still see it').to.equal(200);
+    const seen = await app.database.db.withActor({ kind: 'staff', userId: ids.user('ta@oakfield.test'), schoolId: ids.oakfield, roles: ['teaching_assistant'], meta: {} },
+      (trx) => trx('pupils').where({ id: onlyHere }).select('id'));
+    expect(seen, 'RLS agrees').to.deep.equal([]);
     const senco = await app.signIn('senco@oakfield.test');
     expect((await senco.post(`${groupUrl}/staff`, { userId: ids.user('ta@oakfield.test'), role: 'teacher' }, { tokenFrom: groupUrl })).status, 'SENCos manage members, not staffing').to.equal(403);
     const teacher = await app.signIn('teacher@oakfield.test');

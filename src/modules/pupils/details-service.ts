@@ -101,19 +101,20 @@ export function addFlag(db: Database, actor: Actor, pupilId: string, flagId: str
     if (!flag) throw new NotFound('support flag');
     await trx('pupil_support_flags').insert({ school_id: staff.schoolId, pupil_id: pupilId, flag_id: flagId, start_date: startDate, end_date: endDate });
     await q.writeHistory(trx, staff.schoolId, pupilId, [{ field: `support flag: ${flag.name}`, old_value: null, new_value: `${startDate}..${endDate ?? ''}`, source: 'edit', changed_by: staff.userId }]);
-    await audit.record(trx, staff, { action: 'pupil.flag_added', entityType: 'pupil', entityId: pupilId, meta: { flag: flag.name } });
+    // The audit row names the flag by id: a school's flag names (e.g. "Young carer") are themselves sensitive.
+    await audit.record(trx, staff, { action: 'pupil.flag_added', entityType: 'pupil', entityId: pupilId, meta: { flagId } });
   });
 }
 
 export function endFlag(db: Database, actor: Actor, pupilId: string, pupilFlagId: string, endDate: string) {
   return withPupil(db, actor, pupilId, async (trx, staff) => {
     const row = await trx('pupil_support_flags as psf').join('support_flags as sf', 'sf.id', 'psf.flag_id')
-      .where({ 'psf.id': pupilFlagId, 'psf.pupil_id': pupilId }).first('psf.start_date', 'psf.end_date', 'sf.name');
+      .where({ 'psf.id': pupilFlagId, 'psf.pupil_id': pupilId }).first('psf.start_date', 'psf.end_date', 'psf.flag_id', 'sf.name');
     if (!row) throw new NotFound('support flag');
     if (endDate < row.start_date) throw new Conflict('A flag cannot end before it starts.');
     await trx('pupil_support_flags').where({ id: pupilFlagId }).update({ end_date: endDate });
     await q.writeHistory(trx, staff.schoolId, pupilId, [{ field: `support flag: ${row.name}`, old_value: `${row.start_date}..${row.end_date ?? ''}`, new_value: `${row.start_date}..${endDate}`, source: 'edit', changed_by: staff.userId }]);
-    await audit.record(trx, staff, { action: 'pupil.flag_ended', entityType: 'pupil', entityId: pupilId, meta: { flag: row.name } });
+    await audit.record(trx, staff, { action: 'pupil.flag_ended', entityType: 'pupil', entityId: pupilId, meta: { flagId: row.flag_id } });
   });
 }
 

@@ -12,11 +12,14 @@ export function applyPupilScope(qb: Knex.QueryBuilder, scope: PupilScope, alias 
       return qb.where(col('school_id'), scope.schoolId);
     case 'taught':
       return qb.where(col('school_id'), scope.schoolId).whereExists(function () {
+        // Groups they work with now: an archived group no longer gives access.
         this.select(1)
           .from('group_members as scope_gm')
           .join('group_staff as scope_gs', 'scope_gs.group_id', 'scope_gm.group_id')
+          .join('groups as scope_g', 'scope_g.id', 'scope_gm.group_id')
           .whereRaw('?? = ??', ['scope_gm.pupil_id', col('id')])
-          .where('scope_gs.user_id', scope.userId);
+          .where('scope_gs.user_id', scope.userId)
+          .whereNull('scope_g.archived_at');
       });
     case 'shared':
       return qb.whereNull(col('restricted_at')).whereIn(col('school_id'), function () {

@@ -64,7 +64,8 @@ export async function loadGroupForStaff(trx: Tx, staff: StaffActor, groupId: str
   const scope = pupilScope(staff);
   // The group, who works with it and its pupils on roll, in one round trip: the class page is the
   // busiest page. No extra pupil scope is needed: whole-school roles see every pupil, and anyone
-  // else must be assigned to this group (checked below), which makes all its members theirs.
+  // else must be assigned to this group, and it must be current (checked below), which makes all
+  // its members theirs.
   const { rows } = await trx.raw<{ rows: (GroupRow & { staff: GroupStaff[]; pupils: GroupPupil[] })[] }>(
     `select g.*,
             coalesce((select json_agg(json_build_object('user_id', gs.user_id, 'given_name', u.given_name, 'family_name', u.family_name, 'role', gs.role) order by gs.role)
@@ -80,8 +81,8 @@ export async function loadGroupForStaff(trx: Tx, staff: StaffActor, groupId: str
   const found = rows[0];
   if (!found) throw new NotFound('class or group');
   const { staff: staffNames, pupils, ...group } = found;
-  if (scope.kind !== 'school' && !staffNames.some((s) => s.user_id === staff.userId)) {
-    throw new PolicyDenied('group.read', 'not assigned to this group');
+  if (scope.kind !== 'school' && (group.archived_at || !staffNames.some((s) => s.user_id === staff.userId))) {
+    throw new PolicyDenied('group.read', group.archived_at ? 'group is archived' : 'not assigned to this group');
   }
   return { group, pupils, staff: staffNames };
 }
