@@ -3,6 +3,8 @@ import { parse } from 'csv-parse/sync';
 import { type Browser, startTestApp, type TestApp } from '../helpers/app.js';
 import { demoIds, type DemoIds } from '../helpers/demo.js';
 import { unneutralise } from '../../src/modules/pupils/csv.js';
+import type { Actor } from '../../src/policy/index.js';
+import type { Tx } from '../../src/db/index.js';
 
 const rowsIn = (html: string) => (html.match(/<tr>\s*<td><a href="\/pupils\/[0-9a-f-]{36}"/g) ?? []).length;
 const countIn = (html: string) => Number(/<strong>(\d+)<\/strong> pupil/.exec(html)?.[1] ?? -1);
@@ -206,6 +208,30 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
       const changed = await db.withActor({ kind: 'staff', userId: ids.user('head@oakfield.test'), schoolId: ids.oakfield, roles: ['head'], meta: {} },
         (trx) => trx('pupils').where({ id: p.id }).update({ surname: 'Bypass' }));
       expect(changed, 'RLS refuses the update too').to.equal(0);
+      // And every table about the pupil: contacts, FSM periods, flags, notes and note text.
+      const head_: Actor = { kind: 'staff', userId: ids.user('head@oakfield.test'), schoolId: ids.oakfield, roles: ['head'], meta: {} };
+      const refused = async (work: (trx: Tx) => Promise<unknown>) => {
+        try {
+          const n = await db.withActor(head_, work);
+          return n === 0;
+        } catch (err) {
+          return /row-level security/.test(String(err));
+        }
+      };
+      const row = { school_id: ids.oakfield, pupil_id: p.id };
+      expect(await refused((trx) => trx('pupil_contacts').insert({ ...row, name: 'Bypass', relationship: 'Aunt', priority: 3 }))).to.equal(true);
+      expect(await refused((trx) => trx('pupil_fsm_periods').insert({ ...row, start_date: '2026-01-01' }))).to.equal(true);
+      const flag = await app.database.su('support_flags').where({ school_id: ids.oakfield }).first();
+      expect(await refused((trx) => trx('pupil_support_flags').insert({ ...row, flag_id: flag.id, start_date: '2026-01-01' }))).to.equal(true);
+      expect(await refused((trx) => trx('pupil_contacts').where({ pupil_id: p.id }).update({ name: 'Bypass' }))).to.equal(true);
+      expect(await refused((trx) => trx('pupil_contacts').where({ pupil_id: p.id }).del())).to.equal(true);
+      const [note] = await app.database.su('notes').insert({ ...row, author_id: ids.user('head@oakfield.test'), sensitivity: 'standard' }).returning('id');
+      await app.database.su('note_bodies').insert({ school_id: ids.oakfield, note_id: note.id, body: 'Original' });
+      expect(await refused((trx) => trx('notes').where({ id: note.id }).update({ sensitivity: 'restricted' }))).to.equal(true);
+      expect(await refused((trx) => trx('note_bodies').where({ note_id: note.id }).update({ body: 'Bypass' }))).to.equal(true);
+      expect((await app.database.su('note_bodies').where({ note_id: note.id }).first()).body).to.equal('Original');
+      await app.database.su('note_bodies').where({ note_id: note.id }).del();
+      await app.database.su('notes').where({ id: note.id }).del();
     } finally {
       await app.database.su('pupils').where({ id: p.id }).update({ restricted_at: null });
     }
