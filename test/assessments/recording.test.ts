@@ -67,6 +67,18 @@ describe('Recording assessments and assessment frameworks', () => {
     expect(await app.database.su('audit_events').where({ action: 'assessment.recorded' })).to.have.length(2);
   });
 
+  it('R4: ten identical first saves sent at once make one score per cell and one audit row', async () => {
+    const pupil = pupils[6]!;
+    const token = await teacher.csrf(gridUrl());
+    const page = await teacher.get(gridUrl());
+    const stamp = new RegExp(`name="stamp:${pupil}" value="([^"]*)"`).exec(page.text)![1]!;
+    const form = { _csrf: token, ...base(), ...cells(pupil, 2), [`stamp:${pupil}`]: stamp };
+    const results = await Promise.all(Array.from({ length: 10 }, () => teacher.postRaw(`/groups/${groupId}/grid`, form)));
+    expect(results.map((r) => r.status)).to.deep.equal(Array(10).fill(200));
+    expect(await app.database.su('assessment_scores').where({ pupil_id: pupil, term_id: term.id, framework_id: fw.id })).to.have.length(3);
+    expect(await app.database.su('audit_events').where({ action: 'assessment.recorded', entity_id: pupil })).to.have.length(1);
+  });
+
   it('with htmx one row saves and comes back as that row with its saved state', async () => {
     const token = await teacher.csrf(gridUrl());
     const res = await teacher.postRaw(`/groups/${groupId}/grid/rows/${pupils[2]}`, { _csrf: token, ...base(), ...cells(pupils[2]!, 4), ...cells(pupils[3]!, 1) }, { 'HX-Request': 'true' });

@@ -159,6 +159,13 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
     }
 
     const pupilIds = input.rows.map((r) => r.pupilId);
+    // Saves of the same pupils' scores for one framework and term take turns (locks taken in one
+    // order, so two saves never deadlock). Two identical first saves at once then cannot both
+    // insert: the second sees the first's rows and changes nothing (R4).
+    await trx.raw(
+      `select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from (select k from unnest(?::text[]) as k order by k) as keys`,
+      [[...new Set(pupilIds)].map((id) => `scores:${framework.id}:${term.id}:${id}`)],
+    );
     const current = await trx('assessment_scores').where({ school_id: staff.schoolId }).whereIn('pupil_id', pupilIds).where({ term_id: term.id, framework_id: framework.id })
       .select('id', 'pupil_id', 'item_id', 'level_id', 'value', 'recorded_at', 'version').forUpdate();
     const currentOf = (p: string, i: string) => current.find((c: { pupil_id: string; item_id: string }) => c.pupil_id === p && c.item_id === i);
