@@ -237,6 +237,31 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
     }
   });
 
+  it('R4: a contact, an FSM period or a flag submitted twice at once (or kept when an error is fixed) is added once', async () => {
+    const p = await app.database.su('pupils').where({ school_id: ids.oakfield, year_group: '5' }).first();
+    const url = `/pupils/${p.id}`;
+    const page = await admin.get(url);
+    const keyOf = (action: string) => new RegExp(`action="${url}/${action}"[\\s\\S]*?name="submissionKey" value="([0-9a-f-]{36})"`).exec(page.text)![1]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const flag = await app.database.su('support_flags').where({ school_id: ids.oakfield, name: 'Breakfast club' }).first();
+    // The flag form comes back with an error first; the fixed form keeps its key.
+    const withError = await admin.postRaw(`${url}/flags`, { _csrf: token, submissionKey: keyOf('flags'), flag_id: flag.id, start_date: '31/02/2026' });
+    expect(withError.status).to.equal(422);
+    expect(withError.text).to.contain(`value="${keyOf('flags')}"`);
+    const forms: [string, Record<string, string>][] = [
+      ['contacts', { name: 'Twice Sent', relationship: 'Uncle', priority: '5' }],
+      ['fsm', { start_date: '01/09/2026' }],
+      ['flags', { flag_id: flag.id, start_date: '01/09/2026' }],
+    ];
+    for (const [action, form] of forms) {
+      const sent = await Promise.all(Array.from({ length: 5 }, () => admin.postRaw(`${url}/${action}`, { _csrf: token, submissionKey: keyOf(action), ...form })));
+      expect(sent.map((r) => r.status), action).to.deep.equal([303, 303, 303, 303, 303]);
+    }
+    expect(await app.database.su('pupil_contacts').where({ pupil_id: p.id, name: 'Twice Sent' })).to.have.length(1);
+    expect(await app.database.su('pupil_fsm_periods').where({ pupil_id: p.id, start_date: '2026-09-01' })).to.have.length(1);
+    expect(await app.database.su('pupil_support_flags').where({ pupil_id: p.id, flag_id: flag.id, start_date: '2026-09-01' })).to.have.length(1);
+  });
+
   it('contacts, FSM periods and support flags are added, changed and ended with history; Pupil Premium follows FSM', async () => {
     const p = await app.database.su('pupils').where({ school_id: ids.oakfield, year_group: '1' }).whereNotExists(app.database.su('pupil_fsm_periods as f').whereRaw('f.pupil_id = pupils.id')).where({ looked_after: false, service_child: false }).first();
     const url = `/pupils/${p.id}`;

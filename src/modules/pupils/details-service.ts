@@ -1,4 +1,5 @@
 import type { Database, Tx } from '../../db/index.js';
+import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
@@ -21,21 +22,26 @@ export interface ContactInput {
   priority: number;
 }
 
-function withPupil<T>(db: Database, actor: Actor, pupilId: string, work: (trx: Tx, staff: StaffActor) => Promise<T>): Promise<T> {
+/**
+ * A change to one pupil's record, with the pupil locked. Given a form's submission key, a second
+ * submission of the same form does nothing and returns undefined (R4).
+ */
+function withPupil<T>(db: Database, actor: Actor, pupilId: string, work: (trx: Tx, staff: StaffActor) => Promise<T>, submissionKey?: string): Promise<T | undefined> {
   const staff = assertStaff(actor, 'pupil.update');
   return db.withActor(staff, async (trx) => {
     await lockForChange(trx, staff, pupilId);
+    if (!(await firstSubmission(trx, staff.userId, submissionKey))) return undefined;
     return work(trx, staff);
   });
 }
 
-export function addContact(db: Database, actor: Actor, pupilId: string, input: ContactInput) {
+export function addContact(db: Database, actor: Actor, pupilId: string, input: ContactInput, submissionKey?: string) {
   return withPupil(db, actor, pupilId, async (trx, staff) => {
     const [row] = await trx('pupil_contacts').insert({ ...input, school_id: staff.schoolId, pupil_id: pupilId }).returning('id');
     await q.writeHistory(trx, staff.schoolId, pupilId, [{ field: 'contact', old_value: null, new_value: `${input.name} (${input.relationship})`, source: 'edit', changed_by: staff.userId }]);
     await audit.record(trx, staff, { action: 'pupil.contact_added', entityType: 'pupil', entityId: pupilId, fields: Object.keys(input).filter((k) => input[k as keyof ContactInput] !== null) });
     return row.id as string;
-  });
+  }, submissionKey);
 }
 
 export function updateContact(db: Database, actor: Actor, pupilId: string, contactId: string, input: ContactInput, version: number) {
@@ -66,7 +72,7 @@ async function fsmPeriods(trx: Tx, pupilId: string): Promise<FsmPeriod[]> {
   return trx('pupil_fsm_periods').where({ pupil_id: pupilId }).select('start_date', 'end_date');
 }
 
-async function changeFsm(db: Database, actor: Actor, pupilId: string, change: (trx: Tx, staff: StaffActor) => Promise<void>) {
+async function changeFsm(db: Database, actor: Actor, pupilId: string, change: (trx: Tx, staff: StaffActor) => Promise<void>, submissionKey?: string) {
   return withPupil(db, actor, pupilId, async (trx, staff) => {
     const before = formatFsmPeriods(await fsmPeriods(trx, pupilId));
     await change(trx, staff);
@@ -74,13 +80,13 @@ async function changeFsm(db: Database, actor: Actor, pupilId: string, change: (t
     if (before === after) return;
     await q.writeHistory(trx, staff.schoolId, pupilId, [{ field: 'fsm_periods', old_value: before || null, new_value: after || null, source: 'edit', changed_by: staff.userId }]);
     await audit.record(trx, staff, { action: 'pupil.fsm_changed', entityType: 'pupil', entityId: pupilId, fields: ['fsm_periods'] });
-  });
+  }, submissionKey);
 }
 
-export const addFsmPeriod = (db: Database, actor: Actor, pupilId: string, period: FsmPeriod) =>
+export const addFsmPeriod = (db: Database, actor: Actor, pupilId: string, period: FsmPeriod, submissionKey?: string) =>
   changeFsm(db, actor, pupilId, async (trx, staff) => {
     await trx('pupil_fsm_periods').insert({ ...period, school_id: staff.schoolId, pupil_id: pupilId });
-  });
+  }, submissionKey);
 
 export const endFsmPeriod = (db: Database, actor: Actor, pupilId: string, periodId: string, endDate: string) =>
   changeFsm(db, actor, pupilId, async (trx) => {
@@ -95,7 +101,7 @@ export const removeFsmPeriod = (db: Database, actor: Actor, pupilId: string, per
     if (!(await trx('pupil_fsm_periods').where({ id: periodId, pupil_id: pupilId }).del())) throw new NotFound('FSM period');
   });
 
-export function addFlag(db: Database, actor: Actor, pupilId: string, flagId: string, startDate: string, endDate: string | null) {
+export function addFlag(db: Database, actor: Actor, pupilId: string, flagId: string, startDate: string, endDate: string | null, submissionKey?: string) {
   return withPupil(db, actor, pupilId, async (trx, staff) => {
     const flag = await trx('support_flags').where({ id: flagId, school_id: staff.schoolId }).whereNull('archived_at').first();
     if (!flag) throw new NotFound('support flag');
@@ -103,7 +109,7 @@ export function addFlag(db: Database, actor: Actor, pupilId: string, flagId: str
     await q.writeHistory(trx, staff.schoolId, pupilId, [{ field: `support flag: ${flag.name}`, old_value: null, new_value: `${startDate}..${endDate ?? ''}`, source: 'edit', changed_by: staff.userId }]);
     // The audit row names the flag by id: a school's flag names (e.g. "Young carer") are themselves sensitive.
     await audit.record(trx, staff, { action: 'pupil.flag_added', entityType: 'pupil', entityId: pupilId, meta: { flagId } });
-  });
+  }, submissionKey);
 }
 
 export function endFlag(db: Database, actor: Actor, pupilId: string, pupilFlagId: string, endDate: string) {

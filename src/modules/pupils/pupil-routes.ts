@@ -103,7 +103,9 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const id = uuidParam(req, 'id', 'pupil');
     const profile = await service.getProfile(db, actor, id);
     const assessments = can(actor, 'assessment.read') ? await pupilHistory(db, actor, id) : null;
-    return { ...profile, assessments, lineChart, termLabel, canRecord: can(actor, 'assessment.record'), canReadNotes: can(actor, 'note.read') };
+    // One-time keys for the add forms on the profile, so a double submit adds one row (R4).
+    const formKeys = { contact: newSubmissionKey(), fsm: newSubmissionKey(), flag: newSubmissionKey() };
+    return { ...profile, assessments, lineChart, termLabel, canRecord: can(actor, 'assessment.record'), canReadNotes: can(actor, 'note.read'), formKeys };
   };
 
   router.get('/pupils/:id', async (req, res) => {
@@ -190,8 +192,8 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/contacts', async (req, res) => {
     const parsed = parseForm(schemas.contactForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { contact: req.body });
-    const { version: _v, ...contact } = parsed.data;
-    await details.addContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), contact);
+    const { version: _v, submissionKey, ...contact } = parsed.data;
+    await details.addContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), contact, submissionKey);
     backToProfile(req, res, 'Contact added.');
   });
 
@@ -209,7 +211,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/contacts/:cid', async (req, res) => {
     const parsed = parseForm(schemas.contactForm, req.body);
     if (!parsed.ok || !parsed.data.version) return contactPage(req, res, { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body }, 422);
-    const { version, ...contact } = parsed.data;
+    const { version, submissionKey: _k, ...contact } = parsed.data;
     try {
       await details.updateContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'cid', 'contact'), contact, version);
     } catch (err) {
@@ -228,7 +230,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/fsm', async (req, res) => {
     const parsed = parseForm(schemas.fsmForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { fsm: req.body });
-    await details.addFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { start_date: parsed.data.start_date!, end_date: parsed.data.end_date });
+    await details.addFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { start_date: parsed.data.start_date!, end_date: parsed.data.end_date }, parsed.data.submissionKey);
     backToProfile(req, res, 'Free school meal period added.');
   });
 
@@ -248,7 +250,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/flags', async (req, res) => {
     const parsed = parseForm(schemas.pupilFlagForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { flag: req.body });
-    await details.addFlag(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data.flag_id, parsed.data.start_date!, parsed.data.end_date);
+    await details.addFlag(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data.flag_id, parsed.data.start_date!, parsed.data.end_date, parsed.data.submissionKey);
     backToProfile(req, res, 'Support flag added.');
   });
 

@@ -41,11 +41,13 @@ export const contactForm = z.object({
   address: text('address', 500),
   priority: z.coerce.number({ error: 'Priority must be a number from 1 to 99' }).int('Priority must be a whole number').min(1, 'Priority must be from 1 to 99').max(99, 'Priority must be from 1 to 99'),
   version: version.optional(),
+  submissionKey,
 });
 
 export const fsmForm = z.object({
   start_date: date('the date eligibility started', true),
   end_date: date('the date eligibility ended'),
+  submissionKey,
 }).refine((v) => !v.end_date || !v.start_date || v.end_date >= v.start_date, { path: ['end_date'], message: 'The end date must be on or after the start date' });
 
 export const endDateForm = z.object({ end_date: date('the end date', true) });
@@ -54,6 +56,7 @@ export const pupilFlagForm = z.object({
   flag_id: uuid.or(z.literal('').transform(() => undefined)).pipe(z.uuid('Choose a support flag')),
   start_date: date('the start date', true),
   end_date: date('the end date'),
+  submissionKey,
 }).refine((v) => !v.end_date || !v.start_date || v.end_date >= v.start_date, { path: ['end_date'], message: 'The end date must be on or after the start date' });
 
 export const supportFlagForm = z.object({
