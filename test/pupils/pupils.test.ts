@@ -180,7 +180,15 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
     expect(missing.text).to.contain('Enter the leaving date');
     expect(missing.text).to.contain('Enter the reason for leaving');
     const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
-    expect((await admin.post(`/pupils/${p.id}/leave`, { version, leaving_date: yesterday, leaving_reason: 'Moved to Scotland' }, { tokenFrom: `/pupils/${p.id}` })).status).to.equal(303);
+    // R5: someone else changed the record meanwhile; nothing is saved and what was typed is kept.
+    await app.database.su('pupils').where({ id: p.id }).increment('version', 1);
+    const stale = await admin.post(`/pupils/${p.id}/leave`, { version, leaving_date: yesterday, leaving_reason: 'Moved to Scotland' }, { tokenFrom: `/pupils/${p.id}` });
+    expect(stale.status).to.equal(409);
+    expect(stale.text).to.contain('Someone else changed this pupil');
+    expect(stale.text).to.contain('value="Moved to Scotland"');
+    expect(stale.text).to.contain(`name="version" value="${Number(version) + 1}"`);
+    expect((await app.database.su('pupils').where({ id: p.id }).first()).leaving_date).to.equal(null);
+    expect((await admin.post(`/pupils/${p.id}/leave`, { version: String(Number(version) + 1), leaving_date: yesterday, leaving_reason: 'Moved to Scotland' }, { tokenFrom: `/pupils/${p.id}` })).status).to.equal(303);
     expect((await admin.get(`/pupils?q=${p.mis_id}`)).text).not.to.contain(`/pupils/${p.id}`);
     expect((await admin.get(`/pupils?q=${p.mis_id}&status=left`)).text).to.contain(`/pupils/${p.id}`);
     const history = await app.database.su('pupil_history').where({ pupil_id: p.id, source: 'leaver' });
@@ -276,6 +284,12 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
     expect((await admin.post(`${url}/contacts/${contact.id}`, { name: 'Rosa Diaz', relationship: 'Aunt', phone: '07700 900999', address: '1 High St\nWestshire', priority: '1', version: String(contact.version) }, { tokenFrom: url })).status).to.equal(303);
     const stale = await admin.post(`${url}/contacts/${contact.id}`, { name: 'Rosa D', relationship: 'Aunt', priority: '1', version: String(contact.version) }, { tokenFrom: url });
     expect(stale.status).to.equal(409);
+    // R5: what was typed is kept in the form, and both versions are shown side by side.
+    expect(stale.text).to.contain('value="Rosa D"');
+    expect(stale.text).to.match(/<th scope="row">Name<\/th><td>Rosa D<\/td><td>Rosa Diaz<\/td>/);
+    expect(stale.text).to.match(/<th scope="row">Phone<\/th><td>\(blank\)<\/td><td>07700 900999<\/td>/);
+    expect(stale.text).to.contain(`name="version" value="${contact.version + 1}"`);
+    expect((await app.database.su('pupil_contacts').where({ id: contact.id }).first()).name, 'nothing overwritten').to.equal('Rosa Diaz');
 
     expect((await admin.get(url)).text).to.contain('Pupil Premium</dt><dd>No');
     expect((await admin.post(`${url}/fsm`, { start_date: '01/09/2024', end_date: '' }, { tokenFrom: url })).status).to.equal(303);

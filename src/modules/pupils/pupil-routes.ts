@@ -176,7 +176,8 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const parsed = parseForm(schemas.leaveForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
     const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! }, parsed.data.version);
-    if (!result.ok) throw new Conflict('Someone else changed this pupil while you were working. Nothing was saved; check the record and try again.');
+    // R5: the page shows the record as it is now; the form keeps what was typed, with the new version.
+    if (!result.ok) return profileWithErrors(req, res, { leaving_date: 'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record, then mark them as left again.' }, req.body, 409);
     backToProfile(req, res, 'Marked as left. They no longer appear in lists unless you choose “Left”.');
   });
 
@@ -184,7 +185,10 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const parsed = parseForm(schemas.returnForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
     const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), null, parsed.data.version);
-    if (!result.ok) throw new Conflict('Someone else changed this pupil while you were working. Nothing was saved; check the record and try again.');
+    if (!result.ok) {
+      flash(req, 'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record and try again.', 'info');
+      return res.redirect(303, `/pupils/${uuidParam(req, 'id', 'pupil')}`);
+    }
     backToProfile(req, res, 'Returned to the roll.');
   });
 
@@ -208,6 +212,19 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
 
   router.get('/pupils/:id/contacts/:cid/edit', (req, res) => contactPage(req, res));
 
+  /** R5: the form keeps what was typed, shows both versions, and carries the current version. */
+  const contactConflict = async (req: Request, res: Response) => {
+    const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
+    const current = profile.contacts.find((c: { id: string }) => c.id === req.params.cid) as Record<string, unknown> | undefined;
+    if (!current) throw new NotFound('contact');
+    const yours = req.body as Record<string, string>;
+    const labels: Record<string, string> = { name: 'Name', relationship: 'Relationship', phone: 'Phone', email: 'Email', address: 'Address', priority: 'Priority' };
+    const conflict = Object.entries(labels)
+      .filter(([f]) => String(yours[f] ?? '').trim() !== String(current[f] ?? ''))
+      .map(([f, label]) => ({ label, yours: yours[f], current: current[f] === null ? '' : String(current[f]) }));
+    return contactPage(req, res, { values: yours, conflict }, 409);
+  };
+
   router.post('/pupils/:id/contacts/:cid', async (req, res) => {
     const parsed = parseForm(schemas.contactForm, req.body);
     if (!parsed.ok || !parsed.data.version) return contactPage(req, res, { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body }, 422);
@@ -215,7 +232,7 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     try {
       await details.updateContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'cid', 'contact'), contact, version);
     } catch (err) {
-      if (err instanceof Conflict) return contactPage(req, res, { errors: { form: err.publicMessage }, yours: req.body }, 409);
+      if (err instanceof Conflict) return contactConflict(req, res);
       throw err;
     }
     backToProfile(req, res, 'Contact saved.');
