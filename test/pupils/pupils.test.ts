@@ -292,6 +292,12 @@ describe('Pupils: list, profile, edits, leavers, groups', () => {
     expect((await app.database.su('pupil_contacts').where({ id: contact.id }).first()).name, 'nothing overwritten').to.equal('Rosa Diaz');
 
     expect((await admin.get(url)).text).to.contain('Pupil Premium</dt><dd>No');
+    // Eligibility that starts next term is not Ever-6 yet, on the profile or in the list filters.
+    const [future] = await app.database.su('pupil_fsm_periods').insert({ school_id: ids.oakfield, pupil_id: p.id, start_date: app.database.su.raw(`current_date + 30`) }).returning('id');
+    expect((await admin.get(url)).text).to.contain('Pupil Premium</dt><dd>No');
+    expect((await admin.get(`/pupils?q=${p.mis_id}`)).text).to.contain(`href="/pupils/${p.id}"`);
+    for (const fsm of ['now', 'ever6', 'pp']) expect((await admin.get(`/pupils?q=${p.mis_id}&fsm=${fsm}`)).text, fsm).not.to.contain(`href="/pupils/${p.id}"`);
+    await app.database.su('pupil_fsm_periods').where({ id: future.id }).del();
     expect((await admin.post(`${url}/fsm`, { start_date: '01/09/2024', end_date: '' }, { tokenFrom: url })).status).to.equal(303);
     const after = (await admin.get(url)).text;
     expect(after).to.contain('Eligible now');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { checkUpn, makeUpn, upnCheckLetter, upnLetters } from '../../src/modules/pupils/upn.js';
-import { everSixFsm, formatFsmPeriods, parseDate, parseFsmPeriods, pupilRecordSchema } from '../../src/modules/pupils/record.js';
+import { everSixFsm, formatFsmPeriods, fsmNow, parseDate, parseFsmPeriods, pupilRecordSchema } from '../../src/modules/pupils/record.js';
 import { neutralise, toCsv, unneutralise } from '../../src/modules/pupils/csv.js';
 import { isEal } from '../../src/modules/pupils/reference.js';
 
@@ -77,6 +77,10 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
     expect(isEal('English')).to.equal(false);
     expect(isEal('Polish')).to.equal(true);
     expect(isEal('')).to.equal(false);
+    expect(isEal('ENB')).to.equal(false);
+    expect(isEal('NOT'), 'information not obtained').to.equal(false);
+    expect(isEal('REF'), 'refused').to.equal(false);
+    expect(isEal('OTB'), 'believed to be other than English').to.equal(true);
     expect(pupilRecordSchema.parse({ ...base, first_language: 'Urdu', eal: 'N' }).eal).to.equal(false);
   });
 
@@ -89,6 +93,10 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
     expect(everSixFsm([{ start_date: '2019-09-01', end_date: '2020-12-01' }], today)).to.equal(true);
     expect(everSixFsm([{ start_date: '2015-09-01', end_date: '2020-11-21' }], today)).to.equal(false);
     expect(everSixFsm([], today)).to.equal(false);
+    expect(everSixFsm([{ start_date: '2027-01-05', end_date: null }], today), 'a period not yet started').to.equal(false);
+    expect(fsmNow([{ start_date: '2027-01-05', end_date: null }], today)).to.equal(false);
+    expect(fsmNow([{ start_date: '2026-09-01', end_date: null }], today)).to.equal(true);
+    expect(fsmNow([{ start_date: '2020-09-01', end_date: '2026-11-21' }], today)).to.equal(false);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Database, Tx } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
-import { groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
+import { fsmEligibleInLastSixYears, fsmEligibleNow, groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
 import { loadFrameworks, type Term, termFor, termsWithCurrent } from './frameworks-service.js';
 
 /**
@@ -181,8 +181,8 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
     const { rows } = await trx.raw<{ rows: { figures: DashboardFigures }[] }>(
       `with fsm as (
          select f.pupil_id,
-                bool_or(f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date)) as now,
-                bool_or(f.end_date is null or f.end_date >= current_date - interval '6 years') as ever6
+                bool_or(${fsmEligibleNow()}) as now,
+                bool_or(${fsmEligibleInLastSixYears()}) as ever6
            from pupil_fsm_periods f where f.school_id = :school group by f.pupil_id
        ),
        cohort as materialized (

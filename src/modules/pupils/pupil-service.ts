@@ -4,7 +4,7 @@ import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type St
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import * as q from './queries.js';
-import { editableFields, type FsmPeriod, formatFsmPeriods, type PupilRecord } from './record.js';
+import { editableFields, everSixFsm, type FsmPeriod, formatFsmPeriods, fsmNow, type PupilRecord } from './record.js';
 import { yearGroups } from './year-groups.js';
 
 export const pageSize = 50;
@@ -123,16 +123,14 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
       .orderBy('h.id', 'desc').limit(100);
     const availableFlags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');
     await audit.record(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
-    const today = new Date().toISOString().slice(0, 10);
     const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
-    const sixYearsAgo = `${Number(today.slice(0, 4)) - 6}${today.slice(4)}`;
     return {
       pupil,
       contacts,
       groups,
       fsm: fsmPeriods,
-      fsmNow: fsmPeriods.some((p) => p.start_date <= today && (p.end_date ?? '9999') >= today),
-      everSix: fsmPeriods.some((p) => (p.end_date ?? '9999') >= sixYearsAgo),
+      fsmNow: fsmNow(fsmPeriods),
+      everSix: everSixFsm(fsmPeriods),
       flags,
       availableFlags,
       history,

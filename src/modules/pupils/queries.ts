@@ -17,8 +17,13 @@ export interface ListFilters {
   dir: 'asc' | 'desc';
 }
 
-const fsmNow = `exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and f.start_date <= current_date and (f.end_date is null or f.end_date >= current_date))`;
-const everSix = `exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and (f.end_date is null or f.end_date >= (current_date - interval '6 years')))`;
+/** A pupil_fsm_periods row `f` covers today (as `fsmNow` in record.ts). */
+export const fsmEligibleNow = (f = 'f') => `(${f}.start_date <= current_date and (${f}.end_date is null or ${f}.end_date >= current_date))`;
+/** A pupil_fsm_periods row `f` falls in the six years up to today: Ever-6 (as `everSixFsm` in record.ts). */
+export const fsmEligibleInLastSixYears = (f = 'f') =>
+  `(${f}.start_date <= current_date and (${f}.end_date is null or ${f}.end_date >= current_date - interval '6 years'))`;
+const fsmNow = `exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and ${fsmEligibleNow()})`;
+const everSix = `exists (select 1 from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id and ${fsmEligibleInLastSixYears()})`;
 const pupilPremium = `(${everSix} or p.looked_after or p.service_child)`;
 const currentFlags = `(select coalesce(array_agg(sf.name order by sf.name), '{}') from pupil_support_flags psf join support_flags sf on sf.id = psf.flag_id
    where psf.school_id = p.school_id and psf.pupil_id = p.id and psf.start_date <= current_date and (psf.end_date is null or psf.end_date >= current_date))`;

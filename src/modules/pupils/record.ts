@@ -208,8 +208,19 @@ export function formatFsmPeriods(periods: FsmPeriod[]): string {
     .join('; ');
 }
 
-/** Pupil Premium eligibility, derived: FSM in the last six years (Ever-6), looked after, or a service child. */
+/** Eligible for free school meals today. The same rule in SQL: `fsmEligibleNow` in queries.ts. */
+export function fsmNow(periods: FsmPeriod[], today = new Date()): boolean {
+  const day = today.toISOString().slice(0, 10);
+  return periods.some((p) => p.start_date <= day && (p.end_date ?? '9999-12-31') >= day);
+}
+
+/**
+ * Ever-6 (which, with looked-after and service children, gives Pupil Premium): eligible at some
+ * time in the six years up to today. A period that has not started yet does not count. The same
+ * rule in SQL: `fsmEligibleInLastSixYears` in queries.ts.
+ */
 export function everSixFsm(periods: FsmPeriod[], today = new Date()): boolean {
+  const day = today.toISOString().slice(0, 10);
   const sixYearsAgo = new Date(Date.UTC(today.getUTCFullYear() - 6, today.getUTCMonth(), today.getUTCDate())).toISOString().slice(0, 10);
-  return periods.some((p) => (p.end_date ?? '9999-12-31') >= sixYearsAgo);
+  return periods.some((p) => p.start_date <= day && (p.end_date ?? '9999-12-31') >= sixYearsAgo);
 }

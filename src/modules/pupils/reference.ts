@@ -48,8 +48,11 @@ export const senNeedLabels = {
 export type SenNeed = keyof typeof senNeedLabels;
 
 const englishNames = new Set(['english', 'eng', 'enb', 'believed to be english']);
+/** DfE codes for a first language that is not known: information not obtained, or refused. */
+const unknownLanguages = new Set(['not', 'ref', 'information not obtained', 'refused', 'not obtained', 'unknown']);
 
-/** EAL: a first language other than English (an unknown language is not assumed to be EAL). */
+/** EAL: a first language other than English. An unknown or refused language is not assumed to be EAL. */
 export function isEal(firstLanguage: string | null | undefined): boolean {
-  return !!firstLanguage && firstLanguage.trim() !== '' && !englishNames.has(firstLanguage.trim().toLowerCase());
+  const language = (firstLanguage ?? '').trim().toLowerCase();
+  return language !== '' && !englishNames.has(language) && !unknownLanguages.has(language);
 }

@@ -203,3 +203,6 @@ export async function parentChildren(db: Database, actor: Actor) {
 }
 
 export const canSeeWholeSchool = (actor: Actor) => can(actor, 'pupil.create');
+
+/** Free school meal rules in SQL, for other modules' aggregates (e.g. the dashboard). */
+export { fsmEligibleInLastSixYears, fsmEligibleNow } from './queries.js';
