@@ -174,4 +174,41 @@ describe('Recording assessments and assessment frameworks', () => {
     expect(bad.status).to.equal(422);
     expect(bad.text).to.contain('Level line 1 should look like');
   });
+
+  it('term dates stay in their academic year, in order, without overlaps, and around the assessments already in them', async () => {
+    const su = app.database.su;
+    const admin = await app.signIn('admin@oakfield.test');
+    const year = term.starts_on < `${term.starts_on.slice(0, 4)}-09-01` ? Number(term.starts_on.slice(0, 4)) - 2 : Number(term.starts_on.slice(0, 4)) - 1;
+    const [autumn, spring, summer] = await su('terms').where({ school_id: ids.oakfield, academic_year: year }).orderBy('sequence');
+    const uk = (iso: string) => iso.split('-').reverse().join('/');
+    const post = (t: { id: string }, starts: string, ends: string) => admin.post(`/terms/${t.id}`, { starts_on: starts, ends_on: ends }, { tokenFrom: '/frameworks' });
+
+    const early = await post(autumn, `01/08/${year}`, uk(autumn.ends_on));
+    expect(early.status).to.equal(422);
+    expect(early.text).to.contain(`The first day must be in the ${year}/${String((year + 1) % 100).padStart(2, '0')} academic year`);
+    expect(early.text).to.contain(`value="01/08/${year}"`);
+    expect(early.text).to.contain(`href="#f-starts_on-${autumn.id}"`);
+    expect(early.text).to.contain(`id="f-starts_on-${autumn.id}"`);
+
+    const overlapping = await post(spring, uk(autumn.ends_on), uk(spring.ends_on));
+    expect(overlapping.status).to.equal(422);
+    expect(overlapping.text).to.contain(`Spring ${year}/`);
+    expect(overlapping.text).to.contain('would overlap Autumn');
+
+    const scored = await su('assessment_scores').where({ school_id: ids.oakfield, term_id: spring.id }).min('assessed_on as first').first();
+    expect(scored.first, 'the demo has assessments in that term').to.be.a('string');
+    expect(scored.first > spring.starts_on).to.equal(true);
+    const shrunk = await post(spring, uk(spring.starts_on), uk(spring.starts_on));
+    expect(shrunk.status).to.equal(422);
+    expect(shrunk.text).to.match(/\d+ assessments are already recorded in this term/);
+    expect(await su('terms').where({ id: spring.id }).first()).to.deep.include({ starts_on: spring.starts_on, ends_on: spring.ends_on });
+
+    const longer = (await post(spring, uk(spring.starts_on), uk(summer.starts_on)));
+    expect(longer.status).to.equal(422);
+    expect(longer.text).to.contain('would overlap Summer');
+    // The Easter holiday moves from Spring to Summer: allowed, as no assessment is dated then.
+    const earlier = new Date(Date.parse(`${spring.ends_on}T12:00:00Z`) - 14 * 86400000).toISOString().slice(0, 10);
+    expect((await post(spring, uk(spring.starts_on), uk(earlier))).status).to.equal(303);
+    expect((await su('terms').where({ id: spring.id }).first()).ends_on).to.equal(earlier);
+  });
 });

@@ -155,8 +155,15 @@ export function frameworkRoutes(deps: AppDeps): Router {
 
   router.post('/terms/:id', async (req, res) => {
     const parsed = parseForm(termForm, req.body);
-    if (!parsed.ok) return listPage(req, res, { errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`${k}:${req.params.id}`, v])) }, 422);
-    await frameworks.updateTerm(db, actorOf(req), uuidParam(req, 'id', 'term'), { starts_on: parsed.data.starts_on!, ends_on: parsed.data.ends_on! });
+    const termId = uuidParam(req, 'id', 'term');
+    // Each term's form has its own field ids, so errors are keyed by field and term.
+    const againWith = (errors: Record<string, string | undefined>) => listPage(req, res, {
+      errors: Object.fromEntries(Object.entries(errors).filter(([, v]) => v).map(([k, v]) => [`${k}-${termId}`, v])),
+      termValues: { [termId]: { starts_on: req.body?.starts_on, ends_on: req.body?.ends_on } },
+    }, 422);
+    if (!parsed.ok) return againWith(parsed.errors);
+    const result = await frameworks.updateTerm(db, actorOf(req), termId, { starts_on: parsed.data.starts_on!, ends_on: parsed.data.ends_on! });
+    if (!result.ok) return againWith(result.errors);
     flash(req, 'Term dates saved.');
     res.redirect(303, '/frameworks');
   });
