@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { type Actor, systemActor } from '../../src/policy/index.js';
 import { insertTerms } from '../../src/modules/assessments/defaults.js';
 import { provisionSchool } from '../../src/modules/assessments/frameworks-service.js';
-import { schoolDashboard } from '../../src/modules/assessments/analysis-service.js';
+import { classOverview, schoolDashboard } from '../../src/modules/assessments/analysis-service.js';
 import { impact } from '../../src/modules/assessments/interventions-service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -113,6 +113,48 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
       expect((await (await app.signIn('head@handbuilt.test')).get('/dashboard')).status, role).to.equal(403);
     }
     await app.database.su('memberships').where({ org_id: school }).update({ role: 'head' });
+  });
+
+  it('P7 and P10: the class overview shows the latest score, the change from the term before, and who may need attention first', async () => {
+    const { su, db } = app.database;
+    const [group] = await su('groups').insert({ school_id: school, kind: 'class', name: '3 Hand', year_group: '3' }).returning('id');
+    // Two more pupils: P7 was not assessed last term (so no change is shown), P8 not this term.
+    for (const name of ['P7', 'P8']) {
+      pupil[name] = (await su('pupils').insert({ school_id: school, legal_forename: name, surname: 'Test', date_of_birth: '2018-01-01', sex: 'F', year_group: '3' }).returning('id'))[0].id;
+    }
+    await su('group_members').insert(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'].map((n) => ({ school_id: school, group_id: group.id, pupil_id: pupil[n] })));
+    const items = await su('framework_items').where({ framework_id: wellbeing.id }).orderBy('position');
+    const level = async (v: number) => (await su('framework_levels').where({ framework_id: wellbeing.id, value: v }).first()).id;
+    for (const item of items) {
+      const put = async (p: string, t: string, v: number, on: string) => su('assessment_scores').insert({ school_id: school, pupil_id: pupil[p], framework_id: wellbeing.id, item_id: item.id, term_id: term(t), level_id: await level(v), value: v, assessed_on: on });
+      await put('P7', 'Autumn 2025', 5, '2025-10-01');
+      await put('P7', 'Autumn 2026', 4, '2026-10-01');
+      await put('P8', 'Summer 2025', 4, '2026-06-01');
+    }
+    try {
+      const overview = await classOverview(db, head, group.id, term('Autumn 2026'));
+      const first = items[0]!.id;
+      const cell = (name: string) => overview.rows.find((r) => r.pupil.id === pupil[name])!.cells[first]!;
+      expect([cell('P1').value, cell('P1').change]).to.deep.equal([3, 1]);
+      expect([cell('P2').value, cell('P2').change]).to.deep.equal([3, 0]);
+      expect([cell('P3').value, cell('P3').change]).to.deep.equal([2, -2]);
+      expect([cell('P7').value, cell('P7').change], 'a year ago is not the term before').to.deep.equal([4, null]);
+      expect(cell('P7').fromTerm).to.equal(null);
+      expect([cell('P8').value, cell('P8').change]).to.deep.equal([4, null]);
+      expect(cell('P8').fromTerm, 'an older score says which term it is from').to.include({ id: term('Summer 2025') });
+      // Lowest score first, then the largest fall: P6 (1), P3 (2, falling), P2 (3, level), P1 (3, rising), P7 and P8 (4), P4 (4, rising), P5 (5).
+      expect(overview.rows.map((r) => r.pupil.legal_forename)).to.deep.equal(['P6', 'P3', 'P2', 'P1', 'P7', 'P8', 'P4', 'P5']);
+      const page = await (await app.signIn('head@handbuilt.test')).get(`/groups/${group.id}?term=${term('Autumn 2026')}`);
+      expect(page.text).to.contain('advice to staff, not a decision');
+      expect(page.text).to.contain('down 2 from the term before');
+      expect(page.text).to.contain('no score the term before');
+      expect(page.text).to.contain('(Sum 25/26)');
+    } finally {
+      await su('assessment_scores').whereIn('pupil_id', [pupil.P7!, pupil.P8!]).del();
+      await su('group_members').where({ group_id: group.id }).del();
+      await su('groups').where({ id: group.id }).del();
+      await su('pupils').whereIn('id', [pupil.P7!, pupil.P8!]).del();
+    }
   });
 
   it('P7: intervention impact compares the score before the start with the first after the end, with group averages', async () => {

@@ -195,7 +195,7 @@ describe('Recording assessments and assessment frameworks', () => {
     expect(overlapping.text).to.contain(`Spring ${year}/`);
     expect(overlapping.text).to.contain('would overlap Autumn');
 
-    const scored = await su('assessment_scores').where({ school_id: ids.oakfield, term_id: spring.id }).min('assessed_on as first').first();
+    const scored = (await su('assessment_scores').where({ school_id: ids.oakfield, term_id: spring.id }).min('assessed_on as first').first()) as { first: string };
     expect(scored.first, 'the demo has assessments in that term').to.be.a('string');
     expect(scored.first > spring.starts_on).to.equal(true);
     const shrunk = await post(spring, uk(spring.starts_on), uk(spring.starts_on));

@@ -15,7 +15,10 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 export interface OverviewCell {
   value: number | null;
+  /** The change from the term before the latest score's term; null when either is missing. */
   change: number | null;
+  /** Set when the latest score is from an earlier term than the one shown. */
+  fromTerm: Term | null;
 }
 
 export interface OverviewRow {
@@ -29,7 +32,8 @@ export interface OverviewRow {
 /** "Needs attention" first: the lowest domain score, then the steepest total fall, then the lowest average. */
 export function byAttention(a: OverviewRow, b: OverviewRow): number {
   const low = (r: OverviewRow) => r.lowest ?? Number.POSITIVE_INFINITY;
-  return low(a) - low(b) || a.totalChange - b.totalChange || (a.average ?? 99) - (b.average ?? 99) || a.pupil.surname.localeCompare(b.pupil.surname);
+  return low(a) - low(b) || a.totalChange - b.totalChange || (a.average ?? 99) - (b.average ?? 99)
+    || a.pupil.surname.localeCompare(b.pupil.surname) || a.pupil.legal_forename.localeCompare(b.pupil.legal_forename);
 }
 
 /**
@@ -39,11 +43,11 @@ export function byAttention(a: OverviewRow, b: OverviewRow): number {
  */
 async function latestTwo(trx: Tx, schoolId: string, pupilIds: string[], itemIds: string[], uptoSequence: number) {
   if (!pupilIds.length || !itemIds.length) return [];
-  const { rows } = await trx.raw<{ rows: { pupil_id: string; item_id: string; value: number; rn: number }[] }>(
-    `select p.pupil_id, i.item_id, x.value, x.rn
+  const { rows } = await trx.raw<{ rows: { pupil_id: string; item_id: string; value: number; term_sequence: number; rn: number }[] }>(
+    `select p.pupil_id, i.item_id, x.value, x.term_sequence, x.rn
        from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as i(item_id)
        cross join lateral (
-         select s.value, row_number() over (order by s.term_sequence desc) as rn
+         select s.value, s.term_sequence, row_number() over (order by s.term_sequence desc) as rn
            from assessment_scores s
           where s.school_id = ? and s.pupil_id = p.pupil_id and s.item_id = i.item_id and s.term_sequence <= ?
           order by s.term_sequence desc limit 2) x`,
@@ -64,14 +68,21 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
     const rows: OverviewRow[] = [];
     if (wellbeing && term) {
       const scores = await latestTwo(trx, staff.schoolId, group.pupils.map((p) => p.id), wellbeing.items.map((i) => i.id), term.sequence);
-      const byCell = new Map(scores.filter((s) => s.rn === 1).map((s) => [`${s.pupil_id}:${s.item_id}`, s.value]));
-      const before = new Map(scores.filter((s) => s.rn === 2).map((s) => [`${s.pupil_id}:${s.item_id}`, s.value]));
+      const latestOf = new Map(scores.filter((s) => s.rn === 1).map((s) => [`${s.pupil_id}:${s.item_id}`, s]));
+      const beforeOf = new Map(scores.filter((s) => s.rn === 2).map((s) => [`${s.pupil_id}:${s.item_id}`, s]));
+      const termBySequence = new Map(terms.map((t) => [t.sequence, t]));
       for (const pupil of group.pupils) {
         const cells: Record<string, OverviewCell> = {};
         for (const item of wellbeing.items) {
-          const latest = byCell.get(`${pupil.id}:${item.id}`) ?? null;
-          const previous = before.get(`${pupil.id}:${item.id}`) ?? null;
-          cells[item.id] = { value: latest, change: latest !== null && previous !== null ? latest - previous : null };
+          const latest = latestOf.get(`${pupil.id}:${item.id}`);
+          const before = beforeOf.get(`${pupil.id}:${item.id}`);
+          // The change is from the previous term only: a score from longer ago is not "last term".
+          const previous = latest && before && before.term_sequence === latest.term_sequence - 1 ? before : undefined;
+          cells[item.id] = {
+            value: latest?.value ?? null,
+            change: latest && previous ? latest.value - previous.value : null,
+            fromTerm: latest && latest.term_sequence !== term.sequence ? termBySequence.get(latest.term_sequence) ?? null : null,
+          };
         }
         const values = Object.values(cells).map((c) => c.value).filter((v): v is number => v !== null);
         rows.push({
