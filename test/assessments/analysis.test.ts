@@ -107,12 +107,50 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
     expect(page.status).to.equal(200);
     expect(page.text).to.contain('5 pupils on roll are included');
     expect(page.text).to.match(/60% <span class="secondary">\(3\/5\)<\/span>/);
-    expect(page.text).to.match(/<tr data-group="fsm"><th scope="row">Free school meals now<\/th>\s*<td class="num">1<\/td><td class="num">4<\/td>\s*<td class="num">3\.00<\/td><td class="num">3\.50<\/td>\s*<td class="num">0%<\/td><td class="num">75%<\/td>\s*<td class="num">\+1\.00<\/td><td class="num">-0\.25<\/td>/);
+    expect(page.text).to.match(/<tr data-group="fsm"><th scope="row"><a href="[^"]*group=fsm"[^>]*>Free school meals now<span class="visually-hidden">[^<]*<\/span><\/a><\/th>\s*<td class="num">1<\/td><td class="num">4<\/td>\s*<td class="num">3\.00<\/td><td class="num">3\.50<\/td>\s*<td class="num">0%<\/td><td class="num">75%<\/td>\s*<td class="num">\+1\.00<\/td><td class="num">-0\.25<\/td>/);
     for (const role of ['teacher', 'school_admin'] as const) {
       await app.database.su('memberships').where({ org_id: school }).update({ role });
       expect((await (await app.signIn('head@handbuilt.test')).get('/dashboard')).status, role).to.equal(403);
     }
     await app.database.su('memberships').where({ org_id: school }).update({ role: 'head' });
+  });
+
+  it('P7: with a group chosen, every dashboard figure is split into that group and everyone else', async () => {
+    const d = await schoolDashboard(app.database.db, head, { termId: term('Autumn 2026'), fromTermId: term('Summer 2025'), toTermId: term('Autumn 2026'), group: 'fsm' });
+    expect(d.group!.key).to.equal('fsm');
+    expect(Object.fromEntries(d.groupSizes.map((g) => [String(g.member), g.n]))).to.deep.equal({ true: 1, false: 4 });
+    const firstDomain = d.wellbeing!.items[0]!.id;
+    const dist = (member: boolean) => Object.fromEntries(d.distribution.filter((r) => r.item_id === firstDomain && r.term_id === term('Autumn 2026') && r.member === member).map((r) => [r.value, r.n]));
+    expect(dist(true)).to.deep.equal({ 3: 1 });
+    expect(dist(false)).to.deep.equal({ 2: 1, 3: 1, 4: 1, 5: 1 });
+    const reading = d.attainment!.items.find((i) => i.name === 'Reading')!.id;
+    expect(d.attainmentByYear.find((r) => r.item_id === reading && r.member === true)).to.include({ assessed: 1, expected: 0 });
+    expect(d.attainmentByYear.find((r) => r.item_id === reading && r.member === false)).to.include({ assessed: 4, expected: 3 });
+    const progress = (member: boolean) => d.progress[d.wellbeing!.id]!.find((r) => r.item_id === firstDomain && r.member === member)!;
+    expect(progress(true)).to.include({ n: 1, improved: 1, declined: 0 });
+    expect(progress(true).mean_change).to.be.closeTo(1, 1e-9);
+    expect(progress(false)).to.include({ n: 4, improved: 1, declined: 1 });
+    expect(progress(false).mean_change).to.be.closeTo(-0.25, 1e-9);
+
+    const page = await (await app.signIn('head@handbuilt.test')).get(`/dashboard?term=${term('Autumn 2026')}&from=${term('Summer 2025')}&to=${term('Autumn 2026')}&group=fsm`);
+    expect(page.text).to.contain('Comparing Free school meals now (1 pupils) with everyone else (4 pupils).');
+    expect(page.text).to.match(/<tr><th scope="row">Reading<\/th><td>Free school meals now<\/td>\s*<td class="num">0% <span class="secondary">\(0\/1\)<\/span><\/td>/);
+    expect(page.text).to.match(/<tr><th scope="row">Reading<\/th><td>Everyone else<\/td>\s*<td class="num">75% <span class="secondary">\(3\/4\)<\/span><\/td>/);
+    expect((await (await app.signIn('head@handbuilt.test')).get('/dashboard?group=not-a-group')).status, 'an unknown group is ignored').to.equal(200);
+  });
+
+  it('P7: a school with more than one attainment framework sees the first one set up, and can choose another', async () => {
+    const { su } = app.database;
+    const [art] = await su('frameworks').insert({ school_id: school, kind: 'attainment', name: 'Art and design', created_at: su.raw(`now() + interval '1 second'`) }).returning('id');
+    try {
+      const byDefault = await schoolDashboard(app.database.db, head, { termId: term('Autumn 2026') });
+      expect(byDefault.attainment!.name).to.equal('Attainment (primary)');
+      const chosen = await schoolDashboard(app.database.db, head, { termId: term('Autumn 2026'), attainmentId: art.id });
+      expect(chosen.attainment!.name).to.equal('Art and design');
+      expect((await (await app.signIn('head@handbuilt.test')).get('/dashboard')).text).to.contain('<label for="f-attainment">Attainment</label>');
+    } finally {
+      await su('frameworks').where({ id: art.id }).del();
+    }
   });
 
   it('P7 and P10: the class overview shows the latest score, the change from the term before, and who may need attention first', async () => {

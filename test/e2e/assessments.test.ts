@@ -69,7 +69,7 @@ describe('Browser: recording and reading assessments in real Chromium', function
     const pupil = (await su('group_members').where({ group_id: groupId }).first()).pupil_id;
     const intervention = (await su('interventions').first()).id;
     for (const path of [`/groups/${groupId}`, `/groups/${groupId}/grid`, `/pupils/${pupil}`, `/pupils/${pupil}/notes`, `/pupils/${pupil}/assess`,
-      '/interventions', `/interventions/${intervention}`, '/interventions/new', '/dashboard']) {
+      '/interventions', `/interventions/${intervention}`, '/interventions/new', '/dashboard', '/dashboard?group=pp']) {
       await page.goto(path);
       await expectNoSeriousAxeViolations(page, path);
     }

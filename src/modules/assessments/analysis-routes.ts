@@ -95,8 +95,11 @@ export function analysisRoutes(deps: AppDeps): Router {
   });
 
   router.get('/dashboard', async (req, res) => {
-    const q = z.object({ term: z.uuid().optional().catch(undefined), from: z.uuid().optional().catch(undefined), to: z.uuid().optional().catch(undefined) }).parse(req.query);
-    const data = await schoolDashboard(db, actorOf(req), { termId: q.term, fromTermId: q.from, toTermId: q.to });
+    const q = z.object({
+      term: z.uuid().optional().catch(undefined), from: z.uuid().optional().catch(undefined), to: z.uuid().optional().catch(undefined),
+      group: z.enum(vulnerableGroups.map((g) => g.key)).optional().catch(undefined), attainment: z.uuid().optional().catch(undefined),
+    }).parse(req.query);
+    const data = await schoolDashboard(db, actorOf(req), { termId: q.term, fromTermId: q.from, toTermId: q.to, group: q.group, attainmentId: q.attainment });
     renderer.render(req, res, 'assessments/dashboard', { title: 'School dashboard', ...data, termLabel, vulnerableGroups, stackedBar });
   });
 

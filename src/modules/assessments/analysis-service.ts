@@ -145,11 +145,18 @@ export const vulnerableGroups = [
   { key: 'boys', label: 'Boys' },
 ] as const;
 
+export type VulnerableGroupKey = (typeof vulnerableGroups)[number]['key'];
+
+/**
+ * `member` splits a figure when a vulnerable group is chosen: true for the group, false for
+ * everyone else; null when no group is chosen (all pupils together).
+ */
 interface DashboardFigures {
   cohortSize: number;
-  distribution: { item_id: string; term_id: string; value: number; n: number }[];
-  attainmentByYear: { item_id: string; year_group: string; assessed: number; expected: number }[];
-  progress: { framework_id: string; item_id: string; n: number; mean_change: number; improved: number; declined: number }[];
+  groupSizes: { member: boolean | null; n: number }[];
+  distribution: { item_id: string; term_id: string; member: boolean | null; value: number; n: number }[];
+  attainmentByYear: { item_id: string; year_group: string; member: boolean | null; assessed: number; expected: number }[];
+  progress: { framework_id: string; item_id: string; member: boolean | null; n: number; mean_change: number; improved: number; declined: number }[];
   groupWellbeing: { key: string; member: boolean; pupils: number; scores: number; mean: number | null }[];
   groupAttainment: { key: string; member: boolean; assessed: number; expected: number }[];
   groupProgress: { key: string; member: boolean; n: number; mean_change: number | null }[];
@@ -159,6 +166,10 @@ export interface DashboardOptions {
   termId?: string | undefined;
   fromTermId?: string | undefined;
   toTermId?: string | undefined;
+  /** Break every figure down into this group and everyone else. */
+  group?: VulnerableGroupKey | undefined;
+  /** Which attainment framework, when the school has more than one (default: the first set up). */
+  attainmentId?: string | undefined;
 }
 
 /**
@@ -177,7 +188,9 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
     const fromTerm = (options.fromTermId ? terms.find((t) => t.id === options.fromTermId) : previous) ?? null;
     const toTerm = (options.toTermId ? terms.find((t) => t.id === options.toTermId) : term) ?? term;
     const wellbeing = frameworks.find((f) => f.kind === 'wellbeing') ?? null;
-    const attainment = frameworks.find((f) => f.kind === 'attainment') ?? null;
+    const attainments = frameworks.filter((f) => f.kind === 'attainment');
+    const attainment = attainments.find((f) => f.id === options.attainmentId) ?? attainments[0] ?? null;
+    const group = vulnerableGroups.find((g) => g.key === options.group) ?? null;
     const school = staff.schoolId;
     // Row-level security hides row counts from the planner (it expects a handful of pupils, not
     // 1,500) and it then loops index lookups per pupil. These aggregates read whole terms: hash joins
@@ -196,7 +209,7 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
                 bool_or(${fsmEligibleInLastSixYears()}) as ever6
            from pupil_fsm_periods f where f.school_id = :school group by f.pupil_id
        ),
-       cohort as materialized (
+       flags as (
          select p.id, p.year_group, coalesce(fsm.now, false) as fsm,
                 (p.looked_after or p.service_child or coalesce(fsm.ever6, false)) as pp,
                 p.sen_status = 'K' as sen_k, p.sen_status = 'E' as sen_e, p.eal, p.looked_after as lac,
@@ -204,8 +217,14 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
            from pupils p left join fsm on fsm.pupil_id = p.id
           where p.school_id = :school and p.restricted_at is null and (p.leaving_date is null or p.leaving_date > current_date)
        ),
+       cohort as materialized (
+         select f.*, case cast(:group as text) when 'fsm' then f.fsm when 'pp' then f.pp when 'sen_k' then f.sen_k
+                     when 'sen_e' then f.sen_e when 'eal' then f.eal when 'lac' then f.lac when 'girls' then f.girls
+                     when 'boys' then f.boys end as member
+           from flags f
+       ),
        scores as materialized (
-         select s.pupil_id, s.framework_id, s.item_id, s.term_id, s.value, l.meets_expected
+         select s.pupil_id, c.member, c.year_group, s.framework_id, s.item_id, s.term_id, s.value, l.meets_expected
            from assessment_scores s join framework_levels l on l.id = s.level_id
            join cohort c on c.id = s.pupil_id
           where s.school_id = :school and s.framework_id in (:wb, :att) and s.term_id in (:term, :previous, :from, :to)
@@ -223,24 +242,24 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
                        where x.framework_id = :wb and x.term_id = :from group by x.pupil_id) pr on pr.pupil_id = c.id
        ),
        membership as (
-         select g.key, g.member, pp.* from per_pupil pp
+         select g.key, g.member, pp.wb_total, pp.wb_n, pp.assessed, pp.expected, pp.pr_total, pp.pr_n from per_pupil pp
          cross join lateral (values ('fsm', pp.fsm), ('pp', pp.pp), ('sen_k', pp.sen_k), ('sen_e', pp.sen_e), ('eal', pp.eal),
                                     ('lac', pp.lac), ('girls', pp.girls), ('boys', pp.boys)) as g(key, member)
        )
        select json_build_object(
          'cohortSize', (select count(*) from cohort),
+         'groupSizes', (select json_agg(d) from (select member, count(*)::int as n from cohort group by member) d),
          'distribution', coalesce((select json_agg(d) from (
-             select item_id, term_id, value, count(*)::int as n from scores
-              where framework_id = :wb and term_id in (:term, :previous) group by item_id, term_id, value) d), '[]'),
+             select item_id, term_id, member, value, count(*)::int as n from scores
+              where framework_id = :wb and term_id in (:term, :previous) group by item_id, term_id, member, value) d), '[]'),
          'attainmentByYear', coalesce((select json_agg(d order by year_group_rank(d.year_group)) from (
-             select s.item_id, c.year_group, count(*)::int as assessed, count(*) filter (where s.meets_expected)::int as expected
-               from scores s join cohort c on c.id = s.pupil_id
-              where s.framework_id = :att and s.term_id = :term group by s.item_id, c.year_group) d), '[]'),
+             select item_id, year_group, member, count(*)::int as assessed, count(*) filter (where meets_expected)::int as expected
+               from scores where framework_id = :att and term_id = :term group by item_id, year_group, member) d), '[]'),
          'progress', coalesce((select json_agg(d) from (
-             select x.framework_id, x.item_id, count(*)::int as n, avg(y.value - x.value)::float as mean_change,
+             select x.framework_id, x.item_id, x.member, count(*)::int as n, avg(y.value - x.value)::float as mean_change,
                     count(*) filter (where y.value > x.value)::int as improved, count(*) filter (where y.value < x.value)::int as declined
                from scores x join scores y on y.pupil_id = x.pupil_id and y.item_id = x.item_id and y.term_id = :to
-              where x.term_id = :from group by x.framework_id, x.item_id) d), '[]'),
+              where x.term_id = :from group by x.framework_id, x.item_id, x.member) d), '[]'),
          'groupWellbeing', (select json_agg(d) from (
              select key, member, count(*)::int as pupils, sum(wb_n)::int as scores, sum(wb_total) / nullif(sum(wb_n), 0) as mean
                from membership group by key, member) d),
@@ -251,15 +270,15 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
              select key, member, coalesce(sum(pr_n), 0)::int as n, sum(pr_total) / nullif(sum(pr_n), 0) as mean_change
                from membership group by key, member) d)
        ) as figures`,
-      { school, wb: wbId, att: attId, term: term.id, previous: previous?.id ?? none, from: fromTerm?.id ?? none, to: toTerm.id },
+      { school, wb: wbId, att: attId, term: term.id, previous: previous?.id ?? none, from: fromTerm?.id ?? none, to: toTerm.id, group: group?.key ?? '' },
     );
     const figures = rows[0]!.figures;
     const progress: Record<string, DashboardFigures['progress']> = {};
     if (fromTerm) for (const fw of [wellbeing, attainment]) if (fw) progress[fw.id] = figures.progress.filter((r) => r.framework_id === fw.id);
 
-    await audit.record(trx, staff, { action: 'dashboard.viewed', entityType: 'school', entityId: school });
+    await audit.record(trx, staff, { action: 'dashboard.viewed', entityType: 'school', entityId: school, meta: { group: group?.key ?? null } });
     return {
-      terms, term, previous, fromTerm, toTerm, wellbeing, attainment, cohortSize: figures.cohortSize,
+      terms, term, previous, fromTerm, toTerm, wellbeing, attainment, attainments, group, cohortSize: figures.cohortSize, groupSizes: figures.groupSizes,
       distribution: figures.distribution, attainmentByYear: figures.attainmentByYear, progress,
       groupWellbeing: figures.groupWellbeing, groupAttainment: figures.groupAttainment, groupProgress: fromTerm ? figures.groupProgress : [],
     };

@@ -56,7 +56,7 @@ export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeA
                         from framework_levels l where l.school_id = f.school_id and l.framework_id = f.id), '[]') as levels
        from frameworks f
       where f.school_id = ? and (? or f.archived_at is null)
-      order by array_position(array['wellbeing','attainment','end_of_key_stage'], f.kind), f.name`,
+      order by array_position(array['wellbeing','attainment','end_of_key_stage'], f.kind), f.created_at, f.name`,
     [!!opts.includeArchived, schoolId, !!opts.includeArchived],
   );
   return rows;
