@@ -14,7 +14,8 @@ describe('Notes and observations', () => {
   let app: TestApp;
   let ids: DemoIds;
   let pupilId: string;
-  const secret = 'RESTRICTED-TEXT-3f9a written by the SENCo';
+  const secret = 'RESTRICTED-TEXT-3f9a written by the DSL';
+  const teachersSecret = 'RESTRICTED-TEXT-77be written by the class teacher';
   const plain = 'STANDARD-TEXT-81c2 for everyone who teaches her';
 
   before(async () => {
@@ -22,34 +23,47 @@ describe('Notes and observations', () => {
     ids = await demoIds(app.database.su);
     const group = await app.database.su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first();
     pupilId = (await app.database.su('group_members').where({ group_id: group.id }).orderBy('pupil_id').first()).pupil_id;
-    const senco = await app.signIn('senco@oakfield.test');
-    expect((await senco.post(`/pupils/${pupilId}/notes`, { sensitivity: 'restricted', body: secret }, { tokenFrom: `/pupils/${pupilId}/notes` })).status).to.equal(303);
+    const dsl = await app.signIn('dsl@oakfield.test');
+    expect((await dsl.post(`/pupils/${pupilId}/notes`, { sensitivity: 'restricted', body: secret }, { tokenFrom: `/pupils/${pupilId}/notes` })).status).to.equal(303);
     const teacher = await app.signIn('teacher@oakfield.test');
     expect((await teacher.post(`/pupils/${pupilId}/notes`, { sensitivity: 'standard', body: plain }, { tokenFrom: `/pupils/${pupilId}/notes` })).status).to.equal(303);
+    expect((await teacher.post(`/pupils/${pupilId}/notes`, { sensitivity: 'restricted', body: teachersSecret }, { tokenFrom: `/pupils/${pupilId}/notes` })).status).to.equal(303);
+    // A second teacher at the school who does not teach this pupil.
+    const su = app.database.su;
+    const hash = (await su('users').where({ email: 'teacher@oakfield.test' }).first()).password_hash;
+    const [other] = await su('users').insert({ kind: 'staff', email: 'teacher2@oakfield.test', given_name: 'Omar', family_name: 'Other', password_hash: hash }).returning('id');
+    await su('memberships').insert({ user_id: other.id, org_id: ids.oakfield, role: 'teacher' });
   });
   after(() => app.close());
 
-  it('restricted-note visibility for every role: text for the circle, a count for other staff, nothing for the rest', async () => {
-    const expectations: [string, 'text' | 'count' | 403 | 404][] = [
-      ['dsl@oakfield.test', 'text'], ['head@oakfield.test', 'text'], ['admin@oakfield.test', 'text'], ['senco@oakfield.test', 'text'],
-      ['teacher@oakfield.test', 'count'], ['ta@oakfield.test', 'count'],
-      ['head@riverside.test', 404], ['trust.admin@northstar.test', 403], ['officer@westshire.test', 403], ['parent@oakfield.test', 403], ['operator@waypoint.test', 403],
+  it('restricted-note visibility for every role: text for the DSL, head, admin and author, a count for other staff, nothing for the rest', async () => {
+    const restricted = Number((await app.database.su('notes').where({ pupil_id: pupilId, sensitivity: 'restricted' }).count({ n: '*' }))[0]!.n);
+    const byTeacher = Number((await app.database.su('notes').where({ pupil_id: pupilId, sensitivity: 'restricted', author_id: ids.user('teacher@oakfield.test') }).count({ n: '*' }))[0]!.n);
+    expect([restricted, byTeacher], 'the DSL\'s note and the teacher\'s').to.deep.equal([2, 1]);
+    const countText = (n: number) => (n === 1 ? 'There is 1 restricted note about this pupil' : `There are ${n} restricted notes about this pupil`);
+    // [who, can read the DSL's note, can read the teacher's note, or the status they get]
+    const expectations: [string, boolean | number, boolean?][] = [
+      ['dsl@oakfield.test', true, true], ['head@oakfield.test', true, true], ['admin@oakfield.test', true, true],
+      ['senco@oakfield.test', false, false], ['teacher@oakfield.test', false, true], ['ta@oakfield.test', false, false],
+      ['teacher2@oakfield.test', 404], ['head@riverside.test', 404],
+      ['trust.admin@northstar.test', 403], ['officer@westshire.test', 403], ['parent@oakfield.test', 403], ['operator@waypoint.test', 403],
     ];
-    for (const [email, expected] of expectations) {
+    for (const [email, readsDsl, readsTeacher] of expectations) {
       const page = await (await app.signIn(email)).get(`/pupils/${pupilId}/notes`);
-      if (typeof expected === 'number') {
-        expect(page.status, email).to.equal(expected);
-        expect(page.text).not.to.contain(secret);
+      if (typeof readsDsl === 'number') {
+        expect(page.status, email).to.equal(readsDsl);
+        expect(page.text, email).not.to.contain('RESTRICTED-TEXT');
+        expect(page.text, email).not.to.contain(plain);
         continue;
       }
       expect(page.status, email).to.equal(200);
-      if (expected === 'text') {
-        expect(page.text, email).to.contain(secret);
-      } else {
-        expect(page.text, email).not.to.contain(secret);
-        expect(page.text, email).to.match(/There are 2 restricted notes|There is 1 restricted note/);
-        expect(page.text, email).to.contain(plain);
-      }
+      expect(page.text.includes(secret), `${email} reads the DSL's note`).to.equal(readsDsl);
+      expect(page.text.includes(teachersSecret), `${email} reads the teacher's note`).to.equal(readsTeacher);
+      expect(page.text, email).to.contain(plain);
+      // The DSL, head and admin read every restricted note; the teacher reads only their own.
+      const expectedHidden = readsDsl ? 0 : readsTeacher ? restricted - byTeacher : restricted;
+      if (expectedHidden) expect(page.text, email).to.contain(countText(expectedHidden));
+      else expect(page.text, email).not.to.contain('restricted note about this pupil').and.not.to.contain('restricted notes about this pupil');
     }
   });
 
@@ -61,10 +75,19 @@ describe('Notes and observations', () => {
     });
     try {
       const teacher = await as({ kind: 'staff', userId: ids.user('teacher@oakfield.test'), schoolId: ids.oakfield, roles: ['teacher'], meta: {} });
-      expect(teacher.filter((n) => n.sensitivity === 'restricted').every((n) => n.body === null)).to.equal(true);
+      expect(teacher.filter((n) => n.sensitivity === 'restricted' && n.body !== teachersSecret).every((n) => n.body === null)).to.equal(true);
       expect(teacher.some((n) => n.body === plain)).to.equal(true);
-      const dsl = await as({ kind: 'staff', userId: ids.user('dsl@oakfield.test'), schoolId: ids.oakfield, roles: ['dsl'], meta: {} });
-      expect(dsl.some((n) => n.body === secret)).to.equal(true);
+      expect(teacher.some((n) => n.body === teachersSecret), 'the author reads their own').to.equal(true);
+      expect(teacher.some((n) => n.body === secret)).to.equal(false);
+      for (const [email, role] of [['dsl@oakfield.test', 'dsl'], ['head@oakfield.test', 'head'], ['admin@oakfield.test', 'school_admin']] as const) {
+        const reader = await as({ kind: 'staff', userId: ids.user(email), schoolId: ids.oakfield, roles: [role], meta: {} });
+        expect(reader.some((n) => n.body === secret) && reader.some((n) => n.body === teachersSecret), email).to.equal(true);
+      }
+      for (const [email, role] of [['senco@oakfield.test', 'senco'], ['ta@oakfield.test', 'teaching_assistant']] as const) {
+        const other = await as({ kind: 'staff', userId: ids.user(email), schoolId: ids.oakfield, roles: [role], meta: {} });
+        expect(other.filter((n) => n.sensitivity === 'restricted').every((n) => n.body === null), email).to.equal(true);
+        expect(other.some((n) => n.body === plain), email).to.equal(true);
+      }
       const trust = await as({ kind: 'trust', userId: ids.user('trust.admin@northstar.test'), orgId: ids.trust, roles: ['trust_admin'], meta: {} });
       expect(trust).to.deep.equal([]);
     } finally {
