@@ -126,11 +126,15 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
       }
     },
     async ping() {
+      // Readiness must answer quickly even when the database hangs rather than refuses.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2000);
+      });
       try {
-        await runtime.raw('select 1');
-        return true;
-      } catch {
-        return false;
+        return await Promise.race([sessionPool.query('select 1').then(() => true, () => false), timeout]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

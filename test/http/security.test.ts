@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import knexFactory from 'knex';
+import { testCluster } from '../helpers/cluster.js';
 
 const cspExpected = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
@@ -82,6 +84,9 @@ describe('Browser security and error handling', () => {
     const res = await b.get('/groups/00000000-0000-4000-8000-000000000000');
     expect(res.status).to.equal(404);
     expect(res.text).to.match(/Reference: <strong class="request-id">[0-9a-f-]{36}<\/strong>/);
+    const forbidden = await b.get('/audit');
+    expect(forbidden.status).to.equal(403);
+    expect(forbidden.text).to.match(/Reference: <strong class="request-id">[0-9a-f-]{36}<\/strong>/);
     const notAnId = await b.get('/groups/not-an-id');
     expect(notAnId.status).to.equal(404);
     expect(notAnId.text).not.to.match(/at .*\.ts:\d+|node_modules|Error:/);
@@ -121,6 +126,24 @@ describe('Browser security and error handling', () => {
     expect(res.status).to.equal(413);
     expect(res.text).to.contain('larger than Waypoint accepts');
     expect(res.headers['content-type']).to.match(/text\/html/);
+    expect(res.text, 'I5').to.match(/class="request-id">[0-9a-f-]{36}</);
+    expectSecurityHeaders(res as never, '413');
+  });
+
+  it('R6: /readyz is 503 while the database does not answer, and /healthz stays 200', async () => {
+    const lonely = await startTestApp();
+    try {
+      expect((await lonely.browser().get('/readyz')).status).to.equal(200);
+      const admin = knexFactory({ client: 'pg', connection: testCluster().superuserUrl(), pool: { min: 0, max: 1 } });
+      await admin.raw(`drop database ${lonely.database.name} with (force)`);
+      await admin.destroy();
+      const ready = await lonely.browser().get('/readyz');
+      expect(ready.status).to.equal(503);
+      expect(ready.text).to.equal('not ready');
+      expect((await lonely.browser().get('/healthz')).status).to.equal(200);
+    } finally {
+      await lonely.close();
+    }
   });
 
   it('R6: /healthz and /readyz answer with their status alone', async () => {
