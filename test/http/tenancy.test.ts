@@ -112,6 +112,24 @@ describe('Organisations, staff, sharing and audit through the web app', () => {
     expect((await teacher.get(`/groups/${other.id}`)).status).to.equal(403);
     const events = await app.database.su('audit_events').where({ action: 'auth.invitation_accepted' });
     expect(events).to.have.length(1);
+    // Single use: the same link does not work twice.
+    const again = app.browser();
+    await again.get(link);
+    expect((await again.get('/invitation')).status).to.equal(410);
+  });
+
+  it('an invitation link expires after 7 days', async () => {
+    const admin = await app.signIn('admin@oakfield.test');
+    expect((await admin.post('/staff/invite', { email: 'late.starter@oakfield.test', given_name: 'Lee', family_name: 'Late', roles: 'teacher' }, { tokenFrom: '/staff/invite' })).status).to.equal(303);
+    const link = linkIn(latestMail(app.outboxDir), '/invitations/');
+    const token = await app.database.su('auth_tokens').where({ purpose: 'invitation' }).whereNull('used_at').orderBy('created_at', 'desc').first();
+    expect(Date.parse(token.expires_at) - Date.parse(token.created_at)).to.be.closeTo(7 * 86400000, 60000);
+    await app.database.su('auth_tokens').where({ id: token.id }).update({ expires_at: app.database.su.raw(`now() - interval '1 second'`) });
+    const me = app.browser();
+    await me.get(link);
+    const page = await me.get('/invitation');
+    expect(page.status).to.equal(410);
+    expect(page.text).not.to.contain('Set up your account');
   });
 
   it('R4: ten identical concurrent invitation POSTs make one account, one set of roles and one audit row', async () => {
