@@ -8,4 +8,29 @@
   }
   document.addEventListener('DOMContentLoaded', function () { focusErrors(document); });
   document.addEventListener('htmx:afterSwap', function (e) { focusErrors(e.target); });
+
+  // A grid row that could not be saved says so in its status cell and keeps the choices made,
+  // whatever went wrong: a refusal, a server error, an ended session or a lost connection.
+  function rowNotSaved(e, message) {
+    var row = e.detail && e.detail.elt && e.detail.elt.closest ? e.detail.elt.closest('tr[id^="row-"]') : null;
+    var status = row && row.querySelector('.row-status');
+    if (!status) return;
+    row.classList.add('row-problem');
+    var strong = document.createElement('strong');
+    strong.className = 'error-text';
+    strong.textContent = message;
+    var busy = status.querySelector('.htmx-indicator');
+    status.textContent = '';
+    if (busy) status.appendChild(busy);
+    status.appendChild(strong);
+  }
+  document.addEventListener('htmx:responseError', function (e) {
+    var code = e.detail.xhr ? e.detail.xhr.status : 0;
+    rowNotSaved(e, code === 401 ? 'Not saved: you have been signed out. Reload the page to sign in again.'
+      : code >= 500 ? 'Not saved: something went wrong. Try again in a moment.'
+      : 'Not saved. Reload the page and try again.');
+  });
+  document.addEventListener('htmx:sendError', function (e) {
+    rowNotSaved(e, 'Not saved: no connection. Try again when you are back online.');
+  });
 })();

@@ -41,6 +41,40 @@ describe('Browser: recording and reading assessments in real Chromium', function
     await context.close();
   });
 
+  it('grid entry with JavaScript: a row that cannot be saved says so and keeps the choice (server error, lost connection, signed out)', async () => {
+    const context = await live.newContext();
+    const page = await context.newPage();
+    await signInPage(page, 'teacher@oakfield.test');
+    await page.goto(`/groups/${groupId}/grid`);
+    const row = page.locator('tbody tr').nth(4);
+    const pupilId = (await row.getAttribute('id'))!.replace('row-', '');
+    const select = row.locator('select').first();
+    const values = (await select.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).filter(Boolean);
+    const status = page.locator(`#row-${pupilId} .row-status`);
+    const cases: [string, (route: import('playwright-core').Route) => Promise<void>, RegExp][] = [
+      ['server error', (route) => route.fulfill({ status: 500, contentType: 'text/html', body: '<p>boom</p>' }), /Not saved: something went wrong/],
+      ['no connection', (route) => route.abort('internetdisconnected'), /Not saved: no connection/],
+    ];
+    for (const [label, handler, message] of cases) {
+      await page.route(`**/grid/rows/${pupilId}`, handler);
+      const current = await select.inputValue();
+      const target = values.find((v) => v !== current)!;
+      await select.selectOption(target);
+      await page.locator(`#row-${pupilId} .error-text`).waitFor();
+      expect(await status.textContent(), label).to.match(message);
+      expect(await select.inputValue(), `${label}: the choice is kept`).to.equal(target);
+      await page.unroute(`**/grid/rows/${pupilId}`);
+      await page.evaluate(`document.querySelector('#row-${pupilId}').classList.remove('row-problem')`);
+    }
+    await context.clearCookies();
+    const before = await select.inputValue();
+    await select.selectOption(values.find((v) => v !== before)!);
+    // Without a session the form's token no longer matches: refused, and the row says to reload.
+    await page.locator(`#row-${pupilId} .row-status`, { hasText: 'Not saved. Reload the page' }).waitFor();
+    expect(await page.locator('h1').count(), 'nothing else was swapped in').to.equal(1);
+    await context.close();
+  });
+
   it('grid entry without JavaScript: the whole grid posts, with an error shown at the field and values kept', async () => {
     const context = await live.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
