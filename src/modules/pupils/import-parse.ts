@@ -5,7 +5,8 @@ import { type FsmPeriod, parseFsmPeriods, pupilRecordSchema, type PupilRecord, d
 
 /**
  * Reads an MIS CSV file into validated pupil records, collecting every problem with its row and
- * column. Pure: no database. Streams the rows, so memory grows with the records, not the text.
+ * column. Pure: no database. The whole file (at most 10 MB) is held as text and parsed row by row;
+ * the validated records are all kept, because the preview and the one-transaction confirm need them.
  */
 
 export interface RowError {
@@ -25,11 +26,16 @@ export interface ImportRow {
 export interface ParsedImport {
   rows: ImportRow[];
   errors: RowError[];
+  /**
+   * Lines with no MIS ID, left out: the import matches on MIS ID, and pupils added in Waypoint
+   * (who have none) come back this way when a Waypoint export is imported again.
+   */
+  skipped: number[];
   /** A problem with the whole file (empty, not CSV, bad header): nothing else is checked. */
   fatal: string | null;
 }
 
-const fatal = (message: string): ParsedImport => ({ rows: [], errors: [], fatal: message });
+const fatal = (message: string): ParsedImport => ({ rows: [], errors: [], skipped: [], fatal: message });
 
 function looksBinary(buffer: Buffer): string | null {
   const head = buffer.subarray(0, 8);
@@ -53,6 +59,7 @@ export async function parseImport(buffer: Buffer): Promise<ParsedImport> {
 
   const rows: ImportRow[] = [];
   const errors: RowError[] = [];
+  const skipped: number[] = [];
   const seenMis = new Map<string, number>();
   const seenUpn = new Map<string, number>();
   let header: (CsvColumn | null)[] | null = null;
@@ -75,6 +82,10 @@ export async function parseImport(buffer: Buffer): Promise<ParsedImport> {
       header.forEach((col, i) => {
         if (col) raw[col] = unneutralise(record[i] ?? '');
       });
+      if (!(raw.mis_id ?? '').trim()) {
+        skipped.push(line);
+        continue;
+      }
       // Duplicates are found among all rows, valid or not, so both copies get reported.
       const before = errors.length;
       for (const [column, seen, label] of [['mis_id', seenMis, 'MIS ID'], ['upn', seenUpn, 'UPN']] as const) {
@@ -92,8 +103,9 @@ export async function parseImport(buffer: Buffer): Promise<ParsedImport> {
     return fatal(`The file could not be read as CSV${where ? ` (near line ${where})` : ''}: check that quotes are closed and that it was saved as CSV.`);
   }
   if (!header) return fatal('The file is empty. Export the pupils from your MIS again.');
-  if (!rows.length && !errors.length) return fatal('The file has a header row but no pupils.');
-  return { rows, errors, fatal: null };
+  if (!rows.length && !errors.length && !skipped.length) return fatal('The file has a header row but no pupils.');
+  if (!rows.length && !errors.length) return fatal('No row in the file has an MIS ID, so no pupil can be matched. Export the pupils from your MIS with their MIS IDs.');
+  return { rows, errors, skipped, fatal: null };
 }
 
 function isUtf8(buffer: Buffer): boolean {
@@ -125,7 +137,6 @@ function validateRow(raw: Partial<Record<CsvColumn, string>>, line: number, erro
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors.push({ row: line, column: String(issue.path[0] ?? '(row)'), message: issue.message });
   }
-  if (!(raw.mis_id ?? '').trim()) errors.push({ row: line, column: 'mis_id', message: 'Every row needs an MIS ID, so the import can match pupils' });
 
   let leaving: ImportRow['leaving'] = null;
   const leavingDate = leavingShape.leaving_date.safeParse(raw.leaving_date ?? '');

@@ -53,6 +53,8 @@ export interface ImportPlan {
   unchanged: ImportRow[];
   restricted: { row: ImportRow; pupil: Existing }[];
   leavers: Existing[];
+  /** Lines without an MIS ID, left out (see ParsedImport). */
+  skipped: number[];
   total: number;
   fingerprint: string;
 }
@@ -98,12 +100,12 @@ async function loadExisting(trx: Tx, schoolId: string): Promise<Existing[]> {
 
 async function plan(trx: Tx, schoolId: string, buffer: Buffer, mode: 'update' | 'full'): Promise<ImportPlan> {
   const parsed = await parseImport(buffer);
-  const empty = { creates: [], updates: [], unchanged: [], restricted: [], leavers: [], total: 0, fingerprint: '' };
+  const empty = { creates: [], updates: [], unchanged: [], restricted: [], leavers: [], skipped: [], total: 0, fingerprint: '' };
   if (parsed.fatal) return { ...empty, fatal: parsed.fatal, errors: [] };
   const existing = await loadExisting(trx, schoolId);
   const byMis = new Map(existing.filter((p) => p.mis_id).map((p) => [p.mis_id!, p]));
   const byUpn = new Map(existing.filter((p) => p.upn).map((p) => [p.upn!, p]));
-  const result: ImportPlan = { ...empty, fatal: null, errors: [...parsed.errors], creates: [], updates: [], unchanged: [], restricted: [], leavers: [], total: parsed.rows.length + parsed.errors.length };
+  const result: ImportPlan = { ...empty, fatal: null, errors: [...parsed.errors], creates: [], updates: [], unchanged: [], restricted: [], leavers: [], skipped: parsed.skipped, total: parsed.rows.length + parsed.errors.length };
   const inFile = new Set<string>();
   for (const row of parsed.rows) {
     inFile.add(row.record.mis_id);
@@ -164,6 +166,9 @@ export async function upload(db: Database, actor: Actor, file: { filename: strin
       const [row] = await trx('import_files').insert({
         school_id: staff.schoolId, uploaded_by: staff.userId, filename: file.filename.slice(0, 255), content: file.content,
         size_bytes: file.content.length, sha256: crypto.createHash('sha256').update(file.content).digest('hex'), mode,
+        // P23: every stored file has a processed date from the start (read for the preview now;
+        // moved on when it is applied or cancelled), so retention also finds files never confirmed.
+        processed_at: trx.fn.now(),
       }).returning('id');
       await audit.record(trx, staff, { action: 'import.previewed', entityType: 'import', entityId: row.id, meta: { bytes: file.content.length, mode } });
       return row.id as string;
