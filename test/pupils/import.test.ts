@@ -155,6 +155,20 @@ describe('MIS import (P31): upload, preview, confirm', () => {
     expect(left.map((p) => [p.leaving_date, p.leaving_reason])).to.deep.equal([['2026-11-21', 'No longer in the MIS'], ['2026-11-21', 'No longer in the MIS']]);
   });
 
+  it('P31: a school admin turns MIS imports off and on in settings, and each change is audited', async () => {
+    const versionNow = async () => /name="version" value="(\d+)"/.exec((await admin.get('/settings')).text)![1]!;
+    const settings = await app.database.su('school_settings').where({ school_id: ids.oakfield }).first();
+    const keep = { dsl_name: settings.dsl_name ?? '', dsl_contact: settings.dsl_contact ?? '', share_with_trust: settings.share_with_trust ? 'on' : undefined, share_with_la: settings.share_with_la ? 'on' : undefined };
+    for (const on of [false, true]) {
+      const res = await admin.post('/settings', { ...keep, version: await versionNow(), mis_import_allowed: on ? 'on' : undefined }, { tokenFrom: '/settings' });
+      expect(res.status).to.equal(303);
+      expect((await app.database.su('school_settings').where({ school_id: ids.oakfield }).first()).mis_import_allowed).to.equal(on);
+    }
+    const changes = await app.database.su('audit_events').where({ action: 'settings.updated', school_id: ids.oakfield }).whereRaw(`meta \\? 'mis_import_allowed'`).orderBy('id');
+    expect(changes.slice(-2).map((e) => e.meta.mis_import_allowed)).to.deep.equal([false, true]);
+    expect(changes.slice(-2).every((e) => e.actor_user_id === ids.user('admin@oakfield.test'))).to.equal(true);
+  });
+
   it('P31: revoking permission refuses new imports and keeps the data from the last one', async () => {
     const before = await app.database.su('pupils').where({ mis_id: 'NEW001' }).first();
     await allow(false);
