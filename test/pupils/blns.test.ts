@@ -56,8 +56,16 @@ describe('I1: the Big List of Naughty Strings through every pupil text field', f
       for (const field of Object.keys(contactTextFields)) {
         if ((storedContact?.[field] ?? '') !== contact[field]) problems.push(`#${i} contact ${field} stored as ${JSON.stringify(storedContact?.[field])}`);
       }
+      // The leaving reason too: mark the pupil as left with the string as the reason.
+      const reason = acceptable(s, { max: 200, required: true }) ? s : `Fallback reason ${i}`;
+      const left = await admin.postRaw(`/pupils/${id}/leave`, { _csrf: token, version: String(stored.version), leaving_date: '01/09/2026', leaving_reason: reason });
+      if (left.status !== 303) problems.push(`#${i} leave: ${left.status}`);
+      const leaving = await app.database.su('pupils').where({ id }).first('leaving_reason');
+      if (leaving.leaving_reason !== reason) problems.push(`#${i} leaving_reason stored as ${JSON.stringify(leaving.leaving_reason)}`);
+
       const page = await admin.get(`/pupils/${id}`);
-      for (const value of [stored.legal_forename, stored.surname, storedContact?.name].filter(Boolean)) {
+      const shown = [...Object.keys(pupilTextFields).map((f) => stored[f]), ...Object.keys(contactTextFields).map((f) => storedContact?.[f]), reason];
+      for (const value of shown.filter((v) => typeof v === 'string' && v.trim() !== '')) {
         if (!page.text.includes(escapeHtml(value))) problems.push(`#${i} profile does not show ${JSON.stringify(value)} escaped`);
       }
       if (/<script>alert|<img src=x onerror/i.test(page.text)) problems.push(`#${i} raw markup in the page`);
@@ -77,6 +85,8 @@ describe('I1: the Big List of Naughty Strings through every pupil text field', f
         continue;
       }
       for (const field of Object.keys(pupilTextFields)) if (row[field] !== form[field]) problems.push(`#${i} ${field} exported as ${JSON.stringify(row[field])}`);
+      const reason = acceptable(s, { max: 200, required: true }) ? s : `Fallback reason ${i}`;
+      if (row.leaving_reason !== reason) problems.push(`#${i} leaving_reason exported as ${JSON.stringify(row.leaving_reason)}`);
     }
     expect(problems).to.deep.equal([]);
   });
