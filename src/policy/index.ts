@@ -1,5 +1,5 @@
 import type { Actor, StaffActor } from './actor.js';
-import { type Action, type Grant, matrix } from './matrix.js';
+import { type Action, type Grant, matrix, recordChangingActions, wholeSchoolRoles } from './matrix.js';
 
 export * from './actor.js';
 export type { Action } from './matrix.js';
@@ -21,11 +21,7 @@ export interface Resource {
   restricted?: boolean;
 }
 
-const writeActions = new Set<Action>([
-  'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage', 'group.assign_staff',
-  'support_flag.manage', 'staff.manage', 'settings.manage', 'assessment.record', 'observation.record', 'note.write',
-  'intervention.manage', 'framework.manage',
-]);
+const writeActions = new Set<Action>(recordChangingActions);
 
 function grantAllows(grant: Grant, actor: Actor): boolean {
   if (grant.anyone && actor.kind !== 'system') return true;
@@ -78,12 +74,12 @@ export type PupilScope =
   | { kind: 'parent'; userId: string }
   | { kind: 'none' };
 
-const wholeSchoolRoles = new Set(['school_admin', 'head', 'dsl', 'senco']);
+const wholeSchool = new Set<string>(wholeSchoolRoles);
 
 export function pupilScope(actor: Actor): PupilScope {
   switch (actor.kind) {
     case 'staff':
-      if (actor.roles.some((r) => wholeSchoolRoles.has(r))) return { kind: 'school', schoolId: actor.schoolId };
+      if (actor.roles.some((r) => wholeSchool.has(r))) return { kind: 'school', schoolId: actor.schoolId };
       if (actor.roles.length) return { kind: 'taught', schoolId: actor.schoolId, userId: actor.userId };
       return { kind: 'none' };
     case 'trust':

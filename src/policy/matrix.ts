@@ -4,7 +4,7 @@ import type { LaRole, SchoolRole, TrustRole } from './actor.js';
  * THE ROLE MATRIX. Who may do what, as data, in this one file.
  *
  * Each action lists the roles (per kind of actor) that may perform it. Which *rows* an allowed
- * actor then sees is decided by scope() in index.ts and, again, by row-level security in the
+ * actor then sees is decided by pupilScope() in index.ts and, again, by row-level security in the
  * database (migrations/*). Change the two together; the policy tests hold them to each other.
  */
 export interface Grant {
@@ -68,3 +68,17 @@ export const matrix = {
 } as const satisfies Record<string, Grant>;
 
 export type Action = keyof typeof matrix;
+
+/** Actions that change a pupil's record: refused for restricted records (P29), whatever the role. */
+export const recordChangingActions: readonly Action[] = [
+  'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage', 'group.assign_staff',
+  'support_flag.manage', 'staff.manage', 'settings.manage', 'assessment.record', 'observation.record', 'note.write',
+  'intervention.manage', 'framework.manage',
+];
+
+/**
+ * Roles that see every pupil of their school; other staff see the pupils of the groups they work
+ * with now. Row-level security holds the same list (migrations: `app_roles() && array[...]`).
+ */
+export const wholeSchoolRoles: readonly SchoolRole[] = leaders;
+
