@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { type Actor, systemActor } from '../../src/policy/index.js';
 import { insertTerms } from '../../src/modules/assessments/defaults.js';
 import { provisionSchool } from '../../src/modules/assessments/frameworks-service.js';
-import { classOverview, schoolDashboard } from '../../src/modules/assessments/analysis-service.js';
+import { classOverview, pupilHistory, schoolDashboard } from '../../src/modules/assessments/analysis-service.js';
 import { impact } from '../../src/modules/assessments/interventions-service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -232,5 +232,20 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
     const provision = await b.get('/interventions');
     expect(provision.text).to.contain('Friendship');
     expect(provision.text).to.contain('Test, P1; Test, P2; Test, P3');
+  });
+
+  it('P7: a domain archived after it was scored keeps its history on the pupil profile', async () => {
+    const { su, db } = app.database;
+    const item = await su('framework_items').where({ framework_id: wellbeing.id, position: 0 }).first();
+    await su('framework_items').where({ id: item.id }).update({ archived_at: su.fn.now() });
+    try {
+      const history = await pupilHistory(db, head, pupil.P5!);
+      const wb = history.frameworks.find((f) => f.framework.id === wellbeing.id)!;
+      const kept = wb.items.find((i) => i.item.id === item.id);
+      expect(kept, 'the archived domain is still charted').to.not.equal(undefined);
+      expect(kept!.points.map((p) => p.value)).to.deep.equal([5, 5]);
+    } finally {
+      await su('framework_items').where({ id: item.id }).update({ archived_at: null });
+    }
   });
 });

@@ -110,7 +110,8 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
   const staff = assertStaff(actor, 'assessment.read');
   return db.withActor(staff, async (trx) => {
     await loadPupilForStaff(trx, staff, pupilId);
-    const frameworks = await loadFrameworks(trx, staff.schoolId);
+    // Archived frameworks and items keep their history on the profile: the scores are still real.
+    const frameworks = await loadFrameworks(trx, staff.schoolId, { includeArchived: true });
     const terms = (await trx('terms').where({ school_id: staff.schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence')) as Term[];
     const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] = await trx('assessment_scores')
       .where({ school_id: staff.schoolId, pupil_id: pupilId }).select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
@@ -123,7 +124,7 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
           const s = byCell.get(`${item.id}:${term.id}`);
           return s ? [{ term, value: s.value, label: fw.levels.find((l) => l.id === s.level_id)?.short_label ?? String(s.value) }] : [];
         }),
-      })),
+      })).filter((i) => i.points.length || !fw.items.find((x) => x.id === i.item.id)?.archived_at),
     })).filter((f) => f.items.some((i) => i.points.length));
     const interventions = await trx('interventions as i').leftJoin('users as u', 'u.id', 'i.lead_user_id')
       .whereIn('i.group_id', await groupIdsOf(trx, staff, pupilId))
