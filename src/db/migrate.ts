@@ -10,7 +10,7 @@ interface MigrationModule {
   down(knex: Knex): Promise<void>;
 }
 
-/** Loads the TypeScript migrations in migrations/ with dynamic import, in file-name order. */
+/** Loads the migrations (TypeScript under tsx, compiled JavaScript from dist/) with dynamic import, in file-name order. */
 class FolderMigrationSource implements Knex.MigrationSource<string> {
   constructor(private readonly directory: string) {}
 

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { projectRoot } from '../../src/paths.js';
 
 export interface RunningServer {
@@ -9,10 +11,40 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-/** Runs `npm start`'s command (node --import tsx src/server.ts) as a child process until it says it is ready. */
-export async function startServerProcess(env: Record<string, string>, script = 'src/server.ts'): Promise<RunningServer> {
+/**
+ * `npm start` is "<build> && node <flags> <entry>". Tests and benches run exactly that, read from package.json, so the
+ * flags the README describes are the ones measured.
+ */
+function startCommand(): { build: string[]; node: string[] } {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [build, run] = pkg.scripts.start.split('&&').map((part) => part.trim().split(/\s+/));
+  if (build?.[0] !== 'tsc' || run?.[0] !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return { build: [path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), ...build.slice(1)], node: run.slice(1) };
+}
+
+let built: Promise<void> | undefined;
+
+/** Compiles the app to dist/ as `npm start` does (once per process; a few seconds). */
+function buildOnce(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const tsc = spawn(process.execPath, startCommand().build, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    tsc.stdout!.on('data', (d) => (out += d));
+    tsc.stderr!.on('data', (d) => (out += d));
+    tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build failed:\n${out}`))));
+  });
+  return built;
+}
+
+/**
+ * Runs what `npm start` runs (the compiled server in dist/, with its node flags) as a child process until it says it is
+ * ready. Another script (e.g. the bench's baseline) runs from TypeScript through tsx.
+ */
+export async function startServerProcess(env: Record<string, string>, script?: string): Promise<RunningServer> {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  if (!script) await buildOnce();
+  const args = script ? ['--import', 'tsx', script] : startCommand().node;
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
