@@ -6,6 +6,7 @@ import { type Actor, actorOrgId, actorSchoolId, actorUserId } from '../policy/ac
 import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded.js';
 import { deriveRuntimePassword, loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrate.js';
+import { beginWith, PgClientWithPrelude } from './actor-client.js';
 import path from 'node:path';
 import {
   assertRuntimeRoleIsConfined,
@@ -60,9 +61,6 @@ export function actorSettings(actor: Actor): [string, string, string, string, st
   return [actorUserId(actor) ?? '', actor.kind, actorSchoolId(actor) ?? '', actorOrgId(actor) ?? '', roles];
 }
 
-const setActorSql = `select set_config('app.user_id', ?, true), set_config('app.kind', ?, true),
-  set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`;
-
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const settingPattern = /^[a-z_,]*$/;
 
@@ -87,7 +85,7 @@ function setActorLiteralSql(actor: Actor): string {
 
 export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; logger: Logger }): Database {
   const runtime = knexFactory({
-    client: 'pg',
+    client: PgClientWithPrelude,
     connection: {
       connectionString: opts.runtimeUrl,
       // A stuck query or an abandoned transaction must not hold a connection for ever.
@@ -108,21 +106,18 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
   return {
     sessionPool,
     async withActor(actor, work) {
-      return runtime.transaction(async (trx) => {
-        await trx.raw(setActorSql, actorSettings(actor));
-        return work(trx);
-      });
+      return runtime.transaction(work, beginWith(setActorLiteralSql(actor)));
     },
     async readOnce<T>(actor: Actor, sql: string, uuids: string[]) {
       const results = (await sessionPool.query(`${setActorLiteralSql(actor)}; ${inlineUuids(sql, uuids)}`)) as unknown as pg.QueryResult[];
       return results[1]!.rows as T[];
     },
     async asSystem(trx, actor, work, schoolId) {
-      await trx.raw(setActorSql, actorSettings({ kind: 'system', purpose: 'job', meta: actor.meta, ...(schoolId ? { schoolId } : {}) }));
+      await trx.raw(setActorLiteralSql({ kind: 'system', purpose: 'job', meta: actor.meta, ...(schoolId ? { schoolId } : {}) }));
       try {
         return await work();
       } finally {
-        await trx.raw(setActorSql, actorSettings(actor));
+        await trx.raw(setActorLiteralSql(actor));
       }
     },
     async ping() {
