@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import type { Actor } from '../../src/policy/index.js';
-import { actorSettings } from '../../src/db/index.js';
+import { actorSettings, connectDatabase, prepared } from '../../src/db/index.js';
+import { createLogger } from '../../src/logger.js';
 import { freshDatabase, testCluster, type TestDatabase } from '../helpers/cluster.js';
 import { demoIds, type DemoIds, staff } from '../helpers/demo.js';
 
@@ -133,6 +134,34 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
         refused = err;
       }
       expect(refused, bad).to.be.instanceOf(TypeError);
+    }
+  });
+
+  it('T2: a prepared statement, once its plan is cached, still filters by each transaction\'s actor on one connection', async () => {
+    const db = connectDatabase({ runtimeUrl: t.runtimeUrl, poolMax: 1, logger: createLogger('silent') });
+    const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
+    const head = staff(ids, 'head@oakfield.test', ids.oakfield, ['head']);
+    const river = staff(ids, 'head@riverside.test', ids.riverside, ['head']);
+    const count = (actor: Actor) => db.withActor(actor, async (trx) => {
+      const { rows } = await prepared<{ n: number }>(trx, 'rls-test-pupil-count', 'select count(*)::int as n from pupils where school_id = ?', [ids.oakfield]);
+      const plans = await trx.raw(`select generic_plans + custom_plans as runs, generic_plans from pg_prepared_statements where name = 'rls-test-pupil-count'`);
+      return { n: rows[0]!.n, ...plans.rows[0] };
+    });
+    try {
+      const wholeSchool = (await count(head)).n;
+      expect(wholeSchool).to.be.greaterThan(30);
+      let last = { n: 0, runs: 0, generic_plans: 0 };
+      for (let i = 0; i < 6; i++) {
+        expect((await count(teacher)).n).to.equal(30);
+        expect((await count(river)).n).to.equal(0);
+        last = await count(head);
+        expect(last.n).to.equal(wholeSchool);
+      }
+      // One connection ran it every time, from one preparation, and PostgreSQL switched to its cached generic plan.
+      expect(last.runs).to.equal(19);
+      expect(last.generic_plans).to.be.greaterThan(0);
+    } finally {
+      await db.close();
     }
   });
 

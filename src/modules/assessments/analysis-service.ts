@@ -1,9 +1,9 @@
-import type { Database, Tx } from '../../db/index.js';
+import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { fsmEligibleInLastSixYears, fsmEligibleNow, groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
-import { loadFrameworks, type Term, termFor, termsWithCurrent } from './frameworks-service.js';
+import { loadFrameworks, loadTerms, type Term, termFor, termsWithCurrent } from './frameworks-service.js';
 
 /**
  * Analysis (P7). Everything here is advice to staff, never an automatic decision (P10): it orders
@@ -43,7 +43,7 @@ export function byAttention(a: OverviewRow, b: OverviewRow): number {
  */
 async function latestTwo(trx: Tx, schoolId: string, pupilIds: string[], itemIds: string[], uptoSequence: number) {
   if (!pupilIds.length || !itemIds.length) return [];
-  const { rows } = await trx.raw<{ rows: { pupil_id: string; item_id: string; value: number; term_sequence: number; rn: number }[] }>(
+  const { rows } = await prepared<{ pupil_id: string; item_id: string; value: number; term_sequence: number; rn: number }>(trx, 'latest-two-scores',
     `select p.pupil_id, i.item_id, x.value, x.term_sequence, x.rn
        from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as i(item_id)
        cross join lateral (
@@ -63,7 +63,7 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
     const group = await loadGroupForStaff(trx, staff, groupId);
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const wellbeing = frameworks.find((f) => f.kind === 'wellbeing');
-    const terms = await trx('terms').where({ school_id: staff.schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence') as Term[];
+    const terms = await loadTerms(trx, staff.schoolId);
     const term = (termId ? terms.find((t) => t.id === termId) : termFor(terms, today())) ?? terms.at(-1);
     const rows: OverviewRow[] = [];
     if (wellbeing && term) {
@@ -112,7 +112,7 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
     await loadPupilForStaff(trx, staff, pupilId);
     // Archived frameworks and items keep their history on the profile: the scores are still real.
     const frameworks = await loadFrameworks(trx, staff.schoolId, { includeArchived: true });
-    const terms = (await trx('terms').where({ school_id: staff.schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence')) as Term[];
+    const terms = await loadTerms(trx, staff.schoolId);
     const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] = await trx('assessment_scores')
       .where({ school_id: staff.schoolId, pupil_id: pupilId }).select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
     const byCell = new Map(scores.map((x) => [`${x.item_id}:${x.term_id}`, x]));

@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../../db/index.js';
+import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assertStaff, type SchoolRole, type StaffActor } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
@@ -46,7 +46,7 @@ export const kindLabels = { wellbeing: 'Wellbeing', attainment: 'Attainment', en
 
 /** Frameworks with their items and levels, read inside the caller's transaction (one query). */
 export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeArchived?: boolean } = {}): Promise<Framework[]> {
-  const { rows } = await trx.raw<{ rows: Framework[] }>(
+  const { rows } = await prepared<Framework>(trx, 'frameworks-of-school',
     `select f.id, f.kind, f.name, f.description, f.recorded_by, f.archived_at, f.version,
             coalesce((select json_agg(json_build_object('id', i.id, 'name', i.name, 'position', i.position,
                         'is_safety_domain', i.is_safety_domain, 'archived_at', i.archived_at) order by i.position)
@@ -63,7 +63,9 @@ export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeA
 }
 
 export async function loadTerms(trx: Tx, schoolId: string): Promise<Term[]> {
-  return trx('terms').where({ school_id: schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').orderBy('sequence');
+  const { rows } = await prepared<Term>(trx, 'terms-of-school',
+    'select id, academic_year, name, sequence, starts_on, ends_on from terms where school_id = ? order by sequence', [schoolId]);
+  return rows;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../../db/index.js';
+import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
@@ -66,7 +66,7 @@ export async function loadGroupForStaff(trx: Tx, staff: StaffActor, groupId: str
   // busiest page. No extra pupil scope is needed: whole-school roles see every pupil, and anyone
   // else must be assigned to this group, and it must be current (checked below), which makes all
   // its members theirs.
-  const { rows } = await trx.raw<{ rows: (GroupRow & { staff: GroupStaff[]; pupils: GroupPupil[] })[] }>(
+  const { rows } = await prepared<GroupRow & { staff: GroupStaff[]; pupils: GroupPupil[] }>(trx, 'group-with-staff-and-pupils',
     `select g.*,
             coalesce((select json_agg(json_build_object('user_id', gs.user_id, 'given_name', u.given_name, 'family_name', u.family_name, 'role', gs.role) order by gs.role)
                         from group_staff gs join users u on u.id = gs.user_id where gs.school_id = g.school_id and gs.group_id = g.id), '[]') as staff,
