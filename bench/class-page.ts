@@ -20,10 +20,13 @@ const connections = 50;
 
 interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number; serverCpuMs: number; postgresCpuMs: number }
 
-/** CPU time (user + system, in ms) a process has used so far. */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+/**
+ * CPU time (user + system, in ms) a process has used so far; with `children`, also that of its
+ * children that have ended (a PostgreSQL backend's time moves to the postmaster when it exits).
+ */
+function cpuMs(pid: number, children = false): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  return (f[11]! + f[12]! + (children ? f[13]! + f[14]! : 0)) * (1000 / 100);
 }
 
 /** CPU used so far by every PostgreSQL process (the cluster under test is the only busy one). */
@@ -31,7 +34,7 @@ function postgresCpuMs(): number {
   let total = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(pid));
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(pid), true);
     } catch {
       // the process ended while we looked
     }
