@@ -73,7 +73,8 @@ export function ordered(q: Knex.QueryBuilder, f: ListFilters): Knex.QueryBuilder
   return q;
 }
 
-export interface PupilListRow {
+/** A pupil as lists of names show them (groups, pickers). */
+export interface PupilListItem {
   id: string;
   legal_forename: string;
   preferred_forename: string | null;
@@ -81,6 +82,10 @@ export interface PupilListRow {
   year_group: string;
   date_of_birth: string;
   upn: string | null;
+}
+
+/** A row of the pupil list: the name columns and what its filters and sorts show. */
+export interface PupilListRow extends PupilListItem {
   mis_id: string | null;
   sen_status: 'N' | 'K' | 'E';
   eal: boolean;

@@ -3,7 +3,7 @@ import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type St
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { applyPupilScope } from './scope.js';
-import { onRoll } from './queries.js';
+import { onRoll, type PupilListItem } from './queries.js';
 import { yearGroups } from './year-groups.js';
 
 export interface GroupSummary {
@@ -15,15 +15,6 @@ export interface GroupSummary {
   staff: string[];
 }
 
-export interface PupilListItem {
-  id: string;
-  legal_forename: string;
-  preferred_forename: string | null;
-  surname: string;
-  year_group: string;
-  date_of_birth: string;
-  upn: string | null;
-}
 
 const pupilColumns = ['p.id', 'p.legal_forename', 'p.preferred_forename', 'p.surname', 'p.year_group', 'p.date_of_birth', 'p.upn'];
 
@@ -205,4 +196,4 @@ export async function parentChildren(db: Database, actor: Actor) {
 export const canSeeWholeSchool = (actor: Actor) => can(actor, 'pupil.create');
 
 /** Free school meal rules in SQL, for other modules' aggregates (e.g. the dashboard). */
-export { fsmEligibleInLastSixYears, fsmEligibleNow } from './queries.js';
+export { fsmEligibleInLastSixYears, fsmEligibleNow, type PupilListItem } from './queries.js';
