@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { type Browser, startTestApp, type TestApp } from '../helpers/app.js';
-import { demoIds, type DemoIds } from '../helpers/demo.js';
+import { demoIds, type DemoIds, oakClassFramework } from '../helpers/demo.js';
 
 describe('Recording assessments and assessment frameworks', () => {
   let app: TestApp;
@@ -18,12 +18,7 @@ describe('Recording assessments and assessment frameworks', () => {
     ids = await demoIds(app.database.su);
     const su = app.database.su;
     teacher = await app.signIn('teacher@oakfield.test');
-    groupId = (await su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first()).id;
-    fw = await su('frameworks').where({ school_id: ids.oakfield, kind: 'attainment' }).first();
-    items = await su('framework_items').where({ framework_id: fw.id }).orderBy('position');
-    levels = new Map((await su('framework_levels').where({ framework_id: fw.id })).map((l) => [l.value, l.id]));
-    const today = new Date().toISOString().slice(0, 10);
-    term = await su('terms').where({ school_id: ids.oakfield }).where('starts_on', '<=', today).where('ends_on', '>=', today).first();
+    ({ groupId, framework: fw, items, levels, term } = await oakClassFramework(su, ids, 'attainment'));
     pupils = (await su('group_members').where({ group_id: groupId }).orderBy('pupil_id')).map((m) => m.pupil_id);
     await su('assessment_scores').whereIn('pupil_id', pupils).where({ framework_id: fw.id, term_id: term.id }).del();
   });

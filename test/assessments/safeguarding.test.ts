@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { type Browser, startTestApp, type TestApp } from '../helpers/app.js';
-import { demoIds, type DemoIds } from '../helpers/demo.js';
+import { demoIds, type DemoIds, oakClassFramework } from '../helpers/demo.js';
 
 /**
  * P16: a safeguarding prompt is shown in the response alone. It is never stored, logged or
@@ -36,12 +36,7 @@ describe('P16: safeguarding prompts are never stored, logged or reported', funct
     ids = await demoIds(app.database.su);
     const su = app.database.su;
     teacher = await app.signIn('teacher@oakfield.test');
-    groupId = (await su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first()).id;
-    wellbeing = await su('frameworks').where({ school_id: ids.oakfield, kind: 'wellbeing' }).first();
-    items = await su('framework_items').where({ framework_id: wellbeing.id }).orderBy('position');
-    levels = new Map((await su('framework_levels').where({ framework_id: wellbeing.id })).map((l) => [l.value, l.id]));
-    const today = new Date().toISOString().slice(0, 10);
-    term = await su('terms').where({ school_id: ids.oakfield }).where('starts_on', '<=', today).where('ends_on', '>=', today).first();
+    ({ groupId, framework: wellbeing, items, levels, term } = await oakClassFramework(su, ids, 'wellbeing'));
     pupils = await su('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId).select('p.id', 'p.surname').orderBy('p.surname');
     // A known starting point: every pupil scored 4 in every domain last term, nothing yet this term.
     const previousTerm = await su('terms').where({ school_id: ids.oakfield }).where('sequence', '<', (await su('terms').where({ id: term.id }).first()).sequence).orderBy('sequence', 'desc').first();
