@@ -194,9 +194,10 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
     const group = vulnerableGroups.find((g) => g.key === options.group) ?? null;
     const school = staff.schoolId;
     // Row-level security hides row counts from the planner (it expects a handful of pupils, not
-    // 1,500) and it then loops index lookups per pupil. These aggregates read whole terms: hash joins
-    // are right, so nested loops are switched off for this transaction only.
-    await trx.raw('set local enable_nestloop = off');
+    // 1,500), so it loops index lookups per pupil and sorts to group. These aggregates read whole
+    // terms: hash joins and hash aggregation are right, so nested loops and sorts are switched off
+    // for this transaction only.
+    await trx.raw('set local enable_nestloop = off; set local enable_sort = off');
 
     const none = '00000000-0000-0000-0000-000000000000';
     const wbId = wellbeing?.id ?? none;
@@ -224,52 +225,65 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
                      when 'boys' then f.boys end as member
            from flags f
        ),
-       scores as materialized (
-         select s.pupil_id, c.member, c.year_group, s.framework_id, s.item_id, s.term_id, s.value, l.meets_expected
-           from assessment_scores s join framework_levels l on l.id = s.level_id
-           join cohort c on c.id = s.pupil_id
-          where s.school_id = :school and s.framework_id in (:wb, :att) and s.term_id in (:term, :previous, :from, :to)
+       pairs as materialized (
+         -- One row per pupil and item, with its score in each term the figures use: the scores are
+         -- read once, and every figure below is aggregated from these rows.
+         select x.*, c.member, c.year_group
+           from (select s.pupil_id, s.framework_id, s.item_id,
+                        max(s.value) filter (where s.term_id = :term) as now_value,
+                        max(s.value) filter (where s.term_id = :previous) as previous_value,
+                        max(s.value) filter (where s.term_id = :from) as from_value,
+                        max(s.value) filter (where s.term_id = :to) as to_value,
+                        bool_or(l.meets_expected) filter (where s.term_id = :term) as now_expected
+                   from assessment_scores s join framework_levels l on l.id = s.level_id
+                  where s.school_id = :school and s.framework_id in (:wb, :att) and s.term_id in (:term, :previous, :from, :to)
+                  group by s.pupil_id, s.framework_id, s.item_id) x
+           join cohort c on c.id = x.pupil_id
        ),
        per_pupil as (
-         select c.*,
-                w.total as wb_total, w.n as wb_n, a.assessed, a.expected, pr.total as pr_total, pr.n as pr_n
+         select c.*, p.wb_total, p.wb_n, p.assessed, p.expected, p.pr_total, p.pr_n
            from cohort c
-           left join (select pupil_id, sum(value)::float as total, count(*) as n from scores
-                       where framework_id = :wb and term_id = :term group by pupil_id) w on w.pupil_id = c.id
-           left join (select pupil_id, count(*) as assessed, count(*) filter (where meets_expected) as expected from scores
-                       where framework_id = :att and term_id = :term group by pupil_id) a on a.pupil_id = c.id
-           left join (select x.pupil_id, sum(y.value - x.value)::float as total, count(*) as n
-                        from scores x join scores y on y.pupil_id = x.pupil_id and y.item_id = x.item_id and y.term_id = :to
-                       where x.framework_id = :wb and x.term_id = :from group by x.pupil_id) pr on pr.pupil_id = c.id
+           left join (select pupil_id,
+                             sum(now_value) filter (where framework_id = :wb)::float as wb_total,
+                             count(now_value) filter (where framework_id = :wb) as wb_n,
+                             count(now_value) filter (where framework_id = :att) as assessed,
+                             count(*) filter (where framework_id = :att and now_expected) as expected,
+                             sum(to_value - from_value) filter (where framework_id = :wb)::float as pr_total,
+                             count(to_value - from_value) filter (where framework_id = :wb) as pr_n
+                        from pairs group by pupil_id) p on p.pupil_id = c.id
        ),
-       membership as (
-         select g.key, g.member, pp.wb_total, pp.wb_n, pp.assessed, pp.expected, pp.pr_total, pp.pr_n from per_pupil pp
-         cross join lateral (values ('fsm', pp.fsm), ('pp', pp.pp), ('sen_k', pp.sen_k), ('sen_e', pp.sen_e), ('eal', pp.eal),
-                                    ('lac', pp.lac), ('girls', pp.girls), ('boys', pp.boys)) as g(key, member)
+       by_group as (
+         -- Each vulnerable group against everyone else, in one pass: a grouping set per group. In each
+         -- set only that group's column is not null, so coalesce picks it out.
+         select case when grouping(pp.fsm) = 0 then 'fsm' when grouping(pp.pp) = 0 then 'pp' when grouping(pp.sen_k) = 0 then 'sen_k'
+                     when grouping(pp.sen_e) = 0 then 'sen_e' when grouping(pp.eal) = 0 then 'eal' when grouping(pp.lac) = 0 then 'lac'
+                     when grouping(pp.girls) = 0 then 'girls' else 'boys' end as key,
+                coalesce(pp.fsm, pp.pp, pp.sen_k, pp.sen_e, pp.eal, pp.lac, pp.girls, pp.boys) as member,
+                count(*)::int as pupils, sum(pp.wb_n)::int as scores, sum(pp.wb_total) / nullif(sum(pp.wb_n), 0) as mean,
+                coalesce(sum(pp.assessed), 0)::int as assessed, coalesce(sum(pp.expected), 0)::int as expected,
+                coalesce(sum(pp.pr_n), 0)::int as progress_n, sum(pp.pr_total) / nullif(sum(pp.pr_n), 0) as mean_change
+           from per_pupil pp
+          group by grouping sets ((pp.fsm), (pp.pp), (pp.sen_k), (pp.sen_e), (pp.eal), (pp.lac), (pp.girls), (pp.boys))
        )
        select json_build_object(
          'cohortSize', (select count(*) from cohort),
          'groupSizes', (select json_agg(d) from (select member, count(*)::int as n from cohort group by member) d),
          'distribution', coalesce((select json_agg(d) from (
-             select item_id, term_id, member, value, count(*)::int as n from scores
-              where framework_id = :wb and term_id in (:term, :previous) group by item_id, term_id, member, value) d), '[]'),
+             select item_id, term_id, member, value, count(*)::int as n from (
+               select item_id, cast(:term as uuid) as term_id, member, now_value as value from pairs where framework_id = :wb and now_value is not null
+               union all
+               select item_id, cast(:previous as uuid), member, previous_value from pairs where framework_id = :wb and previous_value is not null) v
+              group by item_id, term_id, member, value) d), '[]'),
          'attainmentByYear', coalesce((select json_agg(d order by year_group_rank(d.year_group)) from (
-             select item_id, year_group, member, count(*)::int as assessed, count(*) filter (where meets_expected)::int as expected
-               from scores where framework_id = :att and term_id = :term group by item_id, year_group, member) d), '[]'),
+             select item_id, year_group, member, count(*)::int as assessed, count(*) filter (where now_expected)::int as expected
+               from pairs where framework_id = :att and now_value is not null group by item_id, year_group, member) d), '[]'),
          'progress', coalesce((select json_agg(d) from (
-             select x.framework_id, x.item_id, x.member, count(*)::int as n, avg(y.value - x.value)::float as mean_change,
-                    count(*) filter (where y.value > x.value)::int as improved, count(*) filter (where y.value < x.value)::int as declined
-               from scores x join scores y on y.pupil_id = x.pupil_id and y.item_id = x.item_id and y.term_id = :to
-              where x.term_id = :from group by x.framework_id, x.item_id, x.member) d), '[]'),
-         'groupWellbeing', (select json_agg(d) from (
-             select key, member, count(*)::int as pupils, sum(wb_n)::int as scores, sum(wb_total) / nullif(sum(wb_n), 0) as mean
-               from membership group by key, member) d),
-         'groupAttainment', (select json_agg(d) from (
-             select key, member, coalesce(sum(assessed), 0)::int as assessed, coalesce(sum(expected), 0)::int as expected
-               from membership group by key, member) d),
-         'groupProgress', (select json_agg(d) from (
-             select key, member, coalesce(sum(pr_n), 0)::int as n, sum(pr_total) / nullif(sum(pr_n), 0) as mean_change
-               from membership group by key, member) d)
+             select framework_id, item_id, member, count(*)::int as n, avg(to_value - from_value)::float as mean_change,
+                    count(*) filter (where to_value > from_value)::int as improved, count(*) filter (where to_value < from_value)::int as declined
+               from pairs where from_value is not null and to_value is not null group by framework_id, item_id, member) d), '[]'),
+         'groupWellbeing', (select json_agg(d) from (select key, member, pupils, scores, mean from by_group) d),
+         'groupAttainment', (select json_agg(d) from (select key, member, assessed, expected from by_group) d),
+         'groupProgress', (select json_agg(d) from (select key, member, progress_n as n, mean_change from by_group) d)
        ) as figures`,
       { school, wb: wbId, att: attId, term: term.id, previous: previous?.id ?? none, from: fromTerm?.id ?? none, to: toTerm.id, group: group?.key ?? '' },
     );
