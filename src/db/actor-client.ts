@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
  */
 const require = createRequire(import.meta.url);
 const PgClient = require('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- knex ships no types for its transaction classes
+// knex ships no types for its transaction classes.
 const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (...args: unknown[]) => any;
 
 /** Transaction config that makes BEGIN carry more SQL (literal only: the message has no parameters). */
