@@ -67,10 +67,16 @@ export async function signInPage(page: Page, email: string, password = 'waypoint
   await page.getByLabel('Password', { exact: true }).fill(password);
   // Wait for the sign-in's own navigation: the page is already 'loaded' when the click returns,
   // and a goto() started before the response arrives would cancel it and lose the cookie.
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== '/sign-in', { waitUntil: 'load' }),
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/sign-in'),
     page.getByRole('button', { name: 'Sign in' }).click(),
   ]);
+  // A refused sign-in says why, instead of leaving a timeout to guess from.
+  if (answer.status() !== 303) {
+    const why = await page.locator('.error-summary, main').first().textContent().catch(() => '');
+    throw new Error(`sign-in as ${email} answered ${answer.status()}: ${(why ?? '').replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+  }
+  await page.waitForURL((url) => url.pathname !== '/sign-in', { waitUntil: 'load' });
 }
 
 /**

@@ -280,6 +280,45 @@ describe('MIS import (P31): upload, preview, confirm', () => {
     expect(await app.database.su('pupils').where('mis_id', 'like', 'ROLL%')).to.have.length(30);
   });
 
+  it('a 2,500-row file is applied whole, changes and new pupils alike, and a failure near its end leaves no trace', async function () {
+    this.timeout(120_000);
+    // The first 1,000 rows change pupils imported before; the other 1,500 are new, written in several inserts.
+    const first = [header, ...Array.from({ length: 1000 }, (_, i) => `MANY${i},,Many,,First ${i},01/02/2019,F,3,N,`)];
+    const { url: firstUrl, page: firstPage } = await preview(first.join('\n'));
+    expect((await confirm(firstUrl, firstPage.text)).status).to.equal(303);
+    const lines = [header, ...Array.from({ length: 2500 }, (_, i) => `MANY${i},,Many,,${i < 1000 ? 'Changed' : 'New'} ${i},01/02/2019,F,3,N,`)];
+    const { url, page } = await preview(lines.join('\n'));
+    expect([count(page.text, 'New pupils'), count(page.text, 'Pupils with changes'), count(page.text, 'Errors')]).to.deep.equal([1500, 1000, 0]);
+    expect(page.text).to.contain('(the first 500)');
+    await app.database.su.raw(`create function fail_late() returns trigger language plpgsql as $$ begin raise exception 'simulated failure'; end $$`);
+    await app.database.su.raw(`create trigger fail_late before insert on pupils for each row when (new.mis_id = 'MANY2400') execute function fail_late()`);
+    try {
+      expect((await confirm(url, page.text)).status).to.equal(500);
+    } finally {
+      await app.database.su.raw('drop trigger fail_late on pupils');
+      await app.database.su.raw('drop function fail_late()');
+    }
+    const many = () => app.database.su('pupils').where('mis_id', 'like', 'MANY%');
+    expect(await many().clone().count('* as n').first()).to.deep.equal({ n: 1000 });
+    expect(await many().clone().where('surname', 'like', 'Changed%').count('* as n').first(), 'the changes in the first batch were rolled back').to.deep.equal({ n: 0 });
+    expect((await confirm(url, page.text)).status).to.equal(303);
+    expect(await many().clone().count('* as n').first()).to.deep.equal({ n: 2500 });
+    expect(await many().clone().where('surname', 'like', 'Changed%').count('* as n').first()).to.deep.equal({ n: 1000 });
+    const history = await app.database.su('pupil_history as h').join('pupils as p', 'p.id', 'h.pupil_id').where('p.mis_id', 'like', 'MANY%').where('h.source', 'import')
+      .select(app.database.su.raw(`count(*) filter (where h.field = 'record')::int as created, count(*) filter (where h.field = 'surname')::int as renamed`)).first();
+    expect(history).to.deep.equal({ created: 2500, renamed: 1000 });
+  });
+
+  it('I4: a quote left open near the end of a long file is reported, and nothing is imported', async () => {
+    const lines = [header, ...Array.from({ length: 1500 }, (_, i) => `OPEN${i},,Open,,Quote ${i},01/02/2019,F,3,N,`), 'OPENX,,"Never closed,,Quote,01/02/2019,F,3,N,'];
+    const { page } = await preview(lines.join('\n'));
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain('This file cannot be imported');
+    expect(page.text).to.contain('could not be read as CSV');
+    expect(page.text).not.to.contain('name="fingerprint"');
+    expect(await app.database.su('pupils').where('mis_id', 'like', 'OPEN%')).to.have.length(0);
+  });
+
   it('only a school admin may import', async () => {
     for (const email of ['head@oakfield.test', 'senco@oakfield.test', 'teacher@oakfield.test']) {
       expect((await (await app.signIn(email)).get('/pupils/import')).status, email).to.equal(403);
