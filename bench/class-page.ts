@@ -8,12 +8,10 @@
  *   npm run bench:class-page -- 5        # 5-second runs
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { freshDatabase, testCluster } from '../test/helpers/cluster.js';
 import { startServerProcess, type RunningServer } from '../test/helpers/server-process.js';
-import { seedSchool, signInCookie, withBenchDatabase } from './lib.js';
+import { seedSchool, signInCookie, startBenchServer, withBenchDatabase } from './lib.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = 50;
@@ -53,11 +51,6 @@ async function load(server: RunningServer, url: string, headers: Record<string, 
   };
 }
 
-function peakRssMb(server: RunningServer): number {
-  const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 await withBenchDatabase(async (database) => {
@@ -70,28 +63,20 @@ await withBenchDatabase(async (database) => {
   await noRls.db.close();
   const noRlsGroup = (await noRls.su('groups').where({ name: '1 Class 1' }).whereIn('school_id', noRls.su('organisations').where('name', 'like', 'Bench%').select('id')).first()).id;
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
-  const env = (db: typeof database) => ({
-    DATABASE_URL: db.ownerUrl, RUNTIME_DATABASE_URL: db.runtimeUrl, SESSION_SECRET: 'bench-session-secret-0123456789-abcdef', SEED_DEMO: 'false',
-    DATA_DIR: dataDir, LOG_LEVEL: 'info', DB_POOL_MAX: '10',
-    // Compiled templates, as in production; production itself would also demand HTTPS.
-    NODE_ENV: 'test',
-  });
-  const app = await startServerProcess(env(database));
-  const appNoRls = await startServerProcess(env(noRls));
+  const app = await startBenchServer(database);
+  const appNoRls = await startBenchServer(noRls);
   const baseline = await startServerProcess({ BASELINE_DATABASE_URL: testCluster().superuserUrl(database.name) }, 'bench/baseline-server.ts');
   try {
-    const origin = (s: RunningServer) => `http://127.0.0.1:${s.port}`;
-    const cookie = await signInCookie(origin(app), school.teacherEmail);
-    const cookieNoRls = await signInCookie(origin(appNoRls), school.teacherEmail);
-    const appUrl = `${origin(app)}/groups/${school.groupId}`;
+    const cookie = await signInCookie(app.origin, school.teacherEmail);
+    const cookieNoRls = await signInCookie(appNoRls.origin, school.teacherEmail);
+    const appUrl = `${app.origin}/groups/${school.groupId}`;
     const check = await fetch(appUrl, { headers: { cookie } });
     const html = await check.text();
     if (check.status !== 200 || (html.match(/class="score/g) ?? []).length < 200) throw new Error(`class page not as expected: ${check.status}`);
     const targets = {
-      app: { server: app, url: appUrl, headers: { cookie } },
-      baseline: { server: baseline, url: `${origin(baseline)}/class/${school.groupId}`, headers: {} },
-      appNoRls: { server: appNoRls, url: `${origin(appNoRls)}/groups/${noRlsGroup}`, headers: { cookie: cookieNoRls } },
+      app: { server: app.server, url: appUrl, headers: { cookie } },
+      baseline: { server: baseline, url: `http://127.0.0.1:${baseline.port}/class/${school.groupId}`, headers: {} },
+      appNoRls: { server: appNoRls.server, url: `${appNoRls.origin}/groups/${noRlsGroup}`, headers: { cookie: cookieNoRls } },
     };
     for (const t of Object.values(targets)) await load(t.server, t.url, t.headers, 2);
     const runs: Record<keyof typeof targets, Run[]> = { app: [], baseline: [], appNoRls: [] };
@@ -109,10 +94,9 @@ await withBenchDatabase(async (database) => {
     console.log(`rls-cost rps_with_rls=${Math.round(rps('app'))} rps_without_rls=${Math.round(rps('appNoRls'))} cost=${(rps('appNoRls') / rps('app')).toFixed(2)}x budget=1.15x`);
     const cpu = (name: keyof typeof targets) => `${name}_server=${median(runs[name].map((r) => r.serverCpuMs)).toFixed(1)} ${name}_postgres=${median(runs[name].map((r) => r.postgresCpuMs)).toFixed(1)}`;
     console.log(`cpu_ms_per_request ${cpu('app')} ${cpu('baseline')} ${cpu('appNoRls')}`);
-    console.log(`memory app_peak_rss_mb=${peakRssMb(app)} budget_mb=256`);
+    console.log(`memory app_peak_rss_mb=${app.memoryMb().peak} budget_mb=256`);
   } finally {
     await Promise.all([app.stop(), appNoRls.stop(), baseline.stop()]);
     await noRls.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

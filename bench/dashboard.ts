@@ -5,24 +5,16 @@
  *   npm run bench:dashboard            # 30 requests
  *   npm run bench:dashboard -- 100
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startServerProcess } from '../test/helpers/server-process.js';
-import { seedSchool, signInCookie, withBenchDatabase } from './lib.js';
+import { seedSchool, signInCookie, startBenchServer, withBenchDatabase } from './lib.js';
 
 const requests = Number(process.argv[2] ?? 30);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 await withBenchDatabase(async (database) => {
   const school = await seedSchool(database, 1500);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
-  const app = await startServerProcess({
-    DATABASE_URL: database.ownerUrl, RUNTIME_DATABASE_URL: database.runtimeUrl, SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
-    SEED_DEMO: 'false', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'test',
-  });
+  const app = await startBenchServer(database);
   try {
-    const origin = `http://127.0.0.1:${app.port}`;
+    const { origin } = app;
     const cookie = await signInCookie(origin, school.headEmail);
     const times: number[] = [];
     for (let i = 0; i < requests + 5; i++) {
@@ -36,6 +28,5 @@ await withBenchDatabase(async (database) => {
     console.log(`dashboard pupils=${school.pupils} assessment_rows=${school.scores} requests=${times.length} median_ms=${round(pct(times, 50))} p95_ms=${round(pct(times, 95))} max_ms=${round(Math.max(...times))} budget_ms=150`);
   } finally {
     await app.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

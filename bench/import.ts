@@ -9,13 +9,10 @@
  *   npm run bench:import -- 5000    # other sizes
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { freshDatabase, startTestCluster, testCluster } from '../test/helpers/cluster.js';
-import { startServerProcess, type RunningServer } from '../test/helpers/server-process.js';
 import { makeUpn } from '../src/modules/pupils/upn.js';
 import { seededRandom, forenames, surnames, pick } from '../src/demo/names.js';
-import { signInCookie } from './lib.js';
+import { signInCookie, startBenchServer } from './lib.js';
 
 function generate(rows: number): Buffer {
   const random = seededRandom(rows);
@@ -34,30 +31,19 @@ function generate(rows: number): Buffer {
   return Buffer.from(lines.join('\r\n'), 'utf8');
 }
 
-/** Resident memory of a process now, and the most it has held, in MB. */
-function rssMb(server: RunningServer): { now: number; peak: number } {
-  const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { now: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
-
 const tokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 async function run(size: number) {
   const file = generate(size);
   const database = await freshDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
-  const server = await startServerProcess({
-    DATABASE_URL: database.ownerUrl, RUNTIME_DATABASE_URL: database.runtimeUrl, SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
-    SEED_DEMO: 'false', DATA_DIR: dataDir, NODE_ENV: 'test',
-  });
+  const server = await startBenchServer(database);
   try {
     await database.su('school_settings').update({ mis_import_allowed: true });
-    const origin = `http://127.0.0.1:${server.port}`;
+    const { origin } = server;
     const cookie = await signInCookie(origin, 'admin@oakfield.test');
     const get = async (url: string) => (await fetch(`${origin}${url}`, { headers: { cookie } })).text();
     const importPage = await get('/pupils/import');
-    const atRest = rssMb(server).now;
+    const atRest = server.memoryMb().now;
 
     const t0 = performance.now();
     const form = new FormData();
@@ -81,11 +67,10 @@ async function run(size: number) {
     const budget = size <= 2000 ? 3000 : size <= 30000 ? 30000 : null;
     const total = t2 - t0;
     console.log(`import rows=${size} bytes=${file.length} preview_ms=${Math.round(t1 - t0)} confirm_ms=${Math.round(t2 - t1)} total_ms=${Math.round(total)}` +
-      `${budget ? ` budget_ms=${budget} within=${total < budget}` : ''} created=${created} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${rssMb(server).peak}`);
+      `${budget ? ` budget_ms=${budget} within=${total < budget}` : ''} created=${created} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`);
   } finally {
     await server.stop();
     await database.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

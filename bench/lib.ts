@@ -4,12 +4,15 @@
  * Benchmarks print figures; none of them pass or fail on a time.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { freshDatabase, startTestCluster, testCluster, type TestDatabase } from '../test/helpers/cluster.js';
 import { forenames, pick, seededRandom, surnames } from '../src/demo/names.js';
 import { insertSchoolDefaults, insertTerms } from '../src/modules/assessments/defaults.js';
 import { makeUpn } from '../src/modules/pupils/upn.js';
 import { systemActor } from '../src/policy/index.js';
+import { type RunningServer, startServerProcess } from '../test/helpers/server-process.js';
 
 export async function withBenchDatabase<T>(work: (database: TestDatabase) => Promise<T>): Promise<T> {
   await startTestCluster();
@@ -134,6 +137,39 @@ export async function signInCookie(origin: string, email: string, password = 'wa
   const session = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
   if (res.status !== 303 || !session) throw new Error(`sign-in as ${email} failed: ${res.status}`);
   return session;
+}
+
+export interface BenchServer {
+  server: RunningServer;
+  origin: string;
+  /** Resident memory now, and the most the process has held, in MB. */
+  memoryMb(): { now: number; peak: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * The server as `npm start` runs it (compiled, with its node flags) on a bench database, with
+ * compiled templates as in production (NODE_ENV=test: production itself would also demand HTTPS).
+ */
+export async function startBenchServer(database: TestDatabase): Promise<BenchServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
+  const server = await startServerProcess({
+    DATABASE_URL: database.ownerUrl, RUNTIME_DATABASE_URL: database.runtimeUrl, SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
+    SEED_DEMO: 'false', DATA_DIR: dataDir, LOG_LEVEL: 'info', DB_POOL_MAX: '10', NODE_ENV: 'test',
+  });
+  return {
+    server,
+    origin: `http://127.0.0.1:${server.port}`,
+    memoryMb() {
+      const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+      const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      return { now: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+    },
+    async stop() {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export type { Knex };
