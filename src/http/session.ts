@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import type pg from 'pg';
+import type { Logger } from '../logger.js';
 
 /** S3: server-side limits, whatever the browser does with its cookie. */
 export const sessionLimits = {
@@ -24,9 +25,11 @@ export interface SessionMiddleware {
 /**
  * The one cookie (P17, S2): an opaque session id, HttpOnly, SameSite=Lax, Secure in production.
  * It has no Max-Age, so it ends with the browser; the server enforces idle and absolute timeouts.
- * Sessions live in Postgres (connect-pg-simple), so app processes stay stateless.
+ * Sessions live in Postgres (connect-pg-simple), so app processes stay stateless. Nothing is
+ * stored for a visitor until there is something to keep (saveUninitialized: false, and the
+ * anonymous CSRF token is stateless, see csrf.ts), so anonymous requests write no rows.
  */
-export function createSessionMiddleware(opts: { pool: pg.Pool; secret: string; production: boolean }): SessionMiddleware {
+export function createSessionMiddleware(opts: { pool: pg.Pool; secret: string; production: boolean; logger: Logger }): SessionMiddleware {
   const PgStore = connectPgSimple(session);
   const store = new PgStore({
     pool: opts.pool,
@@ -35,7 +38,8 @@ export function createSessionMiddleware(opts: { pool: pg.Pool; secret: string; p
     ttl: Math.ceil(sessionLimits.idleMs / 1000),
     disableTouch: true,
     pruneSessionInterval: 15 * 60,
-    errorLog: () => undefined,
+    // The store's own failures (pruning, a lost connection) are logged, never swallowed.
+    errorLog: (...args: unknown[]) => opts.logger.error({ err: args.find((a) => a instanceof Error) ?? String(args[0]) }, 'session store error'),
   });
   const handler = session({
     name: sessionCookieName(opts.production),
@@ -49,3 +53,23 @@ export function createSessionMiddleware(opts: { pool: pg.Pool; secret: string; p
   });
   return { handler, close: () => store.close() };
 }
+
+/**
+ * A redirect that follows a session change waits until the session is stored. express-session
+ * saves in its `res.end` wrapper, but by then the response head (the 303 and its Location) may
+ * already be on the wire, and a browser follows it at once: its next request could find no
+ * session row yet (a sign-in that "silently fails", an invitation link that "has expired").
+ * Installed once, right after the session middleware, it covers every redirect: sign-in, school
+ * choice, link tokens, flashes. Unchanged sessions are not written.
+ */
+export const saveSessionBeforeRedirect: RequestHandler = (req, res, next) => {
+  const loadedId = req.sessionID;
+  const loaded = req.session ? JSON.stringify(req.session) : '';
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    const current = req.session;
+    if (!current || (req.sessionID === loadedId && JSON.stringify(current) === loaded)) return redirect(...args);
+    current.save((err) => (err ? next(err) : redirect(...args)));
+  }) as typeof res.redirect;
+  next();
+};

@@ -43,8 +43,10 @@ describe('Sign-in, sessions and passwords', () => {
 
   it('S1: sign-in issues a new session id and the anonymous one stops working', async () => {
     const b = app.browser();
+    // A visitor has a stored session before signing in once something is kept for them, e.g. a link token.
+    const link = await b.get(`/reset-password/${'x'.repeat(43)}`);
+    const before = sessionCookie(link)!.split(';')[0]!;
     const page = await b.get('/sign-in');
-    const before = sessionCookie(page)!.split(';')[0]!;
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
     const res = await b.postRaw('/sign-in', { _csrf: token, email: 'head@oakfield.test', password: demoPassword });
     expect(res.status).to.equal(303);
@@ -60,7 +62,8 @@ describe('Sign-in, sessions and passwords', () => {
 
   it('S2 and P17: exactly one cookie, HttpOnly, SameSite=Lax, no Max-Age (not Secure outside production)', async () => {
     const b = app.browser();
-    const page = await b.get('/sign-in');
+    const token = await b.csrf('/sign-in');
+    const page = await b.postRaw('/sign-in', { _csrf: token, email: 'teacher@oakfield.test', password: demoPassword });
     const cookies = [page.headers['set-cookie']].flat().filter(Boolean) as string[];
     expect(cookies).to.have.length(1);
     expect(cookies[0]).to.match(/^waypoint=/);
@@ -75,10 +78,36 @@ describe('Sign-in, sessions and passwords', () => {
     }
   });
 
+  it('S2 and P17: an anonymous visitor gets no cookie and no session row until there is something to keep', async () => {
+    const count = async () => Number((await app.database.su('session').count('* as n'))[0]!.n);
+    const before = await count();
+    for (let i = 0; i < 20; i++) {
+      const res = await app.browser().get('/sign-in');
+      expect(res.status).to.equal(200);
+      expect(res.headers['set-cookie'], 'no cookie for an anonymous page').to.equal(undefined);
+      expect(res.text).to.match(/name="_csrf" value="[^"]+"/);
+    }
+    for (const page of ['/forgot-password', '/signed-out', '/pupils']) await app.browser().get(page);
+    expect(await count()).to.equal(before);
+  });
+
+  it('B1: the anonymous form token is signed: a forged or altered one is refused, and it never stands in for a signed-in session\'s token', async () => {
+    const b = app.browser();
+    const token = await b.csrf('/sign-in');
+    const [expiry, nonce, mac] = token.split('.');
+    for (const forged of [`${expiry}.${nonce}.${'A'.repeat(mac!.length)}`, `${(parseInt(expiry!, 36) + 1e9).toString(36)}.${nonce}.${mac}`, 'x', '']) {
+      const res = await b.postRaw('/sign-in', { _csrf: forged, email: 'teacher@oakfield.test', password: demoPassword });
+      expect(res.status, forged).to.equal(403);
+    }
+    const signedIn = await app.signIn('teacher@oakfield.test');
+    const res = await signedIn.postRaw('/account/sign-out-everywhere', { _csrf: token });
+    expect(res.status).to.equal(403);
+  });
+
   it('S2: in production the cookie is __Host- prefixed and Secure', async () => {
     const prod = await startTestApp({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://unused/unused', PUBLIC_ORIGIN: 'https://waypoint.example', TRUST_PROXY: '1' }, app.database);
     try {
-      const res = await prod.browser().agent.get('/sign-in').set('X-Forwarded-Proto', 'https');
+      const res = await prod.browser().agent.get(`/reset-password/${'x'.repeat(43)}`).set('X-Forwarded-Proto', 'https');
       const cookie = ([res.headers['set-cookie']].flat()[0] as string);
       expect(cookie).to.match(/^__Host-waypoint=/);
       expect(cookie).to.match(/; Secure/);

@@ -217,6 +217,27 @@ describe('A1: route × role access matrix', () => {
     expect(failures).to.deep.equal([]);
   });
 
+  it('B1: every POST route refuses a multipart body with no CSRF token and no Origin (403), signed in or not', async () => {
+    const failures: string[] = [];
+    // Fresh sessions: the A1 test above ends with every role signing out.
+    const signedIn = { anon: app.browser(), admin: await app.signIn(roles.admin), teacher: await app.signIn(roles.teacher) };
+    for (const row of rows.filter((r) => r.method === 'POST')) {
+      for (const [role, b] of Object.entries(signedIn)) {
+        const form = typeof row.form === 'function' ? row.form(role as Role) : (row.form ?? {});
+        const req = b.agent.post(row.path);
+        for (const [k, v] of Object.entries(form)) for (const item of [v].flat()) req.field(k, item);
+        if (!Object.keys(form).length) req.field('nothing', 'here');
+        const res = await req;
+        // An upload path refuses an anonymous visitor (401) before reading the body at all.
+        const expected = role === 'anon' && row.path === '/pupils/import' ? 401 : 403;
+        if (res.status !== expected) failures.push(`${row.path} as ${role}: ${res.status}`);
+      }
+    }
+    expect(failures).to.deep.equal([]);
+    // Still signed in: none of those requests ended a session or changed anything.
+    expect((await signedIn.admin.get('/account')).status).to.equal(200);
+  });
+
   it('A1: the matrix covers every route the app has', () => {
     const covered = new Set(rows.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|x{43}/g, ':param')}`));
     const missing = routesOf(app).filter((r) => !covered.has(r.replace(/:\w+/g, ':param')));
