@@ -7,13 +7,13 @@ import type { Database } from './db/index.js';
 import { type Logger, safeUrl } from './logger.js';
 import type { Mailer } from './mail/index.js';
 import { loadAssets } from './http/assets.js';
-import { csrf, sameOriginOnly } from './http/csrf.js';
+import { csrfProtection, sameOriginOnly } from './http/csrf.js';
 import { currentActor } from './http/current-actor.js';
 import type { AppDeps } from './http/deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
-import { createSessionMiddleware } from './http/session.js';
+import { createSessionMiddleware, saveSessionBeforeRedirect } from './http/session.js';
 import './http/types.js';
 import { analysisRoutes } from './modules/assessments/analysis-routes.js';
 import { entryRoutes } from './modules/assessments/entry-routes.js';
@@ -93,10 +93,14 @@ export function createApp(opts: AppOptions): WaypointApp {
 
   app.use(noStore);
   app.use(express.urlencoded({ extended: false, limit: config.BODY_LIMIT, parameterLimit: 2000 }));
-  const sessions = createSessionMiddleware({ pool: db.sessionPool, secret: opts.sessionSecret, production: config.production });
+  const sessions = createSessionMiddleware({ pool: db.sessionPool, secret: opts.sessionSecret, production: config.production, logger });
   app.use(sessions.handler);
+  app.use(saveSessionBeforeRedirect);
   app.use(sameOriginOnly(config.publicOrigin));
-  app.use(csrf.csrfSynchronisedProtection);
+  // The key of the stateless anonymous CSRF token, and the only paths that take multipart bodies.
+  app.locals.csrfKey = crypto.createHmac('sha256', opts.sessionSecret).update('waypoint csrf-anonymous key').digest('base64url');
+  app.locals.uploadPaths = ['/pupils/import'];
+  app.use(csrfProtection);
   app.use(currentActor(db));
 
   app.use(authRoutes(deps));

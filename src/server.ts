@@ -5,6 +5,7 @@ import { connectDatabase, prepareDatabase } from './db/index.js';
 import { loadLocalSecrets } from './db/local-secrets.js';
 import { demoAccounts, demoPassword, seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { createMailer } from './mail/index.js';
 import { PasswordHasher } from './modules/tenancy/passwords.js';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const waypoint = createApp({ config, db, logger, mailer, sessionSecret });
   const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, waypoint.app);
   server.keepAliveTimeout = 5_000;
+  answerClientErrors(server, config.production);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import http from 'node:http';
+import net from 'node:net';
 import knexFactory from 'knex';
+import { answerClientErrors } from '../../src/http/client-errors.js';
 import { testCluster } from '../helpers/cluster.js';
 
 const cspExpected = [
@@ -16,12 +19,51 @@ function expectSecurityHeaders(res: { headers: Record<string, string> }, label: 
   expect(res.headers['referrer-policy'], label).to.equal('same-origin');
 }
 
+/** Sends raw bytes to a server and returns the whole raw response. */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(bytes));
+    let out = '';
+    socket.on('data', (d) => (out += d));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
+
+function headersOf(raw: string): Record<string, string> {
+  const lines = raw.split('\r\n\r\n')[0]!.split('\r\n').slice(1);
+  return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+}
+
 describe('Browser security and error handling', () => {
   let app: TestApp;
   before(async () => {
     app = await startTestApp();
   });
   after(() => app.close());
+
+  it('B2: requests that Node itself rejects (a malformed request, headers too large) are answered with the security headers too', async () => {
+    // The server is wired exactly as src/server.ts wires it.
+    const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, app.waypoint.app);
+    answerClientErrors(server, false);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      for (const [label, bytes, status] of [
+        ['malformed request line', 'GARBAGE\r\n\r\n', 400],
+        ['bad header', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400],
+        ['headers over the limit', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ] as const) {
+        const raw = await rawRequest(port, bytes);
+        expect(raw, label).to.match(new RegExp(`^HTTP/1.1 ${status} `));
+        expectSecurityHeaders({ headers: headersOf(raw) }, label);
+      }
+      // The server still answers normally afterwards.
+      expect(await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).to.match(/^HTTP\/1.1 200/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   it('B2 and P10: strict CSP and security headers on pages, errors, assets and health checks', async () => {
     const b = await app.signIn('teacher@oakfield.test');
