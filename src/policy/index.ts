@@ -19,6 +19,8 @@ export class PolicyDenied extends Error {
 export interface Resource {
   schoolId?: string;
   restricted?: boolean;
+  /** The organisation already has an admin who has set up their account (P1). */
+  orgHasActiveAdmin?: boolean;
 }
 
 const writeActions = new Set<Action>(recordChangingActions);
@@ -50,6 +52,7 @@ function denialReason(actor: Actor, action: Action, resource: Resource): string 
   if (!grantAllows(matrix[action], actor)) return 'role';
   if (resource.schoolId && actor.kind === 'staff' && resource.schoolId !== actor.schoolId) return 'other school';
   if (resource.restricted && writeActions.has(action)) return 'restricted record is read-only';
+  if (action === 'operator.invite_first_admin' && resource.orgHasActiveAdmin !== false) return 'the organisation has an active admin';
   return null;
 }
 

@@ -62,6 +62,9 @@ export const matrix = {
 
   // The operator manages tenants and sees no pupil data (P1)
   'operator.organisations': { operator: true },
+  /** Only while the organisation has no active admin (onboarding); the policy checks that fact. */
+  'operator.invite_first_admin': { operator: true },
+  'operator.request_admin_change': { operator: true },
 
   // Parents
   'parent.portal': { parent: true },

@@ -6,7 +6,7 @@ import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict } from '../../errors.js';
 import { can, roleLabels, schoolRoles } from '../../policy/index.js';
 import { yearGroupLabel } from '../pupils/year-groups.js';
-import { InviteeIsParent } from './invitations.js';
+import { decideAdminRequest, pendingAdminRequests } from './admin-requests.js';
 import * as schemas from './schemas.js';
 import { getSettings, updateSettings } from './settings-service.js';
 import * as staffService from './staff-service.js';
@@ -23,8 +23,12 @@ export function adminRoutes(deps: AppDeps): Router {
   const roleOptions = schoolRoles.map((r) => ({ value: r, label: roleLabels[r] }));
 
   router.get('/staff', async (req, res) => {
-    const staff = await staffService.listStaff(db, actorOf(req));
-    renderer.render(req, res, 'tenancy/staff-list', { title: 'Staff', staff, roleLabels, canManage: can(actorOf(req), 'staff.manage') });
+    const actor = actorOf(req);
+    const canManage = can(actor, 'staff.manage');
+    const staff = await staffService.listStaff(db, actor);
+    const invitations = await staffService.listInvitations(db, actor);
+    const adminRequests = canManage ? await pendingAdminRequests(db, actor) : [];
+    renderer.render(req, res, 'tenancy/staff-list', { title: 'Staff', staff, invitations, adminRequests, roleLabels, canManage });
   });
 
   const invitePage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
@@ -41,14 +45,11 @@ export function adminRoutes(deps: AppDeps): Router {
     const parsed = parseForm(schemas.inviteStaffForm, req.body);
     const values = { ...req.body, roles: [req.body?.roles ?? []].flat(), groupIds: [req.body?.groupIds ?? []].flat() };
     if (!parsed.ok) return invitePage(req, res, { errors: parsed.errors, values, submissionKey: req.body?.submissionKey }, 422);
-    try {
-      const result = await staffService.inviteStaff(staffDeps, actorOf(req), parsed.data);
-      flash(req, result.emailed ? `Invitation sent to ${parsed.data.email}.` : `${parsed.data.email} was added, but the email could not be sent. Use “Send the invitation again”.`, result.emailed ? 'success' : 'info');
-      res.redirect(303, result.userId ? `/staff/${result.userId}` : '/staff');
-    } catch (err) {
-      if (err instanceof InviteeIsParent) return invitePage(req, res, { errors: { email: err.message }, values, submissionKey: req.body?.submissionKey }, 422);
-      throw err;
-    }
+    const result = await staffService.inviteStaff(staffDeps, actorOf(req), parsed.data);
+    flash(req, result.emailed
+      ? `Invitation sent to ${parsed.data.email}. They appear under “Invitations” until they accept it.`
+      : `The invitation to ${parsed.data.email} was saved, but the email could not be sent. Use “Send again” under Invitations.`, result.emailed ? 'success' : 'info');
+    res.redirect(303, '/staff');
   });
 
   const memberPage = async (req: Request, res: Response, extra: { errors?: FieldErrors } = {}, status = 200) => {
@@ -96,11 +97,29 @@ export function adminRoutes(deps: AppDeps): Router {
     });
   }
 
-  router.post('/staff/:id/resend', async (req, res) => {
-    const sent = await staffService.resendInvitation(staffDeps, actorOf(req), idParam(req));
-    flash(req, sent ? 'A new invitation has been sent.' : 'No invitation was sent: they have already set up their account.', sent ? 'success' : 'info');
-    res.redirect(303, `/staff/${idParam(req)}`);
+  // Invitations not yet accepted, and the operator's requests to add an admin (P1) -------------
+  const invitationId = (req: Request) => uuidParam(req, 'id', 'invitation');
+  router.post('/staff/invitations/:id/resend', async (req, res) => {
+    const sent = await staffService.resendInvitation(staffDeps, actorOf(req), invitationId(req));
+    flash(req, sent ? 'A new invitation has been sent. The earlier link no longer works.' : 'No invitation was sent: it has already been answered, or the email could not be sent.', sent ? 'success' : 'info');
+    res.redirect(303, '/staff');
   });
+
+  router.post('/staff/invitations/:id/revoke', async (req, res) => {
+    await staffService.revokeInvitation(staffDeps, actorOf(req), invitationId(req));
+    flash(req, 'Invitation withdrawn. Its link no longer works.');
+    res.redirect(303, '/staff');
+  });
+
+  for (const [path, approve] of [['approve', true], ['refuse', false]] as const) {
+    router.post(`/staff/admin-requests/:id/${path}`, async (req, res) => {
+      const { emailed } = await decideAdminRequest(staffDeps, actorOf(req), uuidParam(req, 'id', 'request'), approve);
+      flash(req, !approve ? 'Request refused. Nothing was changed.'
+        : emailed ? 'Approved: an invitation to become a school admin has been sent. They appear under “Invitations” until they accept it.'
+          : 'Approved, but the invitation email could not be sent. Use “Send again” under Invitations.', approve && !emailed ? 'info' : 'success');
+      res.redirect(303, '/staff');
+    });
+  }
 
   // Settings ------------------------------------------------------------------------------------
   const settingsPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {

@@ -1,15 +1,18 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash, requestMeta } from '../../http/current-actor.js';
-import { parseForm } from '../../http/forms.js';
+import { parseForm, uuidParam } from '../../http/forms.js';
 import { sessionCookieName } from '../../http/session.js';
 import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
-import { HttpError } from '../../errors.js';
+import { HttpError, NotFound } from '../../errors.js';
+import { roleLabels } from '../../policy/index.js';
 import * as audit from '../audit/service.js';
-import { type AuthDeps, changePassword, inspectLink, requestPasswordReset, setPasswordWithLink, signIn } from './auth-service.js';
+import { type AuthDeps, changePassword, inspectResetLink, requestPasswordReset, resetPassword, signIn } from './auth-service.js';
+import { acceptSignedIn, acceptWithNewAccount, answerInvitationById, declineByToken, viewInvitation } from './invitation-flow.js';
+import { invitationsForEmail } from './invitations.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
-import { recordSignOut, signOutEverywhere, type WorkContext } from './session-service.js';
+import { recordContextChosen, recordSignOut, signOutEverywhere, type WorkContext } from './session-service.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -18,8 +21,6 @@ function regenerate(req: Request): Promise<void> {
 function destroy(req: Request): Promise<void> {
   return new Promise((resolve) => req.session.destroy(() => resolve()));
 }
-
-type LinkPurpose = 'invitation' | 'password_reset';
 
 /** Sign-in, sign-out, choosing a school, password reset, invitations, and the user's own account. */
 export function authRoutes(deps: AppDeps): Router {
@@ -49,10 +50,13 @@ export function authRoutes(deps: AppDeps): Router {
         : 'Enter a correct email address and password.';
       return signInPage(req, res, { errors: { email: message }, values, next }, result.reason === 'throttled' ? 429 : 401);
     }
-    // S1: a new session id at sign-in; the anonymous one stops working.
+    // S1: a new session id at sign-in; the anonymous one stops working. An invitation link
+    // opened before signing in is kept, so the person can accept it next.
+    const invitation = req.session.linkToken?.purpose === 'invitation' ? req.session.linkToken : undefined;
     await regenerate(req);
     const now = Date.now();
     req.session.auth = { userId: result.userId, context: null, signedInAt: now, lastSeenAt: now };
+    if (invitation) req.session.linkToken = invitation;
     res.redirect(303, next);
   });
 
@@ -76,7 +80,7 @@ export function authRoutes(deps: AppDeps): Router {
     renderer.render(req, res, 'tenancy/choose', { title: 'Choose where you are working', contexts, errors: {} });
   });
 
-  router.post('/choose', (req, res) => {
+  router.post('/choose', async (req, res) => {
     if (!req.actor || !req.session.auth) throw new HttpError(401, 'Please sign in.');
     const parsed = parseForm(schemas.chooseForm, req.body);
     const contexts = (res.locals.contexts ?? []) as WorkContext[];
@@ -85,6 +89,7 @@ export function authRoutes(deps: AppDeps): Router {
       return renderer.render(req, res, 'tenancy/choose', { title: 'Choose where you are working', contexts, errors: { context: 'Choose where you are working' } }, { status: 422 });
     }
     req.session.auth.context = chosen.id;
+    await recordContextChosen(deps.db, req.actor, chosen);
     res.redirect(303, '/');
   });
 
@@ -104,61 +109,91 @@ export function authRoutes(deps: AppDeps): Router {
   });
 
   // Link tokens leave the address bar (and any Referer) at once: they move into the session.
-  const takeLink = (purpose: LinkPurpose, target: string) => (req: Request, res: Response) => {
+  const takeLink = (purpose: 'invitation' | 'password_reset', target: string) => (req: Request, res: Response) => {
     req.session.linkToken = { purpose, token: String(req.params.token ?? '') };
     res.redirect(303, target);
   };
   router.get('/reset-password/:token', takeLink('password_reset', '/reset-password'));
   router.get('/invitations/:token', takeLink('invitation', '/invitation'));
 
-  const linkPage = async (req: Request, res: Response, purpose: LinkPurpose, extra: Record<string, unknown> = {}, status = 200) => {
+  const resetPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const link = req.session.linkToken;
-    const account = link?.purpose === purpose ? await inspectLink(authDeps, link.token, purpose, requestMeta(req)) : null;
-    if (!account) {
-      return renderer.render(req, res, 'tenancy/link-expired', { title: 'This link has expired', purpose }, { status: 410 });
-    }
+    const account = link?.purpose === 'password_reset' ? await inspectResetLink(authDeps, link.token, requestMeta(req)) : null;
+    if (!account) return renderer.render(req, res, 'tenancy/link-expired', { title: 'This link has expired', purpose: 'password_reset' }, { status: 410 });
     renderer.render(req, res, 'tenancy/set-password', {
-      title: purpose === 'invitation' ? 'Set up your account' : 'Choose a new password',
-      purpose, account, errors: {}, values: { title: account.title, given_name: account.givenName, family_name: account.familyName },
-      rules: passwordRules, ...extra,
+      title: 'Choose a new password', purpose: 'password_reset', email: account.email, errors: {}, values: {}, rules: passwordRules, ...extra,
     }, { status });
   };
 
-  const completeLink = (purpose: LinkPurpose) => async (req: Request, res: Response) => {
+  router.get('/reset-password', (req, res) => resetPage(req, res));
+  router.post('/reset-password', async (req, res) => {
     const link = req.session.linkToken;
-    if (!link || link.purpose !== purpose) return linkPage(req, res, purpose);
-    const values = { title: req.body?.title, given_name: req.body?.given_name, family_name: req.body?.family_name };
-    let password: string;
-    let names: { title: string | null; given_name: string; family_name: string } | null = null;
-    if (purpose === 'invitation') {
-      const parsed = parseForm(schemas.invitationForm, req.body);
-      if (!parsed.ok) return linkPage(req, res, purpose, { errors: parsed.errors, values }, 422);
-      ({ password } = parsed.data);
-      names = { title: parsed.data.title, given_name: parsed.data.given_name, family_name: parsed.data.family_name };
-    } else {
-      const parsed = parseForm(schemas.setPasswordForm, req.body);
-      if (!parsed.ok) return linkPage(req, res, purpose, { errors: parsed.errors, values }, 422);
-      ({ password } = parsed.data);
-    }
-    const result = await setPasswordWithLink(authDeps, link.token, purpose, password, names, requestMeta(req));
-    if (!result.ok) {
-      if (result.expired) return linkPage(req, res, purpose);
-      return linkPage(req, res, purpose, { errors: { password: result.message }, values }, 422);
-    }
+    if (link?.purpose !== 'password_reset') return resetPage(req, res);
+    const parsed = parseForm(schemas.setPasswordForm, req.body);
+    if (!parsed.ok) return resetPage(req, res, { errors: parsed.errors }, 422);
+    const result = await resetPassword(authDeps, link.token, parsed.data.password, requestMeta(req));
+    if (!result.ok) return result.expired ? resetPage(req, res) : resetPage(req, res, { errors: { password: result.message } }, 422);
     delete req.session.linkToken;
-    flash(req, purpose === 'invitation' ? 'Your account is ready. Sign in with your email and new password.' : 'Your password has been changed. Sign in with your new password.');
+    flash(req, 'Your password has been changed. Sign in with your new password.');
     res.redirect(303, '/sign-in');
+  });
+
+  // Invitations: what the link holder sees depends on whether the email has an account (invitation-flow.ts).
+  const invitationPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const link = req.session.linkToken;
+    const view = link?.purpose === 'invitation'
+      ? await viewInvitation(authDeps, link.token, req.actor && req.actor.kind !== 'system' ? req.actor.userId : null, requestMeta(req))
+      : { kind: 'expired' as const };
+    if (view.kind === 'expired') return renderer.render(req, res, 'tenancy/link-expired', { title: 'This link has expired', purpose: 'invitation' }, { status: 410 });
+    const { invitation } = view;
+    if (view.kind === 'new-account') {
+      return renderer.render(req, res, 'tenancy/set-password', {
+        title: 'Set up your account', purpose: 'invitation', email: invitation.email, invitation, errors: {},
+        values: { title: invitation.title, given_name: invitation.given_name, family_name: invitation.family_name }, rules: passwordRules, ...extra,
+      }, { status });
+    }
+    renderer.render(req, res, 'tenancy/invitation', { title: `Your invitation to ${invitation.org_name}`, view: view.kind, invitation, roleLabels, ...extra }, { status });
   };
 
-  router.get('/reset-password', (req, res) => linkPage(req, res, 'password_reset'));
-  router.post('/reset-password', completeLink('password_reset'));
-  router.get('/invitation', (req, res) => linkPage(req, res, 'invitation'));
-  router.post('/invitation', completeLink('invitation'));
+  router.get('/invitation', (req, res) => invitationPage(req, res));
+  router.post('/invitation', async (req, res) => {
+    const link = req.session.linkToken;
+    if (link?.purpose !== 'invitation') return invitationPage(req, res);
+    const values = { title: req.body?.title, given_name: req.body?.given_name, family_name: req.body?.family_name };
+    const parsed = parseForm(schemas.invitationForm, req.body);
+    if (!parsed.ok) return invitationPage(req, res, { errors: parsed.errors, values }, 422);
+    const { password, title, given_name, family_name } = parsed.data;
+    const result = await acceptWithNewAccount(authDeps, link.token, password, { title, given_name, family_name }, requestMeta(req));
+    if (!result.ok) return result.expired ? invitationPage(req, res) : invitationPage(req, res, { errors: { password: result.message }, values }, 422);
+    delete req.session.linkToken;
+    flash(req, 'Your account is ready. Sign in with your email and new password.');
+    res.redirect(303, '/sign-in');
+  });
+
+  router.post('/invitation/accept', requireSignIn, async (req, res) => {
+    const link = req.session.linkToken;
+    const accepted = link?.purpose === 'invitation' && (await acceptSignedIn(authDeps, link.token, (actorOf(req) as { userId: string }).userId, requestMeta(req)));
+    if (!accepted) return invitationPage(req, res);
+    delete req.session.linkToken;
+    flash(req, 'Invitation accepted. Choose where you are working from the top of the page.');
+    res.redirect(303, '/choose');
+  });
+
+  router.post('/invitation/decline', async (req, res) => {
+    const link = req.session.linkToken;
+    const declined = link?.purpose === 'invitation' && (await declineByToken(authDeps, link.token, requestMeta(req)));
+    if (!declined) return invitationPage(req, res);
+    delete req.session.linkToken;
+    flash(req, 'Invitation declined. Nothing was changed.', 'info');
+    res.redirect(303, req.actor ? '/account' : '/sign-in');
+  });
 
   // The user's own account --------------------------------------------------------------------
   const accountPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const activity = await audit.ownSignInActivity(deps.db, actorOf(req));
-    renderer.render(req, res, 'tenancy/account', { title: 'Your account', errors: {}, activity, rules: passwordRules, ...extra }, { status });
+    const email = (res.locals.ctx as { user?: { email: string } }).user?.email;
+    const invitations = email ? await invitationsForEmail(deps.db, email, requestMeta(req)) : [];
+    renderer.render(req, res, 'tenancy/account', { title: 'Your account', errors: {}, activity, invitations, rules: passwordRules, ...extra }, { status });
   };
 
   router.get('/account', requireSignIn, (req, res) => accountPage(req, res));
@@ -171,6 +206,17 @@ export function authRoutes(deps: AppDeps): Router {
     flash(req, 'Your password has been changed. Any other devices have been signed out.');
     res.redirect(303, '/account');
   });
+
+  // Invitations sent to this person's email, accepted from their account page too.
+  for (const [path, accept] of [['accept', true], ['decline', false]] as const) {
+    router.post(`/account/invitations/:id/${path}`, requireSignIn, async (req, res) => {
+      const actor = actorOf(req);
+      const done = await answerInvitationById(authDeps, uuidParam(req, 'id', 'invitation'), actor.kind === 'system' ? '' : actor.userId, accept, requestMeta(req));
+      if (!done) throw new NotFound('invitation');
+      flash(req, accept ? 'Invitation accepted. Choose where you are working from the top of the page.' : 'Invitation declined.', accept ? 'success' : 'info');
+      res.redirect(303, accept ? '/choose' : '/account');
+    });
+  }
 
   router.post('/account/sign-out-everywhere', requireSignIn, async (req, res) => {
     const ended = await signOutEverywhere(deps.db, actorOf(req), req.sessionID);

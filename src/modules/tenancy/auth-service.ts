@@ -5,7 +5,7 @@ import * as audit from '../audit/service.js';
 import type { AuditEntry } from '../audit/service.js';
 import { type PasswordHasher, passwordProblem } from './passwords.js';
 import * as q from './queries.js';
-import { accountKey, clearFailures, reserveAttempt } from './throttle.js';
+import { accountKey, recordSuccess, reserveAttempt, reserveReset } from './throttle.js';
 import { consumeToken, issueToken, peekToken } from './tokens.js';
 
 export interface AuthDeps {
@@ -20,23 +20,28 @@ export interface AuthDeps {
 export type SignInResult = { ok: true; userId: string } | { ok: false; reason: 'invalid' | 'throttled' };
 
 /**
- * Audit rows about a person's account go to every organisation they work in, so each school's
- * log shows its own staff's sign-ins. No organisation (an unknown email): one row with none.
+ * Where an event about a person's account belongs. A school's audit log shows only what happened
+ * in that school's context: a person who works only there signs straight into it, so their
+ * sign-ins are its events; a person with several places signs in to none of them yet (choosing
+ * one is recorded there, as auth.context_chosen). An unknown email: no organisation.
  */
 async function recordForUser(trx: Tx, actor: Actor, userId: string | null, entry: AuditEntry): Promise<void> {
-  const orgs = userId
-    ? await trx('memberships as m').join('organisations as o', 'o.id', 'm.org_id')
-        .where('m.user_id', userId).distinct('o.id', 'o.kind')
-    : [];
-  if (!orgs.length) return audit.record(trx, actor, { ...entry, subjectUserId: userId, schoolId: null, orgId: null });
-  for (const o of orgs as { id: string; kind: string }[]) {
-    await audit.record(trx, actor, {
-      ...entry,
-      subjectUserId: userId,
-      schoolId: o.kind === 'school' ? o.id : null,
-      orgId: o.kind === 'school' ? null : o.id,
-    });
-  }
+  const orgs = userId ? await q.liveOrganisationsOf(trx, userId) : [];
+  const only = orgs.length === 1 ? orgs[0]! : null;
+  await audit.record(trx, actor, {
+    ...entry,
+    subjectUserId: userId,
+    schoolId: only?.kind === 'school' ? only.id : null,
+    orgId: only && only.kind !== 'school' ? only.id : null,
+  });
+}
+
+/** An account that may sign in: not disabled, with a password, and somewhere to work. */
+async function usableAccount(trx: Tx, email: string): Promise<q.UserRow | null> {
+  const user = await q.userByEmail(trx, email);
+  if (!user || !user.password_hash || user.disabled_at) return null;
+  if (user.kind === 'parent') return user;
+  return (await q.liveOrganisationsOf(trx, user.id, true)).length ? user : null;
 }
 
 /**
@@ -48,16 +53,19 @@ export async function signIn(deps: AuthDeps, email: string, password: string, me
   const key = accountKey(deps.secret, q.normaliseEmail(email));
   const ip = meta.ip ?? null;
 
-  const user = await deps.db.withActor(sys, async (trx) => {
+  const found = await deps.db.withActor(sys, async (trx) => {
     if (!(await reserveAttempt(trx, key, ip))) return 'throttled' as const;
-    return (await q.userByEmail(trx, email)) ?? null;
+    const user = await q.userByEmail(trx, email);
+    // A disabled account, or one with no live role anywhere, is checked against nothing: the
+    // answer is the same as for a wrong password, so it says nothing about the password (AU5).
+    return { user: user ?? null, usable: await usableAccount(trx, email) };
   });
-  if (user === 'throttled') {
+  if (found === 'throttled') {
     await deps.db.withActor(sys, (trx) => recordForUser(trx, sys, null, { action: 'auth.sign_in_throttled', outcome: 'denied' }));
     return { ok: false, reason: 'throttled' };
   }
 
-  const usable = user && user.password_hash && !user.disabled_at ? user : null;
+  const { user, usable } = found;
   const valid = usable
     ? await deps.hasher.verify(usable.password_hash!, password)
     : await deps.hasher.verifyAgainstNothing(password);
@@ -70,7 +78,7 @@ export async function signIn(deps: AuthDeps, email: string, password: string, me
 
   const rehash = deps.hasher.needsRehash(usable.password_hash!) ? await deps.hasher.hash(password) : null;
   await deps.db.withActor(sys, async (trx) => {
-    await clearFailures(trx, key);
+    await recordSuccess(trx, key, ip);
     if (rehash) await q.updatePasswordHash(trx, usable.id, rehash);
     await recordForUser(trx, sys, usable.id, { action: 'auth.sign_in' });
   });
@@ -109,9 +117,11 @@ export async function changePassword(
  */
 export async function requestPasswordReset(deps: AuthDeps, email: string, meta: RequestMeta): Promise<void> {
   const sys = systemActor('auth', meta);
+  const key = accountKey(deps.secret, q.normaliseEmail(email));
   const issued = await deps.db.withActor(sys, async (trx) => {
-    const user = await q.userByEmail(trx, email);
-    if (!user || user.disabled_at || !user.password_hash) return null;
+    if (!(await reserveReset(trx, key, meta.ip ?? null))) return null;
+    const user = await usableAccount(trx, email);
+    if (!user) return null;
     const token = await issueToken(trx, user.id, 'password_reset', null);
     await recordForUser(trx, sys, user.id, { action: 'auth.password_reset_requested' });
     return { token, user };
@@ -125,7 +135,7 @@ export async function requestPasswordReset(deps: AuthDeps, email: string, meta: 
         text:
           `Hello ${issued.user.given_name},\n\nSomeone asked to reset the password for your Waypoint account. ` +
           `If it was you, open this link within one hour:\n\n${deps.publicOrigin}/reset-password/${issued.token}\n\n` +
-          `If it was not you, you can ignore this email; your password has not changed.\n`,
+          `Any earlier reset link no longer works. If it was not you, you can ignore this email; your password has not changed.\n`,
       })
       .catch(() => undefined);
   });
@@ -139,10 +149,10 @@ export interface LinkedAccount {
   title: string | null;
 }
 
-/** Who a live invitation or reset link is for, without using it up. */
-export async function inspectLink(deps: AuthDeps, token: string, purpose: 'invitation' | 'password_reset', meta: RequestMeta): Promise<LinkedAccount | null> {
+/** Who a live reset link is for, without using it up. */
+export async function inspectResetLink(deps: AuthDeps, token: string, meta: RequestMeta): Promise<LinkedAccount | null> {
   return deps.db.withActor(systemActor('auth', meta), async (trx) => {
-    const userId = await peekToken(trx, token, purpose);
+    const userId = await peekToken(trx, token, 'password_reset');
     const user = userId ? await q.userById(trx, userId) : undefined;
     if (!user || user.disabled_at) return null;
     return { userId: user.id, email: user.email, givenName: user.given_name, familyName: user.family_name, title: user.title };
@@ -151,39 +161,28 @@ export async function inspectLink(deps: AuthDeps, token: string, purpose: 'invit
 
 export type SetPasswordResult = { ok: true; userId: string } | { ok: false; message: string; expired?: true };
 
+export const linkExpired = { ok: false, message: 'This link has expired or has already been used.', expired: true } as const;
+
 /**
- * Completes an invitation or a reset: checks the new password, uses the token up (single use),
- * stores the argon2id hash and ends any other sessions. One transaction.
+ * Completes a reset: checks the new password, uses the token up (single use), stores the argon2id
+ * hash and ends every session. The address that completed it becomes a known source for the
+ * throttle (AU4): the way in for someone whose account a stranger keeps throttled.
  */
-export async function setPasswordWithLink(
-  deps: AuthDeps,
-  token: string,
-  purpose: 'invitation' | 'password_reset',
-  password: string,
-  names: { given_name: string; family_name: string; title: string | null } | null,
-  meta: RequestMeta,
-): Promise<SetPasswordResult> {
-  const account = await inspectLink(deps, token, purpose, meta);
-  if (!account) return { ok: false, message: 'This link has expired or has already been used.', expired: true };
-  const problem = passwordProblem(password, [
-    account.email.split('@')[0] ?? '',
-    names?.given_name ?? account.givenName,
-    names?.family_name ?? account.familyName,
-  ]);
+export async function resetPassword(deps: AuthDeps, token: string, password: string, meta: RequestMeta): Promise<SetPasswordResult> {
+  const account = await inspectResetLink(deps, token, meta);
+  if (!account) return linkExpired;
+  const problem = passwordProblem(password, [account.email.split('@')[0] ?? '', account.givenName, account.familyName]);
   if (problem) return { ok: false, message: problem };
   const hash = await deps.hasher.hash(password);
   const sys = systemActor('auth', meta);
   const userId = await deps.db.withActor(sys, async (trx) => {
-    const used = await consumeToken(trx, token, purpose);
+    const used = await consumeToken(trx, token, 'password_reset');
     if (!used) return null;
     await q.updatePasswordHash(trx, used, hash);
-    if (names) await trx('users').where({ id: used }).update({ ...names, updated_at: trx.fn.now() });
     await q.deleteSessionsOf(trx, used);
-    await recordForUser(trx, sys, used, {
-      action: purpose === 'invitation' ? 'auth.invitation_accepted' : 'auth.password_reset',
-      fields: names ? ['password', 'given_name', 'family_name', 'title'] : ['password'],
-    });
+    await recordSuccess(trx, accountKey(deps.secret, account.email), meta.ip ?? null);
+    await recordForUser(trx, sys, used, { action: 'auth.password_reset', fields: ['password'] });
     return used;
   });
-  return userId ? { ok: true, userId } : { ok: false, message: 'This link has expired or has already been used.', expired: true };
+  return userId ? { ok: true, userId } : linkExpired;
 }

@@ -4,7 +4,7 @@ import { flash } from '../../http/current-actor.js';
 import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { BadRequest } from '../../errors.js';
-import { InviteeIsParent } from './invitations.js';
+import { requestAdminChange } from './admin-requests.js';
 import * as orgService from './org-service.js';
 import * as schemas from './schemas.js';
 
@@ -60,14 +60,18 @@ export function operatorRoutes(deps: AppDeps): Router {
   router.post('/operator/organisations/:id/admins', async (req, res) => {
     const parsed = parseForm(schemas.inviteAdminForm, req.body);
     if (!parsed.ok) return orgPage(req, res, { errors: parsed.errors, values: req.body, submissionKey: req.body?.submissionKey }, 422);
-    try {
-      const result = await orgService.inviteOrganisationAdmin(orgDeps, actorOf(req), orgId(req), parsed.data);
-      if (result) flash(req, result.emailed ? `Invitation sent to ${parsed.data.email}.` : `${parsed.data.email} was added, but the email could not be sent.`, result.emailed ? 'success' : 'info');
-      res.redirect(303, `/operator/organisations/${orgId(req)}`);
-    } catch (err) {
-      if (err instanceof InviteeIsParent) return orgPage(req, res, { errors: { email: err.message }, values: req.body }, 422);
-      throw err;
-    }
+    const result = await orgService.inviteOrganisationAdmin(orgDeps, actorOf(req), orgId(req), parsed.data);
+    if (result) flash(req, result.emailed ? `Invitation sent to ${parsed.data.email}.` : `The invitation to ${parsed.data.email} was saved, but the email could not be sent.`, result.emailed ? 'success' : 'info');
+    res.redirect(303, `/operator/organisations/${orgId(req)}`);
+  });
+
+  // P1: with an active admin, the operator can only ask; that admin decides.
+  router.post('/operator/organisations/:id/admin-requests', async (req, res) => {
+    const parsed = parseForm(schemas.adminRequestForm, req.body);
+    if (!parsed.ok) return orgPage(req, res, { errors: parsed.errors, values: req.body, submissionKey: req.body?.submissionKey }, 422);
+    const told = await requestAdminChange(orgDeps, actorOf(req), orgId(req), parsed.data);
+    flash(req, told ? 'Request sent. The organisation’s admins have been emailed and will approve or refuse it.' : 'Request saved, but the admins could not all be emailed.', told ? 'success' : 'info');
+    res.redirect(303, `/operator/organisations/${orgId(req)}`);
   });
 
   return router;

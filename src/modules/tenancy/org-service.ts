@@ -4,7 +4,7 @@ import { type Actor, assert, type Role } from '../../policy/index.js';
 import type { Mailer } from '../../mail/index.js';
 import { BadRequest, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
-import { type Invitee, inviteMember, sendInvitation } from './invitations.js';
+import { createInvitation, type Invitee, sendInvitation } from './invitations.js';
 import * as q from './queries.js';
 import { provisionSchool } from '../assessments/frameworks-service.js';
 
@@ -18,6 +18,13 @@ export interface OrganisationSummary extends q.OrganisationRow {
   trust_name: string | null;
   la_name: string | null;
   admins: { id: string; name: string; email: string; invited: boolean }[];
+  /** An admin who has set up their account: from then on the operator may only request changes (P1). */
+  hasActiveAdmin: boolean;
+}
+
+export interface OrganisationDetail extends OrganisationSummary {
+  invitations: { email: string; name: string; expires_at: Date }[];
+  requests: { email: string; name: string; created_at: Date; decision: string | null }[];
 }
 
 const adminRoleFor: Record<q.OrganisationRow['kind'], Role> = {
@@ -47,21 +54,27 @@ export async function listOrganisations(db: Database, actor: Actor): Promise<Org
       .whereNull('m.disabled_at')
       .select('m.org_id', 'u.id', 'u.email', 'u.given_name', 'u.family_name', trx.raw('u.password_hash is null as invited'))
       .orderBy('u.family_name');
-    return orgs.map((o: OrganisationSummary) => ({
-      ...o,
-      admins: admins
+    return orgs.map((o: OrganisationSummary) => {
+      const own = admins
         .filter((a: { org_id: string }) => a.org_id === o.id)
         .map((a: { id: string; email: string; given_name: string; family_name: string; invited: boolean }) => ({
           id: a.id, email: a.email, name: `${a.given_name} ${a.family_name}`, invited: a.invited,
-        })),
-    }));
+        }));
+      return { ...o, admins: own, hasActiveAdmin: own.some((a: { invited: boolean }) => !a.invited) };
+    });
   });
 }
 
-export async function getOrganisation(db: Database, actor: Actor, id: string): Promise<OrganisationSummary> {
+export async function getOrganisation(db: Database, actor: Actor, id: string): Promise<OrganisationDetail> {
   const org = (await listOrganisations(db, actor)).find((o) => o.id === id);
   if (!org) throw new NotFound('organisation');
-  return org;
+  return db.withActor(operatorOf(actor), async (trx) => {
+    const name = trx.raw(`given_name || ' ' || family_name as name`);
+    const invitations = await trx('invitations').where({ org_id: id }).whereNull('accepted_at').whereNull('revoked_at').whereNull('declined_at')
+      .where('expires_at', '>', trx.fn.now()).select('email', name, 'expires_at').orderBy('created_at');
+    const requests = await trx('admin_change_requests').where({ org_id: id }).select('email', name, 'created_at', 'decision').orderBy('created_at', 'desc').limit(10);
+    return { ...org, invitations, requests };
+  });
 }
 
 export interface NewOrganisation extends Omit<q.OrganisationRow, 'id'> {
@@ -93,22 +106,27 @@ export async function createOrganisation(db: Database, actor: Actor, input: NewO
   });
 }
 
-/** Invites an organisation's first (or another) admin: school_admin, trust_admin or la_officer. */
+/**
+ * Invites an organisation's first admin (onboarding). Once it has an active admin the policy
+ * refuses (P1): the operator may only request a change, which that admin approves
+ * (admin-requests.ts). Row-level security refuses the same insert again.
+ */
 export async function inviteOrganisationAdmin(deps: OrgDeps, actor: Actor, orgId: string, invitee: Invitee & { submissionKey?: string | undefined }): Promise<{ emailed: boolean } | null> {
   const op = operatorOf(actor);
+  const org = await getOrganisation(deps.db, op, orgId);
+  assert(op, 'operator.invite_first_admin', { orgHasActiveAdmin: org.hasActiveAdmin });
   const result = await deps.db.withActor(op, async (trx) => {
     if (!(await firstSubmission(trx, op.userId, invitee.submissionKey))) return null;
-    const org = await q.organisationById(trx, orgId);
-    if (!org) throw new NotFound('organisation');
     const { submissionKey: _k, ...person } = invitee;
-    const invited = await inviteMember(deps.db, trx, op, person, org.id, [adminRoleFor[org.kind]]);
+    const role = adminRoleFor[org.kind];
+    const invited = await createInvitation(trx, op, org.id, person, [role]);
     await audit.record(trx, op, {
-      action: 'org.admin_invited', entityType: 'user', entityId: invited.userId,
+      action: 'org.admin_invited', entityType: 'invitation', entityId: invited.id,
       schoolId: org.kind === 'school' ? org.id : null, orgId: org.kind === 'school' ? null : org.id,
-      meta: { role: adminRoleFor[org.kind] },
+      meta: { role },
     });
     return { invited, orgName: org.name };
   });
   if (!result) return null;
-  return { emailed: await sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.orgName) };
+  return { emailed: await sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.orgName, null) };
 }

@@ -61,6 +61,13 @@ export async function userWithMemberships(db: Database, userId: string): Promise
   return { user, memberships };
 }
 
+/** The organisations where a user has a live role (with includeOperator, the operator's role too). */
+export async function liveOrganisationsOf(trx: Tx, userId: string, includeOperator = false): Promise<{ id: string | null; kind: string }[]> {
+  const rows: { id: string | null; kind: string | null }[] = await trx('memberships as m').leftJoin('organisations as o', 'o.id', 'm.org_id')
+    .where('m.user_id', userId).whereNull('m.disabled_at').distinct('m.org_id as id', 'o.kind');
+  return rows.filter((r) => r.id || includeOperator).map((r) => ({ id: r.id, kind: r.kind ?? 'operator' }));
+}
+
 export async function updatePasswordHash(trx: Tx, userId: string, hash: string): Promise<void> {
   await trx('users')
     .where({ id: userId })
@@ -72,6 +79,14 @@ export async function deleteSessionsOf(trx: Tx, userId: string, exceptSid?: stri
   const q = trx('session').whereRaw(`sess #>> '{auth,userId}' = ?`, [userId]);
   if (exceptSid) q.whereNot('sid', exceptSid);
   return q.del();
+}
+
+/**
+ * Ends a user's sessions that are working in one organisation (a school disabling a member or
+ * removing a role). Their sessions elsewhere carry on: a school can end only its own context.
+ */
+export async function deleteSessionsInContext(trx: Tx, userId: string, orgId: string): Promise<number> {
+  return trx('session').whereRaw(`sess #>> '{auth,userId}' = ?`, [userId]).whereRaw(`sess #>> '{auth,context}' = ?`, [orgId]).del();
 }
 
 export interface OrganisationRow {

@@ -90,6 +90,7 @@ export const newOrganisationForm = z.object({
 });
 
 export const inviteAdminForm = z.object({ ...person, submissionKey });
+export const adminRequestForm = z.object({ ...person, reason: requiredText('the reason for the change', 1000), submissionKey });
 
 export const phaseLabels: Record<(typeof phases)[number], string> = {
   nursery: 'Nursery', primary: 'Primary', secondary: 'Secondary', all_through: 'All-through', special: 'Special',

@@ -100,3 +100,13 @@ export async function recordSignOut(db: Database, actor: Actor): Promise<void> {
 export async function recordExpiry(db: Database, userId: string, meta: RequestMeta, reason: 'idle' | 'absolute'): Promise<void> {
   await audit.recordAlone(db, { kind: 'self', userId, meta }, { action: 'auth.session_expired', meta: { reason } });
 }
+
+/** Choosing a school (or trust) to work in is that organisation's event: its audit log shows it. */
+export async function recordContextChosen(db: Database, actor: Actor, chosen: WorkContext): Promise<void> {
+  if (chosen.kind !== 'school' && chosen.kind !== 'trust' && chosen.kind !== 'local_authority') return;
+  await audit.recordAlone(db, actor, {
+    action: 'auth.context_chosen',
+    schoolId: chosen.kind === 'school' ? chosen.id : null,
+    orgId: chosen.kind === 'school' ? null : chosen.id,
+  });
+}

@@ -4,7 +4,7 @@ import { type Actor, assertStaff, type SchoolRole } from '../../policy/index.js'
 import type { Mailer } from '../../mail/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
-import { type Invitee, inviteMember, sendInvitation } from './invitations.js';
+import { createInvitation, type Invitee, openInvitations, renewInvitation, sendInvitation } from './invitations.js';
 import * as q from './queries.js';
 
 export interface StaffDeps {
@@ -90,34 +90,102 @@ export interface InviteStaffInput extends Invitee {
   submissionKey?: string | undefined;
 }
 
-/** A school admin invites a member of staff with roles and groups (P8 fields only). */
-export async function inviteStaff(deps: StaffDeps, actor: Actor, input: InviteStaffInput): Promise<{ userId: string | null; emailed: boolean }> {
+/**
+ * A school admin invites a member of staff with roles and groups (P8 fields only). Nothing
+ * happens to any account until the person accepts (invitations.ts); the answer is the same
+ * whether or not the email already has an account, of whatever kind.
+ */
+export async function inviteStaff(deps: StaffDeps, actor: Actor, input: InviteStaffInput): Promise<{ invitationId: string | null; emailed: boolean }> {
   const staff = assertStaff(actor, 'staff.manage');
   const result = await deps.db.withActor(staff, async (trx) => {
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return null;
     const school = await q.organisationById(trx, staff.schoolId);
     const { roles, groupIds, submissionKey: _k, ...invitee } = input;
-    const invited = await inviteMember(deps.db, trx, staff, invitee, staff.schoolId, roles);
-    await assignGroups(trx, staff.schoolId, invited.userId, groupIds, roles);
+    await assertGroupsExist(trx, staff.schoolId, groupIds);
+    const invited = await createInvitation(trx, staff, staff.schoolId, invitee, roles, groupIds);
     await audit.record(trx, staff, {
-      action: 'staff.invited', entityType: 'user', entityId: invited.userId,
+      action: 'staff.invited', entityType: 'invitation', entityId: invited.id,
       fields: ['email', 'title', 'given_name', 'family_name', 'job_title', 'roles', 'groups'],
       meta: { roles: roles.join(','), groups: groupIds.length },
     });
-    return { invited, schoolName: school?.name ?? 'your school' };
+    return { invited, schoolName: school?.name ?? 'your school', inviterName: await inviterName(trx, staff.userId) };
   });
-  if (!result) return { userId: null, emailed: true };
-  const emailed = await sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName);
-  return { userId: result.invited.userId, emailed };
+  if (!result) return { invitationId: null, emailed: true };
+  const emailed = await sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName, result.inviterName);
+  return { invitationId: result.invited.id, emailed };
+}
+
+async function inviterName(trx: Tx, userId: string): Promise<string | null> {
+  const me = await q.userById(trx, userId);
+  return me ? q.fullName(me) : null;
+}
+
+async function assertGroupsExist(trx: Tx, schoolId: string, groupIds: string[]) {
+  if (!groupIds.length) return;
+  const valid = await trx('groups').where({ school_id: schoolId }).whereIn('id', groupIds).pluck('id');
+  if (valid.length !== new Set(groupIds).size) throw new NotFound('group');
 }
 
 async function assignGroups(trx: Tx, schoolId: string, userId: string, groupIds: string[], roles: readonly string[]) {
   await trx('group_staff').where({ school_id: schoolId, user_id: userId }).del();
   if (!groupIds.length) return;
   const groupRole = roles.includes('teacher') || !roles.includes('teaching_assistant') ? 'teacher' : 'teaching_assistant';
-  const valid = await trx('groups').where({ school_id: schoolId }).whereIn('id', groupIds).pluck('id');
-  if (valid.length !== new Set(groupIds).size) throw new NotFound('group');
-  await trx('group_staff').insert(valid.map((group_id: string) => ({ school_id: schoolId, group_id, user_id: userId, role: groupRole })));
+  await assertGroupsExist(trx, schoolId, groupIds);
+  await trx('group_staff').insert([...new Set(groupIds)].map((group_id: string) => ({ school_id: schoolId, group_id, user_id: userId, role: groupRole })));
+}
+
+export interface InvitationSummary {
+  id: string;
+  email: string;
+  title: string | null;
+  given_name: string;
+  family_name: string;
+  roles: SchoolRole[];
+  created_at: Date;
+  expires_at: Date;
+  status: 'waiting' | 'expired' | 'declined';
+}
+
+/** Invitations not yet accepted (or declined in the last 30 days), as the school typed them. */
+export async function listInvitations(db: Database, actor: Actor): Promise<InvitationSummary[]> {
+  const staff = assertStaff(actor, 'staff.read');
+  return db.withActor(staff, async (trx) => {
+    const rows = await trx('invitations').where({ org_id: staff.schoolId }).whereNull('accepted_at').whereNull('revoked_at')
+      .where((w) => w.whereNull('declined_at').orWhere('declined_at', '>', trx.raw(`now() - interval '30 days'`)))
+      .select('id', 'email', 'title', 'given_name', 'family_name', 'roles', 'created_at', 'expires_at', 'declined_at')
+      .orderBy('created_at', 'desc');
+    const now = Date.now();
+    return rows.map(({ declined_at, ...r }: InvitationSummary & { declined_at: Date | null }) => ({
+      ...r, status: declined_at ? 'declined' : r.expires_at.getTime() < now ? 'expired' : 'waiting',
+    }));
+  });
+}
+
+/** A new link (and seven more days) for an invitation that has not been accepted. */
+export async function resendInvitation(deps: StaffDeps, actor: Actor, invitationId: string): Promise<boolean> {
+  const staff = assertStaff(actor, 'staff.manage');
+  const result = await deps.db.withActor(staff, async (trx) => {
+    const exists = await trx('invitations').where({ id: invitationId, org_id: staff.schoolId }).first('id', 'accepted_at', 'revoked_at', 'declined_at');
+    if (!exists || exists.revoked_at) throw new NotFound('invitation');
+    if (exists.accepted_at || exists.declined_at) return null;
+    const invited = await renewInvitation(trx, invitationId);
+    if (!invited) return null;
+    await audit.record(trx, staff, { action: 'staff.invited', entityType: 'invitation', entityId: invitationId, meta: { resent: true } });
+    const school = await q.organisationById(trx, staff.schoolId);
+    return { invited, schoolName: school?.name ?? 'your school', inviterName: await inviterName(trx, staff.userId) };
+  });
+  if (!result) return false;
+  return sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName, result.inviterName);
+}
+
+/** Withdraws an invitation: its link stops working at once. */
+export async function revokeInvitation(deps: StaffDeps, actor: Actor, invitationId: string): Promise<void> {
+  const staff = assertStaff(actor, 'staff.manage');
+  await deps.db.withActor(staff, async (trx) => {
+    const [row] = await openInvitations(trx).where({ id: invitationId, org_id: staff.schoolId }).update({ revoked_at: trx.fn.now() }).returning('id');
+    if (!row) throw new NotFound('invitation');
+    await audit.record(trx, staff, { action: 'staff.invitation_revoked', entityType: 'invitation', entityId: invitationId });
+  });
 }
 
 async function ensureAnotherAdmin(trx: Tx, schoolId: string, leavingUserId: string) {
@@ -137,7 +205,7 @@ export async function setRoles(deps: StaffDeps, actor: Actor, userId: string, ro
     if (removed.includes('school_admin')) await ensureAnotherAdmin(trx, staff.schoolId, userId);
     if (removed.length) {
       await trx('memberships').where({ org_id: staff.schoolId, user_id: userId }).whereIn('role', removed).del();
-      await q.deleteSessionsOf(trx, userId);
+      await q.deleteSessionsInContext(trx, userId, staff.schoolId);
     }
     for (const role of added) {
       await trx('memberships').insert({ user_id: userId, org_id: staff.schoolId, role, created_by: staff.userId });
@@ -160,7 +228,7 @@ export async function setDisabled(deps: StaffDeps, actor: Actor, userId: string,
       .where({ org_id: staff.schoolId, user_id: userId })
       .update({ disabled_at: disabled ? trx.fn.now() : null });
     if (!changed) throw new NotFound('staff member');
-    if (disabled) await q.deleteSessionsOf(trx, userId);
+    if (disabled) await q.deleteSessionsInContext(trx, userId, staff.schoolId);
     await audit.record(trx, staff, { action: disabled ? 'staff.disabled' : 'staff.enabled', entityType: 'user', entityId: userId });
   });
 }
@@ -173,18 +241,4 @@ export async function setGroups(deps: StaffDeps, actor: Actor, userId: string, g
     await assignGroups(trx, staff.schoolId, userId, groupIds, roles);
     await audit.record(trx, staff, { action: 'staff.groups_changed', entityType: 'user', entityId: userId, fields: ['groups'], meta: { groups: groupIds.length } });
   });
-}
-
-/** Sends a fresh invitation link to someone who has not yet set a password. */
-export async function resendInvitation(deps: StaffDeps, actor: Actor, userId: string): Promise<boolean> {
-  const staff = assertStaff(actor, 'staff.manage');
-  const member = await getStaffMember(deps.db, staff, userId);
-  if (member.status !== 'invited') return false;
-  const result = await deps.db.withActor(staff, async (trx) => {
-    const school = await q.organisationById(trx, staff.schoolId);
-    const invited = await inviteMember(deps.db, trx, staff, { email: member.email, title: member.title, given_name: member.given_name, family_name: member.family_name, job_title: member.job_title }, staff.schoolId, []);
-    await audit.record(trx, staff, { action: 'staff.invited', entityType: 'user', entityId: userId, meta: { resent: true } });
-    return { invited, schoolName: school?.name ?? 'your school' };
-  });
-  return sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName);
 }

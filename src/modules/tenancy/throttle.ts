@@ -2,14 +2,26 @@ import crypto from 'node:crypto';
 import type { Tx } from '../../db/index.js';
 
 /**
- * AU4: sign-in throttling, checked before any password hashing. A sliding window, so there is no
- * permanent lock-out that an attacker could use to lock a head teacher out of their account.
+ * AU4: sign-in throttling, checked before any password hashing, with no lock-out a stranger can
+ * impose. Three sliding windows of failures:
+ * - per account and address: 10 per 5 minutes, always;
+ * - per account, from any address: 10 per 5 minutes;
+ * - per address, on any account: 100 per 5 minutes (whole schools share one public address).
+ * An address where this account signed in successfully in the last 30 days (a "known source")
+ * skips the last two: a stranger's failures elsewhere, or a neighbour's behind the same school
+ * address, throttle the stranger, not the head teacher at their usual computer. One cookie only
+ * (P17) rules out a device cookie, so the address is what "a browser that signed in before" can
+ * mean here. Someone at a new address while their account is under attack can reset their
+ * password: completing a reset makes that address a known source.
  */
 export const throttleLimits = {
   windowMinutes: 5,
   perAccount: 10,
-  /** Whole schools share one public IP address, so the per-IP limit is generous. */
   perIp: 100,
+  knownSourceDays: 30,
+  /** Password-reset emails: per account and per address, per hour. */
+  resetsPerAccount: 3,
+  resetsPerIp: 20,
 };
 
 /** An HMAC of the normalised email: lets us count failures per account without storing emails. */
@@ -17,30 +29,64 @@ export function accountKey(secret: string, email: string): Buffer {
   return crypto.createHmac('sha256', secret).update(`sign-in:${email}`).digest();
 }
 
-/**
- * Checks the limits and, if the attempt may go ahead, counts it as a failure straight away, all
- * under a lock on the account and the IP address. Counting before the password is checked is
- * what makes the limit hold when many attempts arrive at once: none can slip in between another's
- * check and its failure being recorded. A successful sign-in then clears the account's count.
- * Returns false when throttled (nothing is recorded).
- */
-export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
+async function lock(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
   // Account first, then IP: every attempt takes them in this order, so two never deadlock.
   await trx.raw(`select pg_advisory_xact_lock(hashtextextended(encode(?::bytea, 'hex'), 0))`, [key]);
   if (ip !== null) await trx.raw(`select pg_advisory_xact_lock(hashtextextended('sign-in-ip:' || ?, 0))`, [ip]);
+}
+
+/**
+ * Checks the limits and, if the attempt may go ahead, counts it as a failure straight away, under
+ * a lock on the account and the address. Counting before the password is checked is what makes
+ * the limit hold when many attempts arrive at once; a successful sign-in then clears the account's
+ * count. Returns false when throttled (nothing is recorded).
+ */
+export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
+  await lock(trx, key, ip);
   const since = trx.raw(`now() - make_interval(mins => ?)`, [throttleLimits.windowMinutes]);
-  const { rows } = await trx.raw<{ rows: { account: number; ip: number }[] }>(
-    `select (select count(*)::int from auth_failures where account_key = ? and occurred_at > ?) as account,
-            (select count(*)::int from auth_failures where ip = ? and occurred_at > ?) as ip`,
-    [key, since, ip, since],
+  const { rows } = await trx.raw<{ rows: { pair: number; account: number; ip: number; known: boolean }[] }>(
+    `select (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and ip is not distinct from ?::inet and occurred_at > ?) as pair,
+            (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and occurred_at > ?) as account,
+            (select count(*)::int from auth_failures where kind = 'sign_in' and ip = ?::inet and occurred_at > ?) as ip,
+            exists (select 1 from auth_known_sources where account_key = ? and ip = ?::inet
+                     and last_success_at > now() - make_interval(days => ?)) as known`,
+    [key, ip, since, key, since, ip, since, key, ip, throttleLimits.knownSourceDays],
   );
-  const counts = rows[0]!;
-  if (counts.account >= throttleLimits.perAccount || (ip !== null && counts.ip >= throttleLimits.perIp)) return false;
-  await trx('auth_failures').insert({ account_key: key, ip });
+  const c = rows[0]!;
+  const throttled = c.pair >= throttleLimits.perAccount
+    || (!c.known && (c.account >= throttleLimits.perAccount || (ip !== null && c.ip >= throttleLimits.perIp)));
+  if (throttled) return false;
+  await trx('auth_failures').insert({ account_key: key, ip, kind: 'sign_in' });
   return true;
 }
 
-/** A successful sign-in clears that account's failures (not the IP's). */
-export async function clearFailures(trx: Tx, key: Buffer): Promise<void> {
-  await trx('auth_failures').where({ account_key: key }).del();
+/** A successful sign-in (or a completed reset) clears the account's failures and makes the address known. */
+export async function recordSuccess(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
+  await trx('auth_failures').where({ account_key: key, kind: 'sign_in' }).del();
+  if (ip === null) return;
+  await trx.raw(
+    `insert into auth_known_sources (account_key, ip) values (?, ?::inet)
+     on conflict (account_key, ip) do update set last_success_at = now()`,
+    [key, ip],
+  );
+  await trx('auth_known_sources').where({ account_key: key })
+    .where('last_success_at', '<', trx.raw(`now() - make_interval(days => ?)`, [throttleLimits.knownSourceDays])).del();
+}
+
+/**
+ * Password-reset requests are rate-limited the same way (per account and per address, per hour),
+ * so the reset form cannot be used to flood someone's inbox. Returns false when over the limit.
+ */
+export async function reserveReset(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
+  await lock(trx, key, ip);
+  const since = trx.raw(`now() - interval '1 hour'`);
+  const { rows } = await trx.raw<{ rows: { account: number; ip: number }[] }>(
+    `select (select count(*)::int from auth_failures where kind = 'reset' and account_key = ? and occurred_at > ?) as account,
+            (select count(*)::int from auth_failures where kind = 'reset' and ip = ?::inet and occurred_at > ?) as ip`,
+    [key, since, ip, since],
+  );
+  const c = rows[0]!;
+  if (c.account >= throttleLimits.resetsPerAccount || (ip !== null && c.ip >= throttleLimits.resetsPerIp)) return false;
+  await trx('auth_failures').insert({ account_key: key, ip, kind: 'reset' });
+  return true;
 }
