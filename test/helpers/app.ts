@@ -100,11 +100,12 @@ export async function startTestApp(overrides: Record<string, string> = {}, exist
   };
 }
 
-/** The newest email in the outbox, as text. */
-export function latestMail(outboxDir: string): string {
+/** The newest email in the outbox (to one address, if given), as text. */
+export function latestMail(outboxDir: string, to?: string): string {
   const files = fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort();
-  if (!files.length) throw new Error('The outbox is empty');
-  return fs.readFileSync(path.join(outboxDir, files.at(-1)!), 'utf8');
+  const mails = files.map((f) => fs.readFileSync(path.join(outboxDir, f), 'utf8')).filter((m) => !to || m.includes(`To: ${to}`));
+  if (!mails.length) throw new Error(to ? `No email to ${to} in the outbox` : 'The outbox is empty');
+  return mails.at(-1)!;
 }
 
 /** The first link in an email to this path prefix. Undoes quoted-printable soft line breaks. */

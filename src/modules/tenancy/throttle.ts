@@ -29,20 +29,24 @@ export function accountKey(secret: string, email: string): Buffer {
   return crypto.createHmac('sha256', secret).update(`sign-in:${email}`).digest();
 }
 
-async function lock(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
-  // Account first, then IP: every attempt takes them in this order, so two never deadlock.
+/**
+ * Attempts on one account are serialised, so its limits hold exactly however many arrive at once.
+ * Attempts from one address are not: a whole school signing in at 8:30 behind one address must
+ * not queue on a lock (each waiter holds a pool connection), so the generous per-address limit
+ * may be overshot by the number of attempts in flight at that moment.
+ */
+async function lock(trx: Tx, key: Buffer): Promise<void> {
   await trx.raw(`select pg_advisory_xact_lock(hashtextextended(encode(?::bytea, 'hex'), 0))`, [key]);
-  if (ip !== null) await trx.raw(`select pg_advisory_xact_lock(hashtextextended('sign-in-ip:' || ?, 0))`, [ip]);
 }
 
 /**
  * Checks the limits and, if the attempt may go ahead, counts it as a failure straight away, under
- * a lock on the account and the address. Counting before the password is checked is what makes
+ * a lock on the account. Counting before the password is checked is what makes
  * the limit hold when many attempts arrive at once; a successful sign-in then clears the account's
  * count. Returns false when throttled (nothing is recorded).
  */
 export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
-  await lock(trx, key, ip);
+  await lock(trx, key);
   const since = trx.raw(`now() - make_interval(mins => ?)`, [throttleLimits.windowMinutes]);
   const { rows } = await trx.raw<{ rows: { pair: number; account: number; ip: number; known: boolean }[] }>(
     `select (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and ip is not distinct from ?::inet and occurred_at > ?) as pair,
@@ -60,9 +64,13 @@ export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): P
   return true;
 }
 
-/** A successful sign-in (or a completed reset) clears the account's failures and makes the address known. */
+/**
+ * A successful sign-in (or a completed reset) clears the account's failures from that address
+ * (the person's own typing mistakes) and makes the address known. A stranger's failures from
+ * elsewhere keep counting against the stranger's addresses.
+ */
 export async function recordSuccess(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
-  await trx('auth_failures').where({ account_key: key, kind: 'sign_in' }).del();
+  await trx('auth_failures').where({ account_key: key, kind: 'sign_in' }).whereRaw('ip is not distinct from ?::inet', [ip]).del();
   if (ip === null) return;
   await trx.raw(
     `insert into auth_known_sources (account_key, ip) values (?, ?::inet)
@@ -78,7 +86,7 @@ export async function recordSuccess(trx: Tx, key: Buffer, ip: string | null): Pr
  * so the reset form cannot be used to flood someone's inbox. Returns false when over the limit.
  */
 export async function reserveReset(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
-  await lock(trx, key, ip);
+  await lock(trx, key);
   const since = trx.raw(`now() - interval '1 hour'`);
   const { rows } = await trx.raw<{ rows: { account: number; ip: number }[] }>(
     `select (select count(*)::int from auth_failures where kind = 'reset' and account_key = ? and occurred_at > ?) as account,

@@ -16,6 +16,8 @@ export function hashToken(token: string): Buffer {
 /** Issues a random single-use token, replacing any unused one of the same purpose. */
 export async function issueToken(trx: Tx, userId: string, purpose: TokenPurpose, createdBy: string | null): Promise<string> {
   const token = crypto.randomBytes(32).toString('base64url');
+  // An older link of the same purpose stops working: only the newest email's link is valid.
+  await trx('auth_tokens').where({ user_id: userId, purpose }).whereNull('used_at').update({ used_at: trx.fn.now() });
   await trx('auth_tokens').insert({
     user_id: userId,
     purpose,
