@@ -3,6 +3,7 @@ import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
 import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
+import { parseFilters, parseQuery } from '../../http/query.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { can } from '../../policy/index.js';
 import * as groups from './group-service.js';
@@ -21,8 +22,9 @@ export function groupRoutes(deps: AppDeps): Router {
   router.use('/groups', requireSignIn);
 
   router.get('/groups', async (req, res) => {
-    const list = await groups.listGroups(db, actorOf(req), req.query.archived === '1');
-    renderer.render(req, res, 'pupils/groups', { title: 'Classes and groups', groups: list, kindLabels, yearGroupLabel, showArchived: req.query.archived === '1' });
+    const showArchived = parseQuery(schemas.groupsQuery, req.query).archived === '1';
+    const list = await groups.listGroups(db, actorOf(req), showArchived);
+    renderer.render(req, res, 'pupils/groups', { title: 'Classes and groups', groups: list, kindLabels, yearGroupLabel, showArchived });
   });
 
   const groupForm = (req: Request, res: Response, data: Record<string, unknown>, status = 200) =>
@@ -45,17 +47,20 @@ export function groupRoutes(deps: AppDeps): Router {
   const groupPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const actor = actorOf(req);
     const id = uuidParam(req, 'id', 'class or group');
-    const data = await classOverview(db, actor, id, typeof req.query.term === 'string' && /^[0-9a-f-]{36}$/.test(req.query.term) ? req.query.term : undefined);
     const manage = can(actor, 'group.manage');
-    const addQ = typeof req.query.add_q === 'string' ? req.query.add_q.slice(0, 100) : '';
-    const addYear = typeof req.query.add_year === 'string' && (yearGroups as readonly string[]).includes(req.query.add_year) ? req.query.add_year : data.group.year_group ?? undefined;
-    const candidates = manage && req.query.add !== undefined ? await groups.candidates(db, actor, id, addQ, addYear) : null;
+    // I4: only managers see the "add pupils" search, so only they get its errors shown by its fields.
+    const query = parseQuery(schemas.groupPageQuery, req.query);
+    const search = parseFilters(schemas.groupAddQuery, req.query, manage ? schemas.groupAddFields : []);
+    const data = await classOverview(db, actor, id, query.term);
+    const addQ = search.ok ? search.data.add_q ?? '' : search.values.add_q ?? '';
+    const addYear = search.ok ? search.data.add_year ?? data.group.year_group ?? undefined : search.values.add_year;
+    const candidates = manage && search.ok && query.add ? await groups.candidates(db, actor, id, addQ, addYear) : null;
     const staffOptions = can(actor, 'group.assign_staff') ? await groups.staffOptions(db, actor) : null;
     res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'pupils/group', {
-      title: data.group.name, ...data, manage, candidates, addQ, addYear, staffOptions, kindLabels, yearGroups, yearGroupLabel, errors: {},
-      sortByName: req.query.sort === 'name', termLabel, canRecord: can(actor, 'assessment.record'), ...extra,
-    }, { status, fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined });
+      title: data.group.name, ...data, manage, candidates, addQ, addYear, staffOptions, kindLabels, yearGroups, yearGroupLabel,
+      errors: search.ok ? {} : search.errors, sortByName: query.sort === 'name', termLabel, canRecord: can(actor, 'assessment.record'), ...extra,
+    }, { status: search.ok ? status : 400, fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined });
   };
 
   router.get('/groups/:id', (req, res) => groupPage(req, res));

@@ -5,24 +5,15 @@ import { type FieldErrors, newSubmissionKey, parseForm, uuidParam } from '../../
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { can, PolicyDenied } from '../../policy/index.js';
-import { toCsv } from './csv.js';
 import * as details from './details-service.js';
-import { csvColumns, exportRow } from './import-format.js';
+import { labels, pupilListRoutes, ukDate } from './list-routes.js';
 import * as service from './pupil-service.js';
 import { knownAs } from './names.js';
 import { pupilHistory } from '../assessments/analysis-service.js';
 import { lineChart } from '../assessments/charts.js';
 import { termLabel } from '../assessments/frameworks-service.js';
-import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
 import { editableFields, pupilRecordSchema } from './record.js';
 import * as schemas from './schemas.js';
-import { yearGroupLabel, yearGroups } from './year-groups.js';
-
-const labels = { sexLabels, ethnicityLabels, senStatusLabels, senNeedLabels, yearGroupLabel, yearGroups };
-
-export function ukDate(iso: string | null | undefined): string {
-  return iso ? iso.split('-').reverse().join('/') : '';
-}
 
 /** A stored record as the strings the form shows. */
 function formValues(p: object): Record<string, string> {
@@ -35,40 +26,13 @@ function formValues(p: object): Record<string, string> {
   }));
 }
 
-/** The list's state as a query string, for links that keep it (sort, pages, export). */
-export function queryString(q: schemas.ListQuery, change: Partial<schemas.ListQuery> = {}): string {
-  const merged = { ...q, ...change };
-  const defaults: Record<string, unknown> = { status: 'on_roll', sort: 'name', dir: 'asc', page: 1 };
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '' && defaults[k] !== v) params.set(k, String(v));
-  const s = params.toString();
-  return s ? `?${s}` : '';
-}
-
 export function pupilRecordRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer, db } = deps;
   router.use('/pupils', requireSignIn);
   router.use('/support-flags', requireSignIn);
 
-  router.get('/pupils', async (req, res) => {
-    const query = schemas.listQuery.parse(req.query);
-    const { page, ...filters } = query;
-    const result = await service.listPupils(db, actorOf(req), filters, page);
-    res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'pupils/list', {
-      title: 'Pupils', ...result, query, qs: (c: Partial<schemas.ListQuery> = {}) => queryString(query, c), labels, ukDate,
-      canCreate: can(actorOf(req), 'pupil.create'), canImport: can(actorOf(req), 'pupil.import'), canExport: can(actorOf(req), 'pupil.export'),
-    }, { fragment: 'pupils/_list-results' });
-  });
-
-  router.get('/pupils/export.csv', async (req, res) => {
-    const { page: _page, ...filters } = schemas.listQuery.parse(req.query);
-    const rows = await service.exportPupils(db, actorOf(req), filters);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="pupils-${new Date().toISOString().slice(0, 10)}.csv"`);
-    res.send(toCsv(csvColumns, rows.map(exportRow)));
-  });
+  router.use(pupilListRoutes(deps));
 
   const formPage = (req: Request, res: Response, data: Record<string, unknown>, status = 200) => {
     res.locals.ctx.pupilData = true;

@@ -75,16 +75,27 @@ export async function listPupils(db: Database, actor: Actor, filters: q.ListFilt
     const pages = Math.max(1, Math.ceil(Number(total) / pageSize));
     const current = Math.min(Math.max(1, page), pages);
     const rows = (await q.ordered(base.clone().select(q.listColumns(trx)), filters).limit(pageSize).offset((current - 1) * pageSize)) as q.PupilListRow[];
-    const groups = await trx('groups').where({ school_id: staff.schoolId }).whereNull('archived_at')
-      .modify((g) => {
-        if (pupilScope(staff).kind === 'taught') g.whereExists(trx('group_staff as gs').whereRaw('gs.group_id = groups.id').where('gs.user_id', staff.userId));
-      })
-      .select('id', 'name').orderByRaw('year_group_rank(year_group) nulls last, name');
-    const flags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');
+    const choices = await filterChoices(trx, staff);
     // The list shows SEN status: a read of special-category data (L1).
     await audit.record(trx, staff, { action: 'pupil.listed', meta: { rows: rows.length, total: Number(total) } });
-    return { rows, total: Number(total), page: current, pages, groups, flags, yearGroups };
+    return { rows, total: Number(total), page: current, pages, ...choices };
   });
+}
+
+/** The list's filter choices alone, to show a refused filter form again (I4); no pupil is read. */
+export async function listChoices(db: Database, actor: Actor) {
+  const staff = assertStaff(actor, 'pupil.list');
+  return db.withActor(staff, (trx) => filterChoices(trx, staff));
+}
+
+async function filterChoices(trx: Tx, staff: StaffActor) {
+  const groups = await trx('groups').where({ school_id: staff.schoolId }).whereNull('archived_at')
+    .modify((g) => {
+      if (pupilScope(staff).kind === 'taught') g.whereExists(trx('group_staff as gs').whereRaw('gs.group_id = groups.id').where('gs.user_id', staff.userId));
+    })
+    .select('id', 'name').orderByRaw('year_group_rank(year_group) nulls last, name');
+  const flags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');
+  return { groups, flags, yearGroups };
 }
 
 export interface ExportRow extends StoredPupil {

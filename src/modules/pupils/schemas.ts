@@ -1,25 +1,28 @@
 import { z } from 'zod';
 import { checkedValues, requiredText, optionalText, submissionKey, uuid, version } from '../../http/forms.js';
+import { queryChoice, queryText, queryUuid, queryWholeNumber } from '../../http/query.js';
 import { date, requiredExactText, text } from './record.js';
 import { yearGroups } from './year-groups.js';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 
-/** The list's query string: every filter optional, sort and page with defaults. */
+/** The list's query string (I4): every filter optional, sort and page with defaults. */
 export const listQuery = z.object({
-  q: z.preprocess(blank, z.string().max(100).optional()),
-  year: z.preprocess(blank, z.enum(yearGroups).optional()).catch(undefined),
-  group: z.preprocess(blank, z.uuid().optional()).catch(undefined),
-  sen: z.preprocess(blank, z.enum(['any', 'K', 'E', 'N']).optional()).catch(undefined),
-  fsm: z.preprocess(blank, z.enum(['now', 'ever6', 'pp']).optional()).catch(undefined),
-  eal: z.preprocess(blank, z.enum(['yes', 'no']).optional()).catch(undefined),
-  lac: z.preprocess(blank, z.enum(['yes']).optional()).catch(undefined),
-  flag: z.preprocess(blank, z.uuid().optional()).catch(undefined),
-  status: z.preprocess(blank, z.enum(['on_roll', 'left', 'all']).default('on_roll')).catch('on_roll'),
-  sort: z.preprocess(blank, z.enum(['name', 'year', 'dob', 'upn', 'sen', 'attendance']).default('name')).catch('name'),
-  dir: z.preprocess(blank, z.enum(['asc', 'desc']).default('asc')).catch('asc'),
-  page: z.preprocess(blank, z.coerce.number().int().min(1).max(100000).default(1)).catch(1),
+  q: queryText('name, UPN or MIS ID'),
+  year: queryChoice('year group', yearGroups),
+  group: queryUuid('class or group'),
+  sen: queryChoice('SEN option', ['any', 'K', 'E', 'N'], 'Choose an SEN option from the list'),
+  fsm: queryChoice('FSM or Pupil Premium option', ['now', 'ever6', 'pp'], 'Choose an FSM or Pupil Premium option from the list'),
+  eal: queryChoice('EAL option', ['yes', 'no'], 'Choose an EAL option from the list'),
+  lac: queryChoice('looked-after option', ['yes']),
+  flag: queryUuid('support flag'),
+  status: queryChoice('on roll option', ['on_roll', 'left', 'all'], 'Choose on roll, left or everyone').default('on_roll'),
+  sort: queryChoice('column to sort by', ['name', 'year', 'dob', 'upn', 'sen', 'attendance']).default('name'),
+  dir: queryChoice('sort direction', ['asc', 'desc']).default('asc'),
+  page: queryWholeNumber('the page number', 100000).default(1),
 });
+/** The fields of the list's filter form; sort, direction and page come from links. */
+export const listFormFields = ['q', 'year', 'group', 'sen', 'fsm', 'eal', 'lac', 'flag', 'status'] as const;
 export type ListQuery = z.infer<typeof listQuery>;
 
 /** Besides the record itself (pupilRecordSchema), the pupil form carries its version or a submission key. */
@@ -79,3 +82,15 @@ export const assignStaffForm = z.object({
   userId: uuid,
   role: z.enum(['teacher', 'teaching_assistant'], { error: 'Choose teacher or teaching assistant' }),
 });
+
+/** The class page's query (I4): the term shown, the order, whether to search for pupils to add. */
+export const groupPageQuery = z.object({
+  term: queryUuid('term'),
+  sort: queryChoice('order', ['name'], 'Choose an order from the list'),
+  add: queryChoice('link to add pupils', ['1'], 'The link to add pupils is not valid'),
+});
+/** The class page's "add pupils" search form, and its fields. */
+export const groupAddQuery = z.object({ add_q: queryText('name'), add_year: queryChoice('year group', yearGroups) });
+export const groupAddFields = ['add_q', 'add_year'] as const;
+
+export const groupsQuery = z.object({ archived: queryChoice('archived option', ['1'], 'The link to archived groups is not valid') });

@@ -1,0 +1,69 @@
+import { Router } from 'express';
+import type { AppDeps } from '../../http/deps.js';
+import { actorOf } from '../../http/guards.js';
+import { parseFilters, parseQuery } from '../../http/query.js';
+import { can } from '../../policy/index.js';
+import { toCsv } from './csv.js';
+import { csvColumns, exportRow } from './import-format.js';
+import * as service from './pupil-service.js';
+import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
+import * as schemas from './schemas.js';
+import { yearGroupLabel, yearGroups } from './year-groups.js';
+
+/** The labels every pupil page shows codes with. */
+export const labels = { sexLabels, ethnicityLabels, senStatusLabels, senNeedLabels, yearGroupLabel, yearGroups };
+
+export function ukDate(iso: string | null | undefined): string {
+  return iso ? iso.split('-').reverse().join('/') : '';
+}
+
+/** The list's state as a query string, for links that keep it (sort, pages, export). */
+export function queryString(q: schemas.ListQuery, change: Partial<schemas.ListQuery> = {}): string {
+  const merged = { ...q, ...change };
+  const defaults: Record<string, unknown> = { status: 'on_roll', sort: 'name', dir: 'asc', page: 1 };
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '' && defaults[k] !== v) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The pupil list (find, filter, sort, page; live with htmx) and its CSV download. */
+export function pupilListRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { renderer, db } = deps;
+
+  router.get('/pupils', async (req, res) => {
+    const actor = actorOf(req);
+    const parsed = parseFilters(schemas.listQuery, req.query, schemas.listFormFields);
+    res.locals.ctx.pupilData = true;
+    const page = {
+      title: 'Pupils', labels, ukDate,
+      canCreate: can(actor, 'pupil.create'), canImport: can(actor, 'pupil.import'), canExport: can(actor, 'pupil.export'),
+    };
+    if (!parsed.ok) {
+      // I4: the form again with each problem by its field, keeping what was typed; nothing is searched.
+      const choices = await service.listChoices(db, actor);
+      const query = { status: 'on_roll', sort: 'name', dir: 'asc', ...parsed.values };
+      return renderer.render(req, res, 'pupils/list', {
+        ...page, ...choices, rows: [], total: 0, page: 1, pages: 1, query, qs: () => '', errors: parsed.errors,
+      }, { fragment: 'pupils/_list-results', status: 400 });
+    }
+    const query = parsed.data;
+    const { page: pageNumber, ...filters } = query;
+    const result = await service.listPupils(db, actor, filters, pageNumber);
+    renderer.render(req, res, 'pupils/list', {
+      ...page, ...result, query, qs: (c: Partial<schemas.ListQuery> = {}) => queryString(query, c), errors: {},
+    }, { fragment: 'pupils/_list-results' });
+  });
+
+  // A download has no form to show errors by: a bad filter is the standard 400 page.
+  router.get('/pupils/export.csv', async (req, res) => {
+    const { page: _page, ...filters } = parseQuery(schemas.listQuery, req.query);
+    const rows = await service.exportPupils(db, actorOf(req), filters);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="pupils-${new Date().toISOString().slice(0, 10)}.csv"`);
+    res.send(toCsv(csvColumns, rows.map(exportRow)));
+  });
+
+  return router;
+}
