@@ -251,8 +251,8 @@ describe('Organisations, staff, sharing and audit through the web app', () => {
     const dated = await admin.get(`/audit?from=${today}&to=${today}`);
     expect(dated.text).to.contain('Signed in');
     const invalid = await admin.get('/audit?from=yesterday');
-    expect(invalid.status).to.equal(422);
-    expect(invalid.text).to.contain('Enter a date like 2026-09-01');
+    expect(invalid.status).to.equal(400);
+    expect(invalid.text).to.contain('Enter the from date like 2026-09-01');
     // Other schools' entries never appear.
     const riversideEvents = await app.database.su('audit_events').where({ school_id: ids.riverside }).pluck('request_id');
     const all = await admin.get('/audit');

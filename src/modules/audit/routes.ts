@@ -1,30 +1,37 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
-import { parseForm } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { auditActionLabel } from './actions.js';
+import { parseFilters, queryChoice, queryDate, queryUuid, queryWholeNumber } from '../../http/query.js';
+import { auditActionLabel, auditActions } from './actions.js';
 import * as service from './service.js';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date like 2026-09-01').refine((v) => !Number.isNaN(Date.parse(v)), 'Enter a real date');
-const blank = (v: unknown) => (v === '' ? undefined : v);
-
+/** I4: the filters as zod reads them; dates must be real ones (no 31 February, no year 0000). */
 const filtersSchema = z.object({
-  user: z.preprocess(blank, z.uuid('Choose a person from the list').optional()),
-  action: z.preprocess(blank, z.string().regex(/^[a-z_.]+$/, 'Choose an action from the list').optional()),
-  from: z.preprocess(blank, isoDate.optional()),
-  to: z.preprocess(blank, isoDate.optional()),
-  before: z.preprocess(blank, z.coerce.number().int().positive().optional()),
+  user: queryUuid('person'),
+  action: queryChoice('action', Object.keys(auditActions), 'Choose an action from the list'),
+  from: queryDate('the from date'),
+  to: queryDate('the to date'),
+  before: queryWholeNumber('the link to older entries', Number.MAX_SAFE_INTEGER, 'The link to older entries is not valid'),
 });
+/** The filter form's fields; `before` comes from the "Older entries" link. */
+const formFields = ['user', 'action', 'from', 'to'];
 
 /** The school's audit log (P13): searchable by person, action and date; htmx narrows as you choose. */
 export function auditRoutes(deps: AppDeps): Router {
   const router = Router();
   router.get('/audit', requireSignIn, async (req, res) => {
-    const parsed = parseForm(filtersSchema, req.query);
-    const filters = parsed.ok ? parsed.data : {};
-    const errors = parsed.ok ? {} : parsed.errors;
-    const result = await service.searchSchoolLog(deps.db, actorOf(req), {
+    const actor = actorOf(req);
+    const parsed = parseFilters(filtersSchema, req.query, formFields);
+    if (!parsed.ok) {
+      // The form again with each problem by its field, keeping what was typed; no entries are read.
+      const choices = await service.filterChoices(deps.db, actor);
+      return deps.renderer.render(req, res, 'audit/log', {
+        title: 'Audit log', ...choices, rows: [], filters: parsed.values, errors: parsed.errors, nextUrl: null, firstUrl: null, label: auditActionLabel,
+      }, { fragment: 'audit/_results', status: 400 });
+    }
+    const filters = parsed.data;
+    const result = await service.searchSchoolLog(deps.db, actor, {
       userId: filters.user, action: filters.action, from: filters.from, to: filters.to, before: filters.before,
     });
     const query = new URLSearchParams(
@@ -32,8 +39,8 @@ export function auditRoutes(deps: AppDeps): Router {
     );
     const nextUrl = result.nextBefore ? `/audit?${new URLSearchParams([...query, ['before', String(result.nextBefore)]])}` : null;
     deps.renderer.render(req, res, 'audit/log', {
-      title: 'Audit log', ...result, filters, errors, nextUrl, firstUrl: filters.before ? `/audit?${query}` : null, label: auditActionLabel,
-    }, { fragment: 'audit/_results', status: parsed.ok ? 200 : 422 });
+      title: 'Audit log', ...result, filters, errors: {}, nextUrl, firstUrl: filters.before ? `/audit?${query}` : null, label: auditActionLabel,
+    }, { fragment: 'audit/_results' });
   });
   return router;
 }

@@ -64,13 +64,17 @@ export async function searchSchoolLog(db: Database, actor: Actor, filters: Audit
     const rows = await queries.searchBySchool(trx, staff.schoolId, filters, auditPageSize + 1);
     const users = await queries.schoolUsers(trx, staff.schoolId);
     await record(trx, staff, { action: 'audit.viewed', meta: { filtered: Object.values(filters).some(Boolean) } });
-    return {
-      rows: rows.slice(0, auditPageSize),
-      nextBefore: rows.length > auditPageSize ? rows[auditPageSize - 1]!.id : null,
-      users,
-      actions: Object.entries(auditActions).map(([value, label]) => ({ value, label })),
-    };
+    return { rows: rows.slice(0, auditPageSize), nextBefore: rows.length > auditPageSize ? rows[auditPageSize - 1]!.id : null, users, actions: actionChoices() };
   });
+}
+
+const actionChoices = () => Object.entries(auditActions).map(([value, label]) => ({ value, label }));
+
+/** The filter form's choices alone, to show a refused filter again (I4); no entry is read. */
+export async function filterChoices(db: Database, actor: Actor) {
+  const staff = assertStaff(actor, 'audit.read');
+  const users = await db.withActor(staff, (trx) => queries.schoolUsers(trx, staff.schoolId));
+  return { users, actions: actionChoices() };
 }
 
 /** A person's own recent sign-in activity, for their account page. */
