@@ -136,7 +136,9 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
     expect(page.text).to.contain('Comparing Free school meals now (1 pupils) with everyone else (4 pupils).');
     expect(page.text).to.match(/<tr><th scope="row">Reading<\/th><td>Free school meals now<\/td>\s*<td class="num">0% <span class="secondary">\(0\/1\)<\/span><\/td>/);
     expect(page.text).to.match(/<tr><th scope="row">Reading<\/th><td>Everyone else<\/td>\s*<td class="num">75% <span class="secondary">\(3\/4\)<\/span><\/td>/);
-    expect((await (await app.signIn('head@handbuilt.test')).get('/dashboard?group=not-a-group')).status, 'an unknown group is ignored').to.equal(200);
+    const unknown = await (await app.signIn('head@handbuilt.test')).get('/dashboard?group=not-a-group');
+    expect(unknown.status, 'an unknown group is refused, not silently ignored (I4)').to.equal(400);
+    expect(unknown.text).to.contain('Choose a group to compare from the list');
   });
 
   it('P7: a school with more than one attainment framework sees the first one set up, and can choose another', async () => {

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
 import { checkedValues, newSubmissionKey, optionalText, parseForm, requiredText, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
+import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { Conflict } from '../../errors.js';
 import { date } from '../pupils/record.js';
 import { schoolDashboard, vulnerableGroups } from './analysis-service.js';
@@ -27,6 +28,12 @@ const interventionForm = z.object({
 }).refine((v) => !v.end_date || !v.start_date || v.end_date >= v.start_date, { path: ['end_date'], message: 'The end date must be on or after the start date' })
   .refine((v) => v.status !== 'ended' || !!v.end_date, { path: ['end_date'], message: 'An ended intervention needs an end date' });
 
+/** The dashboard's choices (I4): a bad one is a 400 naming it, not silently ignored. */
+const dashboardQuery = z.object({
+  term: queryUuid('term'), from: queryUuid('term to show progress from'), to: queryUuid('term to show progress to'),
+  group: queryChoice('group to compare', vulnerableGroups.map((g) => g.key)), attainment: queryUuid('attainment framework'),
+});
+
 const statusLabels = { planned: 'Planned', running: 'Running', ended: 'Ended', discontinued: 'Discontinued' };
 
 /** Interventions (provision list, impact) and the school dashboard. */
@@ -36,7 +43,7 @@ export function analysisRoutes(deps: AppDeps): Router {
   router.use(['/interventions', '/dashboard'], requireSignIn);
 
   router.get('/interventions', async (req, res) => {
-    const status = interventions.statuses.find((s) => s === req.query.status);
+    const { status } = parseQuery(z.object({ status: queryChoice('status', interventions.statuses) }), req.query);
     const data = await interventions.provision(db, actorOf(req), status);
     res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'assessments/interventions', { title: 'Interventions', ...data, status, statusLabels, statuses: interventions.statuses });
@@ -95,10 +102,7 @@ export function analysisRoutes(deps: AppDeps): Router {
   });
 
   router.get('/dashboard', async (req, res) => {
-    const q = z.object({
-      term: z.uuid().optional().catch(undefined), from: z.uuid().optional().catch(undefined), to: z.uuid().optional().catch(undefined),
-      group: z.enum(vulnerableGroups.map((g) => g.key)).optional().catch(undefined), attainment: z.uuid().optional().catch(undefined),
-    }).parse(req.query);
+    const q = parseQuery(dashboardQuery, req.query);
     const data = await schoolDashboard(db, actorOf(req), { termId: q.term, fromTermId: q.from, toTermId: q.to, group: q.group, attainmentId: q.attainment });
     renderer.render(req, res, 'assessments/dashboard', { title: 'School dashboard', ...data, termLabel, vulnerableGroups, stackedBar });
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { isHtmx } from '../../http/render.js';
 import { uuidParam } from '../../http/forms.js';
+import { parseQuery, queryUuid } from '../../http/query.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { BadRequest } from '../../errors.js';
 import { parseDate } from '../pupils/record.js';
@@ -13,9 +14,10 @@ const uuidRe = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const cellField = new RegExp(`^l:(${uuidRe}):(${uuidRe})$`);
 const stampField = new RegExp(`^stamp:(${uuidRe})$`);
 
+/** Which framework and term to show (I4: a bad one is a 400 naming it, not silently ignored). */
 const gridQuery = z.object({
-  framework: z.uuid().optional().catch(undefined),
-  term: z.uuid().optional().catch(undefined),
+  framework: queryUuid('assessment', 'Choose an assessment from the list'),
+  term: queryUuid('term'),
 });
 
 /** Reads the grid form: `l:<pupil>:<item>` = level id (or blank), `stamp:<pupil>`, the date, framework and term. */
@@ -60,7 +62,7 @@ export function entryRoutes(deps: AppDeps): Router {
 
   const gridPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200, fragment?: string) => {
     const groupId = uuidParam(req, 'id', 'class or group');
-    const q = gridQuery.parse({ ...req.query, ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}) });
+    const q = parseQuery(gridQuery, { ...req.query, ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}) });
     const data = await scores.groupEntry(db, actorOf(req), groupId, q.framework, q.term);
     res.locals.ctx.pupilData = true;
     res.setHeader('Cache-Control', 'no-store');
@@ -92,7 +94,7 @@ export function entryRoutes(deps: AppDeps): Router {
   // One pupil -------------------------------------------------------------------------------------
   const pupilPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const pupilId = uuidParam(req, 'id', 'pupil');
-    const q = gridQuery.parse({ ...req.query, ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}) });
+    const q = parseQuery(gridQuery, { ...req.query, ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}) });
     const data = await scores.pupilEntry(db, actorOf(req), pupilId, q.framework, q.term);
     res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'assessments/pupil-form', {
