@@ -30,6 +30,15 @@
       : code >= 500 ? 'Not saved: something went wrong. Try again in a moment.'
       : 'Not saved. Reload the page and try again.');
   });
+  // A search or filter the server refused (400, I4) comes back as the results area saying why.
+  // Show it rather than leave the old results, but only where the area asks (data-show-refusals).
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var target = e.detail.target;
+    if (e.detail.xhr && e.detail.xhr.status === 400 && target && target.hasAttribute && target.hasAttribute('data-show-refusals')) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
   document.addEventListener('htmx:sendError', function (e) {
     rowNotSaved(e, 'Not saved: no connection. Try again when you are back online.');
   });
