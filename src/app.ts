@@ -12,7 +12,7 @@ import { currentActor } from './http/current-actor.js';
 import type { AppDeps } from './http/deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
-import { refuseNulBytes } from './http/refuse-nul.js';
+import { refuseNulInAddress } from './http/refuse-nul.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { createSessionMiddleware, saveSessionBeforeRedirect } from './http/session.js';
 import './http/types.js';
@@ -94,7 +94,7 @@ export function createApp(opts: AppOptions): WaypointApp {
 
   app.use(noStore);
   app.use(express.urlencoded({ extended: false, limit: config.BODY_LIMIT, parameterLimit: 2000 }));
-  app.use(refuseNulBytes);
+  app.use(refuseNulInAddress);
   const sessions = createSessionMiddleware({ pool: db.sessionPool, secret: opts.sessionSecret, production: config.production, logger });
   app.use(sessions.handler);
   app.use(saveSessionBeforeRedirect);

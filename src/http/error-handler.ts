@@ -5,6 +5,7 @@ import { PolicyDenied } from '../policy/index.js';
 import * as audit from '../modules/audit/service.js';
 import { HttpError, NotFound } from '../errors.js';
 import { isCsrfError } from './csrf.js';
+import { isUnstorableCharacter, nulMessage } from './refuse-nul.js';
 import type { Renderer } from './render.js';
 
 const titles: Record<number, string> = {
@@ -43,6 +44,10 @@ export function errorHandler(deps: { renderer: Renderer; logger: Logger; db: Dat
     } else if (err instanceof HttpError) {
       status = err.status;
       message = err.publicMessage;
+    } else if (isUnstorableCharacter(err)) {
+      // I4: a NUL that got past a form's validation; the transaction has rolled back.
+      status = 400;
+      message = nulMessage;
     } else if (err?.type === 'entity.too.large' || err?.code === 'LIMIT_FILE_SIZE') {
       status = 413;
       message = 'What you sent was larger than Waypoint accepts. Nothing was saved.';
