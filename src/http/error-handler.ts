@@ -17,6 +17,7 @@ const titles: Record<number, string> = {
   413: 'That was too large',
   429: 'Too many attempts',
   500: 'Sorry, something went wrong',
+  503: 'Waypoint is busy',
 };
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound());

@@ -1,20 +1,22 @@
-import { parse } from 'csv-parse';
+import { isUtf8 } from 'node:buffer';
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CsvError, parse } from 'csv-parse';
 import { unneutralise } from './csv.js';
-import { csvColumns, type CsvColumn, derivedColumns, normaliseHeader, requiredColumns } from './import-format.js';
-import { type FsmPeriod, parseFsmPeriods, pupilRecordSchema, type PupilRecord, date, requiredExactText } from './record.js';
+import { ErrorLog } from './import-errors.js';
+import { csvColumns, type CsvColumn, normaliseHeader, requiredColumns } from './import-format.js';
+import { RowValidator } from './import-validate.js';
+import type { FsmPeriod, PupilRecord } from './record.js';
 
 /**
- * Reads an MIS CSV file into validated pupil records, collecting every problem with its row and
- * column. Pure: no database. The whole file (at most 10 MB) is held as text and parsed row by row;
- * the validated records are all kept, because the preview and the one-transaction confirm need them.
+ * Reads an MIS CSV file into validated pupil records, one row at a time, with every problem counted
+ * by row and column. Pure: no database. Memory stays bounded whatever the file holds: the file is
+ * parsed from its buffer in small chunks (never copied whole into a string), records reach the
+ * caller one by one and are not kept here, only the first problems are kept (ErrorLog), and a row
+ * or header longer than `maxRecordBytes` stops the read at once.
  */
 
-export interface RowError {
-  /** The line in the file, counting the header as line 1. */
-  row: number;
-  column: string;
-  message: string;
-}
+export type { RowError } from './import-errors.js';
 
 export interface ImportRow {
   row: number;
@@ -23,19 +25,14 @@ export interface ImportRow {
   fsm: FsmPeriod[];
 }
 
-export interface ParsedImport {
-  rows: ImportRow[];
-  errors: RowError[];
-  /**
-   * Lines with no MIS ID, left out: the import matches on MIS ID, and pupils added in Waypoint
-   * (who have none) come back this way when a Waypoint export is imported again.
-   */
-  skipped: number[];
-  /** A problem with the whole file (empty, not CSV, bad header): nothing else is checked. */
-  fatal: string | null;
-}
-
-const fatal = (message: string): ParsedImport => ({ rows: [], errors: [], skipped: [], fatal: message });
+/** No pupil's row comes near this (the longest fields are 200 characters); a longer one is a broken file. */
+export const maxRecordBytes = 16 * 1024;
+const chunkBytes = 64 * 1024;
+/** Rows between turns of the event loop, so other schools' requests are answered during a long parse. */
+const rowsPerTurn = 100;
+/** Unknown header names listed in the message; the rest are counted. */
+const unknownListed = 5;
+const skippedListed = 20;
 
 function looksBinary(buffer: Buffer): string | null {
   const head = buffer.subarray(0, 8);
@@ -46,116 +43,136 @@ function looksBinary(buffer: Buffer): string | null {
   return null;
 }
 
-const leavingShape = { leaving_date: date('leaving date'), leaving_reason: requiredExactText('the leaving reason', 200) };
+const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+const blankBytes = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]);
 
-export async function parseImport(buffer: Buffer): Promise<ParsedImport> {
-  const binary = looksBinary(buffer);
-  if (binary) return fatal(binary);
-  if (!isUtf8(buffer)) {
-    return fatal('The file is not UTF-8 text. Save it from your MIS or spreadsheet as “CSV UTF-8” and upload it again.');
-  }
-  const text = buffer.toString('utf8').replace(/^\ufeff/, '');
-  if (text.trim() === '') return fatal('The file is empty. Export the pupils from your MIS again.');
+function isBlank(buffer: Buffer): boolean {
+  for (let i = buffer.subarray(0, 3).equals(bom) ? 3 : 0; i < buffer.length; i++) if (!blankBytes.has(buffer[i]!)) return false;
+  return true;
+}
 
-  const rows: ImportRow[] = [];
-  const errors: RowError[] = [];
-  const skipped: number[] = [];
-  const seenMis = new Map<string, number>();
-  const seenUpn = new Map<string, number>();
-  let header: (CsvColumn | null)[] | null = null;
+/**
+ * The file's line ending, found the way csv-parse would (the first CR, LF or CRLF), by a native
+ * search: csv-parse's own discovery costs an allocation per byte of the first line, which made an
+ * 8 MB header take many seconds.
+ */
+function lineEnding(buffer: Buffer): string {
+  const lf = buffer.indexOf(0x0a);
+  const cr = buffer.indexOf(0x0d);
+  if (cr === -1 || (lf !== -1 && lf < cr)) return '\n';
+  return buffer[cr + 1] === 0x0a ? '\r\n' : '\r';
+}
 
-  const parser = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = info.lines;
-      if (!header) {
-        const problem = checkHeader(record);
-        if (problem) return fatal(problem);
-        header = record.map((h) => normaliseHeader(h) as CsvColumn);
-        continue;
-      }
-      if (record.length !== header.length) {
-        errors.push({ row: line, column: '(whole row)', message: `This row has ${record.length} values but the header has ${header.length} columns. Check for a missing or extra comma.` });
-        continue;
-      }
-      const raw: Partial<Record<CsvColumn, string>> = {};
-      header.forEach((col, i) => {
-        if (col) raw[col] = unneutralise(record[i] ?? '');
-      });
-      if (!(raw.mis_id ?? '').trim()) {
-        skipped.push(line);
-        continue;
-      }
-      // Duplicates are found among all rows, valid or not, so both copies get reported.
-      const before = errors.length;
-      for (const [column, seen, label] of [['mis_id', seenMis, 'MIS ID'], ['upn', seenUpn, 'UPN']] as const) {
-        const value = (raw[column] ?? '').trim();
-        if (!value) continue;
-        const first = seen.get(value);
-        if (first) errors.push({ row: line, column, message: `${label} ${value} appears more than once in the file (also row ${first})` });
-        else seen.set(value, line);
-      }
-      const row = validateRow(raw, line, errors);
-      if (row && errors.length === before) rows.push(row);
+function* chunks(buffer: Buffer) {
+  for (let i = 0; i < buffer.length; i += chunkBytes) yield buffer.subarray(i, i + chunkBytes);
+}
+
+export class ImportReader {
+  readonly errors = new ErrorLog();
+  /** A problem with the whole file (empty, not CSV, bad header): nothing else is checked. */
+  fatal: string | null = null;
+  /**
+   * Lines with no MIS ID, left out: the import matches on MIS ID, and pupils added in Waypoint
+   * (who have none) come back this way when a Waypoint export is imported again.
+   */
+  readonly skipped = { count: 0, first: [] as number[] };
+  /** Rows read after the header (skipped ones included). */
+  rowsRead = 0;
+
+  constructor(private readonly buffer: Buffer) {}
+
+  /** The valid rows, in file order. When it ends, `fatal`, `errors` and `skipped` are complete. */
+  async *rows(): AsyncGenerator<ImportRow> {
+    const { buffer } = this;
+    const early = looksBinary(buffer)
+      ?? (!isUtf8(buffer) ? 'The file is not UTF-8 text. Save it from your MIS or spreadsheet as “CSV UTF-8” and upload it again.' : null)
+      ?? (isBlank(buffer) ? 'The file is empty. Export the pupils from your MIS again.' : null);
+    if (early) {
+      this.fatal = early;
+      return;
     }
-  } catch (err) {
-    const where = (err as { lines?: number }).lines;
-    return fatal(`The file could not be read as CSV${where ? ` (near line ${where})` : ''}: check that quotes are closed and that it was saved as CSV.`);
+
+    const seenMis = new Map<string, number>();
+    const seenUpn = new Map<string, number>();
+    const validator = new RowValidator();
+    let header: (CsvColumn | null)[] | null = null;
+    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: maxRecordBytes, record_delimiter: lineEnding(buffer) });
+    const source = Readable.from(chunks(buffer), { objectMode: false });
+    source.pipe(parser);
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        const line = info.lines;
+        if (!header) {
+          this.fatal = checkHeader(record);
+          if (this.fatal) return;
+          header = record.map((h) => normaliseHeader(h) as CsvColumn);
+          continue;
+        }
+        if (++this.rowsRead % rowsPerTurn === 0) await nextTurn();
+        if (record.length !== header.length) {
+          this.errors.add(line, '(whole row)', `This row has ${record.length} values but the header has ${header.length} columns. Check for a missing or extra comma.`);
+          continue;
+        }
+        const raw: Partial<Record<CsvColumn, string>> = {};
+        header.forEach((col, i) => {
+          if (col) raw[col] = unneutralise(record[i] ?? '');
+        });
+        if (!(raw.mis_id ?? '').trim()) {
+          if (this.skipped.first.length < skippedListed) this.skipped.first.push(line);
+          this.skipped.count++;
+          continue;
+        }
+        // Duplicates are found among all rows, valid or not, so both copies get reported.
+        const before = this.errors.total;
+        for (const [column, seen, label] of [['mis_id', seenMis, 'MIS ID'], ['upn', seenUpn, 'UPN']] as const) {
+          const value = (raw[column] ?? '').trim();
+          if (!value) continue;
+          const first = seen.get(value);
+          if (first) this.errors.add(line, column, `${label} ${value} appears more than once in the file (also row ${first})`);
+          else seen.set(value, line);
+        }
+        const row = validator.validate(raw, line, this.errors);
+        if (row && this.errors.total === before) yield row;
+      }
+    } catch (err) {
+      this.fatal = readFailure(err);
+      return;
+    } finally {
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+    }
+    if (!header) this.fatal = 'The file is empty. Export the pupils from your MIS again.';
+    else if (!this.rowsRead) this.fatal = 'The file has a header row but no pupils.';
+    else if (this.skipped.count === this.rowsRead) this.fatal = 'No row in the file has an MIS ID, so no pupil can be matched. Export the pupils from your MIS with their MIS IDs.';
   }
-  if (!header) return fatal('The file is empty. Export the pupils from your MIS again.');
-  if (!rows.length && !errors.length && !skipped.length) return fatal('The file has a header row but no pupils.');
-  if (!rows.length && !errors.length) return fatal('No row in the file has an MIS ID, so no pupil can be matched. Export the pupils from your MIS with their MIS IDs.');
-  return { rows, errors, skipped, fatal: null };
 }
 
-function isUtf8(buffer: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-    return true;
-  } catch {
-    return false;
+function readFailure(err: unknown): string {
+  if (!(err instanceof CsvError)) throw err;
+  const line = (err as CsvError & { lines?: number }).lines;
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    if (line === 1) return `The header row (the first row of the file) is longer than ${maxRecordBytes / 1024} KB, so this is not a pupil file. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
+    return `Line ${line ?? '?'} of the file is longer than ${maxRecordBytes / 1024} KB, far longer than any pupil's details. This usually means a quote that is never closed: check the file and that it was saved as CSV.`;
   }
+  return `The file could not be read as CSV${line ? ` (near line ${line})` : ''}: check that quotes are closed and that it was saved as CSV.`;
 }
+
+const quoted = (name: string) => `“${name.length > 40 ? `${name.slice(0, 39)}…` : name}”`;
 
 function checkHeader(cells: string[]): string | null {
   const names = cells.map(normaliseHeader);
-  const unknown = names.filter((n) => !(csvColumns as readonly string[]).includes(n));
+  const known = new Set<string>(csvColumns);
+  const unknown = names.filter((n) => !known.has(n));
   if (unknown.length) {
-    return `The header row has column${unknown.length > 1 ? 's' : ''} Waypoint does not know: ${unknown.map((u) => `“${u}”`).join(', ')}. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
+    const listed = unknown.slice(0, unknownListed).map(quoted).join(', ');
+    const more = unknown.length > unknownListed ? ` and ${unknown.length - unknownListed} more` : '';
+    return `The header row has column${unknown.length > 1 ? 's' : ''} Waypoint does not know: ${listed}${more}. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
   }
   const missing = requiredColumns.filter((c) => !names.includes(c));
   if (missing.length) return `The file has no ${missing.map((m) => `“${m}”`).join(', ')} column${missing.length > 1 ? 's' : ''}. These are required.`;
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  const seen = new Set<string>();
+  const dup = names.find((n) => seen.size === seen.add(n).size);
   if (dup) return `The column “${dup}” appears twice in the header row.`;
   return null;
-}
-
-function validateRow(raw: Partial<Record<CsvColumn, string>>, line: number, errors: RowError[]): ImportRow | null {
-  const before = errors.length;
-  const recordInput = Object.fromEntries(Object.entries(raw).filter(([k]) => !derivedColumns.includes(k as CsvColumn) && k !== 'fsm_periods' && k !== 'leaving_date' && k !== 'leaving_reason'));
-  const parsed = pupilRecordSchema.safeParse(recordInput);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors.push({ row: line, column: String(issue.path[0] ?? '(row)'), message: issue.message });
-  }
-
-  let leaving: ImportRow['leaving'] = null;
-  const leavingDate = leavingShape.leaving_date.safeParse(raw.leaving_date ?? '');
-  const hasReason = (raw.leaving_reason ?? '').trim() !== '';
-  if (!leavingDate.success) {
-    for (const issue of leavingDate.error.issues) errors.push({ row: line, column: 'leaving_date', message: issue.message });
-  } else if (leavingDate.data && !hasReason) {
-    errors.push({ row: line, column: 'leaving_reason', message: 'A pupil with a leaving date needs a leaving reason' });
-  } else if (!leavingDate.data && hasReason) {
-    errors.push({ row: line, column: 'leaving_date', message: 'A leaving reason needs a leaving date' });
-  } else if (leavingDate.data) {
-    const reason = leavingShape.leaving_reason.safeParse(raw.leaving_reason);
-    if (!reason.success) for (const issue of reason.error.issues) errors.push({ row: line, column: 'leaving_reason', message: issue.message });
-    else leaving = { leaving_date: leavingDate.data, leaving_reason: reason.data };
-  }
-
-  const fsm = parseFsmPeriods(raw.fsm_periods ?? '');
-  if (fsm.problem) errors.push({ row: line, column: 'fsm_periods', message: fsm.problem });
-
-  if (errors.length > before || !parsed.success) return null;
-  return { row: line, record: parsed.data as PupilRecord & { mis_id: string }, leaving, fsm: fsm.periods };
 }

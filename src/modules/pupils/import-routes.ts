@@ -10,6 +10,7 @@ import { BadRequest, Conflict } from '../../errors.js';
 import { paths } from '../../paths.js';
 import { toCsv } from './csv.js';
 import { csvColumns, requiredColumns, derivedColumns } from './import-format.js';
+import { errorLimits } from './import-errors.js';
 import * as imports from './import-service.js';
 import { date, requiredExactText } from './record.js';
 
@@ -59,17 +60,21 @@ export function importRoutes(deps: AppDeps): Router {
   const previewPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await imports.preview(db, actorOf(req), importId(req));
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'pupils/import-preview', { title: 'Check the import', ...data, errors: {}, values: {}, shown: 500, ...extra }, { status });
+    renderer.render(req, res, 'pupils/import-preview', { title: 'Check the import', ...data, errors: {}, values: {}, limits: errorLimits, ...extra }, { status });
   };
 
   router.get('/pupils/import/:id', (req, res) => previewPage(req, res));
 
   router.get('/pupils/import/:id/errors.csv', async (req, res) => {
-    const { plan, file } = await imports.preview(db, actorOf(req), importId(req));
-    if (!plan) throw new BadRequest('This import has no errors to download.');
+    const { preview, file } = await imports.preview(db, actorOf(req), importId(req));
+    if (!preview) throw new BadRequest('This import has no errors to download.');
+    const { kept, total } = preview.errors;
+    const rows: (string | number)[][] = kept.map((e) => [e.row, e.column, e.message]);
+    // Only the first problems are kept (import-errors.ts); say how many more there are.
+    if (total > kept.length) rows.push(['', '', `…and ${total - kept.length} more problems not listed (${total} in all). Fix these, export again and upload the new file to see the rest.`]);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="import-errors-${file.id.slice(0, 8)}.csv"`);
-    res.send(toCsv(['row', 'column', 'problem'], plan.errors.map((e) => [e.row, e.column, e.message])));
+    res.send(toCsv(['row', 'column', 'problem'], rows));
   });
 
   router.post('/pupils/import/:id/confirm', async (req, res) => {

@@ -1,0 +1,186 @@
+import crypto from 'node:crypto';
+import type { Tx } from '../../db/index.js';
+import type { ErrorSummary } from './import-errors.js';
+import { type ImportRow, ImportReader } from './import-parse.js';
+import { displayValue, type StoredPupil } from './pupil-service.js';
+import * as q from './queries.js';
+import { editableFields, formatFsmPeriods } from './record.js';
+
+/**
+ * What an MIS file would do to the school's pupils: new, changed, unchanged, conflicts, restricted,
+ * leavers and errors. The file is read row by row and each row is compared as it arrives, so the
+ * plan never holds the file's rows: the preview keeps counts and the first rows of each kind, the
+ * fingerprint is hashed as it goes, and confirm (through a `PlanSink`) writes each row as it is
+ * planned, in the one transaction that applies the whole file or nothing.
+ */
+
+/** The fields an import compares and writes (everything the MIS owns). */
+export const comparedFields = [...editableFields.filter((f) => f !== 'mis_id'), 'leaving_date', 'leaving_reason', 'fsm_periods'] as const;
+export type Field = (typeof comparedFields)[number];
+export type Values = Record<Field, string | null>;
+
+export interface Existing extends StoredPupil {
+  fsm_periods: string | null;
+}
+
+export interface FieldChange {
+  field: Field;
+  from: string | null;
+  to: string | null;
+}
+
+export interface PlannedUpdate {
+  row: ImportRow;
+  pupil: Existing;
+  changes: FieldChange[];
+  conflicts: FieldChange[];
+}
+
+interface ShownPupil { mis_id: string; name: string }
+
+/** The bounded summary kept with the file (import_files.preview) and shown on the preview page. */
+export interface ImportPreview {
+  fatal: string | null;
+  counts: { creates: number; updates: number; changed: number; unchanged: number; conflicts: number; restricted: number; leavers: number; skipped: number };
+  errors: ErrorSummary;
+  /** The first lines without an MIS ID. */
+  skipped: number[];
+  creates: (ShownPupil & { year_group: string | null; date_of_birth: string | null })[];
+  changes: (ShownPupil & { changes: FieldChange[] })[];
+  conflicts: (ShownPupil & { conflicts: FieldChange[] })[];
+  leavers: ShownPupil[];
+  fingerprint: string;
+}
+
+/** Rows of each kind kept for the preview page. */
+export const shownLimit = 500;
+
+export interface PlanSink {
+  create(row: ImportRow): Promise<void>;
+  update(update: PlannedUpdate): Promise<void>;
+  unchanged(row: ImportRow): Promise<void>;
+}
+
+export function incomingValues(row: ImportRow): Values {
+  const v = Object.fromEntries(editableFields.filter((f) => f !== 'mis_id').map((f) => [f, displayValue(row.record[f])])) as Values;
+  v.leaving_date = row.leaving?.leaving_date ?? null;
+  v.leaving_reason = row.leaving?.leaving_reason ?? null;
+  v.fsm_periods = row.fsm.length ? formatFsmPeriods(row.fsm) : null;
+  return v;
+}
+
+function currentValues(p: Existing): Values {
+  return Object.fromEntries(comparedFields.map((f) => [f, displayValue(p[f as keyof Existing])])) as Values;
+}
+
+/**
+ * Which differences to apply and which to show as conflicts:
+ * the same → nothing; the MIS still says what it said last time → the local edit stands;
+ * only the MIS moved since last time → apply; both moved (or never imported before) → conflict.
+ */
+function compare(incoming: Values, current: Values, snapshot: Values | null): { changes: FieldChange[]; conflicts: FieldChange[] } {
+  const changes: FieldChange[] = [];
+  const conflicts: FieldChange[] = [];
+  for (const field of comparedFields) {
+    const to = incoming[field];
+    const from = current[field];
+    if (to === from) continue;
+    if (snapshot && field in snapshot && snapshot[field] === to) continue;
+    if (snapshot && field in snapshot && snapshot[field] === from) changes.push({ field, from, to });
+    else conflicts.push({ field, from, to });
+  }
+  return { changes, conflicts };
+}
+
+/** The school's pupils, for matching. Read in the caller's transaction. */
+export async function loadExisting(trx: Tx, schoolId: string): Promise<Existing[]> {
+  return (await trx('pupils as p').where('p.school_id', schoolId).select(
+    ...q.recordColumns,
+    trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
+              from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id) as fsm_periods`),
+  )) as Existing[];
+}
+
+function indexed(pupils: Existing[]) {
+  const byMis = new Map<string, Existing>();
+  const byUpn = new Map<string, Existing>();
+  for (const p of pupils) {
+    if (p.mis_id) byMis.set(p.mis_id, p);
+    if (p.upn) byUpn.set(p.upn, p);
+  }
+  return { pupils, byMis, byUpn };
+}
+
+const shown = (mis_id: string, p: { surname: string; legal_forename: string }): ShownPupil => ({ mis_id, name: `${p.surname}, ${p.legal_forename}` });
+
+/**
+ * Plans (and, with a sink, applies) a file. Returns the preview and every leaver (for confirm).
+ * The school's pupils are read (`existingPupils`) only once the file is known to hold pupils. A
+ * preview reads them in a short transaction of its own, because one held open through a long parse
+ * would be ended by PostgreSQL's idle-in-transaction timeout (60 s); confirm reads them in its one
+ * transaction, which stays busy writing every few hundred rows.
+ */
+export async function planImport(existingPupils: () => Promise<Existing[]>, buffer: Buffer, mode: 'update' | 'full', sink?: PlanSink): Promise<{ preview: ImportPreview; leavers: Existing[] }> {
+  const reader = new ImportReader(buffer);
+  const preview: ImportPreview = {
+    fatal: null, counts: { creates: 0, updates: 0, changed: 0, unchanged: 0, conflicts: 0, restricted: 0, leavers: 0, skipped: 0 },
+    errors: { total: 0, byColumn: {}, kept: [] }, skipped: [], creates: [], changes: [], conflicts: [], leavers: [], fingerprint: '',
+  };
+  const { counts } = preview;
+  const hash = crypto.createHash('sha256');
+  const inFile = new Set<string>();
+  let existing: ReturnType<typeof indexed> | undefined;
+  const load = async () => indexed(await existingPupils());
+
+  for await (const row of reader.rows()) {
+    existing ??= await load();
+    const misId = row.record.mis_id;
+    if (mode === 'full') inFile.add(misId);
+    const pupil = existing.byMis.get(misId);
+    const upnOwner = row.record.upn ? existing.byUpn.get(row.record.upn) : undefined;
+    if (upnOwner && upnOwner.mis_id !== misId) {
+      reader.errors.add(row.row, 'upn', `UPN ${row.record.upn} already belongs to another pupil at this school${upnOwner.mis_id ? ` (MIS ID ${upnOwner.mis_id})` : ''}. UPNs stay unique, including for pupils who have left.`);
+      continue;
+    }
+    if (!pupil) {
+      counts.creates++;
+      hash.update(`c${JSON.stringify(misId)}\n`);
+      if (preview.creates.length < shownLimit) preview.creates.push({ ...shown(misId, row.record), year_group: row.record.year_group, date_of_birth: row.record.date_of_birth });
+      await sink?.create(row);
+      continue;
+    }
+    if (pupil.restricted_at) {
+      counts.restricted++;
+      continue;
+    }
+    const { changes, conflicts } = compare(incomingValues(row), currentValues(pupil), pupil.mis_snapshot as Values | null);
+    if (!changes.length && !conflicts.length) {
+      counts.unchanged++;
+      await sink?.unchanged(row);
+      continue;
+    }
+    counts.updates++;
+    counts.conflicts += conflicts.length;
+    hash.update(`u${JSON.stringify([pupil.id, pupil.version, changes, conflicts])}\n`);
+    if (changes.length && counts.changed++ < shownLimit) preview.changes.push({ ...shown(misId, pupil), changes });
+    if (conflicts.length && preview.conflicts.length < shownLimit) preview.conflicts.push({ ...shown(misId, pupil), conflicts });
+    await sink?.update({ row, pupil, changes, conflicts });
+  }
+
+  preview.errors = reader.errors.summary();
+  preview.skipped = reader.skipped.first;
+  counts.skipped = reader.skipped.count;
+  if (reader.fatal) return { preview: { ...preview, fatal: reader.fatal, fingerprint: '' }, leavers: [] };
+  let leavers: Existing[] = [];
+  if (mode === 'full') {
+    existing ??= await load();
+    const today = new Date().toISOString().slice(0, 10);
+    leavers = existing.pupils.filter((p) => p.mis_id && !inFile.has(p.mis_id) && !p.restricted_at && (!p.leaving_date || p.leaving_date > today));
+    counts.leavers = leavers.length;
+    preview.leavers = leavers.slice(0, shownLimit).map((p) => shown(p.mis_id!, p));
+    for (const p of leavers) hash.update(`l${JSON.stringify([p.id, p.version])}\n`);
+  }
+  hash.update(`e${preview.errors.total}`);
+  preview.fingerprint = hash.digest('hex').slice(0, 32);
+  return { preview, leavers };
+}
