@@ -4,6 +4,7 @@ import { type Browser, origin, startTestApp, type TestApp } from '../helpers/app
 import { demoIds, type DemoIds } from '../helpers/demo.js';
 import { csvColumns } from '../../src/modules/pupils/import-format.js';
 import { makeUpn } from '../../src/modules/pupils/upn.js';
+import { importGate } from '../../src/modules/pupils/import-gate.js';
 
 const header = 'mis_id,upn,legal_forename,preferred_forename,surname,date_of_birth,sex,year_group,sen_status,fsm_periods';
 
@@ -318,6 +319,132 @@ describe('MIS import (P31): upload, preview, confirm', () => {
     expect(page.text).to.contain('could not be read as CSV');
     expect(page.text).not.to.contain('name="fingerprint"');
     expect(await app.database.su('pupils').where('mis_id', 'like', 'OPEN%')).to.have.length(0);
+  });
+
+  it('I4: an 8 MB header row of unknown columns is refused at once with a short message', async function () {
+    await allow(true);
+    this.timeout(120_000);
+    const names: string[] = [];
+    for (let size = 0; size < 8 * 1024 * 1024; size += names.at(-1)!.length + 1) names.push(`unknown_column_${names.length}`);
+    const res = await upload(admin, `${names.join(',')}\n1,2,3\n`);
+    expect(res.status).to.equal(303);
+    expect(res.text.length).to.be.below(1000);
+    const page = await admin.get(res.headers.location as string);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain('This file cannot be imported');
+    expect(page.text).to.contain('The header row (the first row of the file) is longer than 16 KB');
+    expect(page.text.length, 'the page is small, not the header again').to.be.below(20_000);
+    const stored = await app.database.su('import_files').where({ id: (res.headers.location as string).split('/').at(-1) }).first();
+    expect(JSON.stringify(stored.preview).length).to.be.below(2000);
+  });
+
+  it('I4: a header of many unknown columns names only the first five, shortened, and counts the rest', async () => {
+    await allow(true);
+    const long = `a_very_long_column_name_${'x'.repeat(200)}`;
+    const { page } = await preview(`${header},${long},${Array.from({ length: 300 }, (_, i) => `extra_${i}`).join(',')}\nX,,A,,B,01/01/2019,F,3,N,\n`);
+    expect(page.text).to.contain('This file cannot be imported');
+    expect(page.text).to.contain('Waypoint does not know: “a_very_long_column_name_xxxxxxxxxxxxxxx…”, “extra_0”, “extra_1”, “extra_2”, “extra_3” and 296 more.');
+    expect(page.text).not.to.contain('extra_4');
+  });
+
+  it('I4: thousands of problems are all counted by column; the first 100 of a column and 1,000 in all are listed, and the CSV says how many more', async () => {
+    await allow(true);
+    const columns = 'mis_id,upn,legal_forename,surname,date_of_birth,sex,year_group,admission_date,ethnicity,looked_after,service_child,sen_status,sen_primary_need,attendance_percent';
+    const lines = [columns, ...Array.from({ length: 300 }, (_, i) => `MANYBAD${i},BAD,,,x,x,x,x,x,x,x,x,x,x`)];
+    const { url, page } = await preview(lines.join('\n'));
+    // 13 problems in every row (upn, names, dates, codes...) and 299 repeated UPNs.
+    expect(count(page.text, 'Errors')).to.equal(300 * 13 + 299);
+    const listed = [...page.text.matchAll(/<tr><td class="num">(\d+)<\/td><td>([^<]+)<\/td><td>[^<]+<\/td><\/tr>/g)].map((m) => m[2]!);
+    expect(listed).to.have.length(1000);
+    const perColumn = new Map<string, number>();
+    for (const c of listed) perColumn.set(c, (perColumn.get(c) ?? 0) + 1);
+    expect(Math.max(...perColumn.values())).to.equal(100);
+    expect(page.text).to.contain('Showing the first 1,000 of 4,199 problems: at most 100 for each column and 1,000 in all.');
+    expect(page.text).to.match(/<tr><th scope="row">upn<\/th><td class="num">599<\/td><\/tr>/);
+    expect(page.text).to.match(/<tr><th scope="row">sex<\/th><td class="num">300<\/td><\/tr>/);
+    const csv = parse((await admin.get(`${url}/errors.csv`)).text.replace(/^\ufeff/, '')) as string[][];
+    expect(csv).to.have.length(1 + 1000 + 1);
+    expect(csv.at(-1)![2]).to.contain('and 3199 more problems not listed (4199 in all)');
+  });
+
+  it('I4: the preview is stored at upload, so opening it does not read the file again', async () => {
+    await allow(true);
+    const { url, page } = await preview(`${header}\nSTORED1,,Sam,,Stored,01/01/2019,M,3,N,\n`);
+    expect(count(page.text, 'New pupils')).to.equal(1);
+    // If the preview parsed the file again, this would now be an error page.
+    await app.database.su('import_files').where({ id: url.split('/').at(-1) }).update({ content: Buffer.from('not,a,pupil,file\n') });
+    const again = await admin.get(url);
+    expect(count(again.text, 'New pupils')).to.equal(1);
+    expect(again.text).to.contain('STORED1');
+    await admin.post(`${url}/cancel`, {}, { tokenFrom: url });
+    expect((await app.database.su('import_files').where({ id: url.split('/').at(-1) }).first()).preview, 'cleared once cancelled').to.equal(null);
+  });
+
+  it('I4: records changed since the preview: confirm writes nothing, keeps and shows the fresh preview, which can then be confirmed', async () => {
+    await allow(true);
+    const { url, page } = await preview(`${header}\nFRESH1,,Fay,,Fresh,01/01/2019,F,3,N,\nFRESH2,,Gil,,Fresh,01/01/2019,M,3,N,\n`);
+    expect(count(page.text, 'New pupils')).to.equal(2);
+    // Someone adds FRESH2 in the meantime, so the file would now change it rather than add it.
+    await app.database.su('pupils').insert({ school_id: ids.oakfield, mis_id: 'FRESH2', legal_forename: 'Gil', surname: 'Other', date_of_birth: '2019-01-01', sex: 'M', year_group: '3' });
+    const stale = await confirm(url, page.text);
+    expect(stale.status).to.equal(409);
+    expect(stale.text).to.contain('Pupil records changed since you looked at the preview');
+    expect(count(stale.text, 'New pupils'), 'the fresh preview is shown').to.equal(1);
+    expect(count(stale.text, 'Conflicts with edits made in Waypoint')).to.equal(1);
+    expect(await app.database.su('pupils').where({ mis_id: 'FRESH1' })).to.have.length(0);
+    expect(count((await admin.get(url)).text, 'New pupils'), 'and stored').to.equal(1);
+    expect(fingerprintOf(stale.text)).not.to.equal(fingerprintOf(page.text));
+    expect((await confirm(url, stale.text)).status).to.equal(303);
+    expect(await app.database.su('pupils').where({ mis_id: 'FRESH1' })).to.have.length(1);
+    expect((await app.database.su('import_files').where({ id: url.split('/').at(-1) }).first()).preview, 'cleared once applied').to.equal(null);
+  });
+
+  it('I4: while another import runs, an upload waits its turn for a bounded time, then gets a 503 asking to try again; nothing is stored', async () => {
+    await allow(true);
+    const before = Number((await app.database.su('import_files').count('* as n'))[0]!.n);
+    const wait = importGate.options.maxWaitMs;
+    let release!: () => void;
+    const busy = importGate.run(() => new Promise<void>((resolve) => (release = resolve)));
+    importGate.options.maxWaitMs = 300;
+    try {
+      const res = await upload(admin, `${header}\nBUSY1,,Bo,,Busy,01/01/2019,M,3,N,\n`);
+      expect(res.status).to.equal(503);
+      expect(res.text).to.contain('busy with another school’s MIS import');
+      expect(res.text).to.contain('try again in a minute');
+    } finally {
+      importGate.options.maxWaitMs = wait;
+      release();
+      await busy;
+    }
+    expect(Number((await app.database.su('import_files').count('* as n'))[0]!.n)).to.equal(before);
+    expect((await upload(admin, `${header}\nBUSY1,,Bo,,Busy,01/01/2019,M,3,N,\n`)).status, 'and then it works').to.equal(303);
+  });
+
+  it('I4: two files, too many fields, a long field or field name, an unexpected file field or a broken body get a 400 or 413 with a message', async () => {
+    await allow(true);
+    const csv = Buffer.from(`${header}\nX1,,A,,B,01/01/2019,F,3,N,\n`);
+    const before = Number((await app.database.su('import_files').count('* as n'))[0]!.n);
+    type Req = ReturnType<typeof admin.agent.post>;
+    const form = (r: Req, fields: number) => Array.from({ length: fields }).reduce<Req>((q, _, i) => q.field(`f${i}`, 'x'), r);
+    const cases: [string, (r: Req) => Req, number, string][] = [
+      ['two files', (r) => r.attach('file', csv, 'a.csv').attach('file', csv, 'b.csv'), 400, 'Upload one file at a time'],
+      ['11 fields', (r) => form(r, 10).attach('file', csv, 'a.csv'), 400, 'more fields than Waypoint expects'],
+      ['a field over 1 KB', (r) => r.field('mode', 'x'.repeat(1025)).attach('file', csv, 'a.csv'), 413, 'longer than Waypoint accepts (1 KB)'],
+      ['a long field name', (r) => r.field('n'.repeat(200), 'x').attach('file', csv, 'a.csv'), 413, 'name was longer than Waypoint accepts'],
+      ['an unexpected file field', (r) => r.attach('other', csv, 'a.csv'), 400, 'a field Waypoint does not expect'],
+    ];
+    for (const [what, build, status, message] of cases) {
+      const res = await build(admin.agent.post('/pupils/import').set('Origin', origin).field('_csrf', await admin.csrf('/pupils/import')));
+      expect(res.status, what).to.equal(status);
+      expect(res.text, what).to.contain(message);
+      expect(res.text, what).to.contain('Reference:');
+      expect(res.text, what).to.contain('Nothing was saved');
+    }
+    const broken = await admin.agent.post('/pupils/import').set('Origin', origin).set('Content-Type', 'multipart/form-data; boundary=xyz')
+      .send('--xyz\r\nContent-Disposition: form-data; name="mode"\r\n\r\nupdate\r\n--xy');
+    expect(broken.status, 'a broken body').to.equal(400);
+    expect(broken.text).to.contain('The upload could not be read');
+    expect(Number((await app.database.su('import_files').count('* as n'))[0]!.n)).to.equal(before);
   });
 
   it('only a school admin may import', async () => {
