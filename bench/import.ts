@@ -7,11 +7,13 @@
  *
  *   npm run bench:import            # 2,000 and 30,000 pupils
  *   npm run bench:import -- 5000    # other sizes
+ *   npm run bench:import -- hostile # the 10 MB file of 250,000 bad rows (test/helpers/import-files.ts): upload, preview twice
  */
 import fs from 'node:fs';
 import { freshDatabase, startTestCluster, testCluster } from '../test/helpers/cluster.js';
 import { makeUpn } from '../src/modules/pupils/upn.js';
 import { seededRandom, forenames, surnames, pick } from '../src/demo/names.js';
+import { hostileImportFile } from '../test/helpers/import-files.js';
 import { signInCookie, startBenchServer } from './lib.js';
 
 function generate(rows: number): Buffer {
@@ -74,10 +76,48 @@ async function run(size: number) {
   }
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+/** The field defect's file: it used to exhaust the heap when its preview was opened. */
+async function runHostile() {
+  const { content, rows, problems } = hostileImportFile();
+  const database = await freshDatabase();
+  const server = await startBenchServer(database);
+  try {
+    await database.su('school_settings').update({ mis_import_allowed: true });
+    const { origin } = server;
+    const cookie = await signInCookie(origin, 'admin@oakfield.test');
+    const importPage = await (await fetch(`${origin}/pupils/import`, { headers: { cookie } })).text();
+    const atRest = server.memoryMb().now;
+    const t0 = performance.now();
+    const form = new FormData();
+    form.set('_csrf', tokenOf(importPage));
+    form.set('mode', 'update');
+    form.set('file', new Blob([content], { type: 'text/csv' }), 'hostile.csv');
+    const uploaded = await fetch(`${origin}/pupils/import`, { method: 'POST', redirect: 'manual', headers: { cookie, origin }, body: form });
+    const url = uploaded.headers.get('location');
+    if (uploaded.status !== 303 || !url) throw new Error(`upload failed: ${uploaded.status}`);
+    const t1 = performance.now();
+    const times: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 2; i++) {
+      const start = performance.now();
+      bytes = (await (await fetch(`${origin}${url}`, { headers: { cookie } })).text()).length;
+      times.push(Math.round(performance.now() - start));
+    }
+    const alive = server.server.child.exitCode === null && (await fetch(`${origin}/healthz`)).status === 200;
+    console.log(`import hostile rows=${rows} bytes=${content.length} problems=${problems} upload_ms=${Math.round(t1 - t0)} preview_ms=${times.join(',')} preview_bytes=${bytes}` +
+      ` alive=${alive} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`);
+  } finally {
+    await server.stop();
+    await database.drop();
+  }
+}
+
+const args = process.argv.slice(2);
+const sizes = args.map(Number).filter((n) => n > 0);
 await startTestCluster();
 try {
-  for (const size of sizes.length ? sizes : [2000, 30000]) await run(size);
+  if (args.includes('hostile')) await runHostile();
+  else for (const size of sizes.length ? sizes : [2000, 30000]) await run(size);
 } finally {
   const tc = testCluster();
   await tc.cluster.stop();
