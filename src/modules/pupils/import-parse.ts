@@ -63,6 +63,50 @@ function lineEnding(buffer: Buffer): string {
   return buffer[cr + 1] === 0x0a ? '\r\n' : '\r';
 }
 
+/** Most fields a record may have (the format has 23 columns). */
+export const maxFields = 200;
+
+/**
+ * The first record (by the line it starts on) that is wider than `maxFields` or longer than
+ * `maxRecordBytes`, found by one pass over the bytes that respects quotes, before csv-parse builds
+ * anything: csv-parse's own limit counts only the characters inside fields, so 10 MB of commas
+ * (millions of empty fields, one array) got past it and exhausted the heap. The pass takes a turn
+ * of the event loop every megabyte.
+ */
+async function oversized(buffer: Buffer, ending: string): Promise<{ line: number; wide: boolean } | null> {
+  const eol = ending === '\r' ? 0x0d : 0x0a;
+  const at = { quoted: false, fields: 1, start: 0, line: 1, recordLine: 1 };
+  const scan = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const b = buffer[i];
+      if (b === 0x22) at.quoted = !at.quoted;
+      else if (b === 0x2c) {
+        if (!at.quoted && ++at.fields > maxFields) return { line: at.recordLine, wide: true };
+      } else if (b === eol) {
+        at.line++;
+        if (at.quoted) continue;
+        if (i - at.start > maxRecordBytes) return { line: at.recordLine, wide: false };
+        at.start = i + 1;
+        at.fields = 1;
+        at.recordLine = at.line;
+      }
+    }
+    return null;
+  };
+  for (let from = 0; from < buffer.length; from += 1 << 20) {
+    const found = scan(from, Math.min(buffer.length, from + (1 << 20)));
+    if (found) return found;
+    await nextTurn();
+  }
+  return buffer.length - at.start > maxRecordBytes ? { line: at.recordLine, wide: false } : null;
+}
+
+function sizeProblem(found: { line: number; wide: boolean }): string {
+  if (found.line === 1) return `The header row (the first row of the file) is ${found.wide ? `wider than ${maxFields} columns` : `longer than ${maxRecordBytes / 1024} KB`}, so this is not a pupil file. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
+  if (found.wide) return `The row starting on line ${found.line} has more than ${maxFields} values, far more than the ${csvColumns.length} columns of a pupil file. Check that this is the file exported from your MIS.`;
+  return `The row starting on line ${found.line} is longer than ${maxRecordBytes / 1024} KB, far longer than any pupil's details. This usually means a quote that is never closed: check the file and that it was saved as CSV.`;
+}
+
 function* chunks(buffer: Buffer) {
   for (let i = 0; i < buffer.length; i += chunkBytes) yield buffer.subarray(i, i + chunkBytes);
 }
@@ -92,11 +136,18 @@ export class ImportReader {
       return;
     }
 
+    const ending = lineEnding(buffer);
+    const tooBig = await oversized(buffer, ending);
+    if (tooBig) {
+      this.fatal = sizeProblem(tooBig);
+      return;
+    }
+
     const seenMis = new Map<string, number>();
     const seenUpn = new Map<string, number>();
     const validator = new RowValidator();
     let header: (CsvColumn | null)[] | null = null;
-    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: maxRecordBytes, record_delimiter: lineEnding(buffer) });
+    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: maxRecordBytes, record_delimiter: ending });
     const source = Readable.from(chunks(buffer), { objectMode: false });
     source.pipe(parser);
     try {
