@@ -33,6 +33,12 @@ function generate(rows: number): Buffer {
   return Buffer.from(lines.join('\r\n'), 'utf8');
 }
 
+/** CPU time (user + system) the server process has used, in ms: less disturbed by other load than wall time. */
+function cpuMs(pid: number | undefined): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const tokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 async function run(size: number) {
@@ -47,6 +53,8 @@ async function run(size: number) {
     const importPage = await get('/pupils/import');
     const atRest = server.memoryMb().now;
 
+    const pid = server.server.child.pid;
+    const c0 = cpuMs(pid);
     const t0 = performance.now();
     const form = new FormData();
     form.set('_csrf', tokenOf(importPage));
@@ -57,6 +65,7 @@ async function run(size: number) {
     if (uploaded.status !== 303 || !url) throw new Error(`upload failed: ${uploaded.status}`);
     const preview = await get(url);
     const t1 = performance.now();
+    const c1 = cpuMs(pid);
     const fingerprint = /name="fingerprint" value="([0-9a-f]{32})"/.exec(preview)?.[1];
     if (!fingerprint) throw new Error(`preview failed: ${/This file cannot[^<]*<\/h2><p>([^<]*)/.exec(preview)?.[1] ?? preview.slice(0, 400)}`);
     const confirmed = await fetch(`${origin}${url}/confirm`, {
@@ -64,11 +73,12 @@ async function run(size: number) {
       body: new URLSearchParams({ _csrf: tokenOf(preview), fingerprint }),
     });
     const t2 = performance.now();
+    const c2 = cpuMs(pid);
     if (confirmed.status !== 303) throw new Error(`confirm failed: ${confirmed.status}`);
     const created = Number((await database.su('pupils').where('mis_id', 'like', 'B%').count('* as n'))[0]!.n);
     const budget = size <= 2000 ? 3000 : size <= 30000 ? 30000 : null;
     const total = t2 - t0;
-    console.log(`import rows=${size} bytes=${file.length} preview_ms=${Math.round(t1 - t0)} confirm_ms=${Math.round(t2 - t1)} total_ms=${Math.round(total)}` +
+    console.log(`import rows=${size} bytes=${file.length} preview_ms=${Math.round(t1 - t0)} confirm_ms=${Math.round(t2 - t1)} total_ms=${Math.round(total)} server_cpu_ms=${c1 - c0},${c2 - c1}` +
       `${budget ? ` budget_ms=${budget} within=${total < budget}` : ''} created=${created} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`);
   } finally {
     await server.stop();
@@ -92,10 +102,25 @@ async function runHostile() {
     form.set('_csrf', tokenOf(importPage));
     form.set('mode', 'update');
     form.set('file', new Blob([content], { type: 'text/csv' }), 'hostile.csv');
+    const c0 = cpuMs(server.server.child.pid);
+    // Other schools are still served while the file is read: the slowest /healthz answer meanwhile.
+    let probing = true;
+    let slowest = 0;
+    const probe = (async () => {
+      while (probing) {
+        const start = performance.now();
+        await fetch(`${origin}/healthz`);
+        slowest = Math.max(slowest, performance.now() - start);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     const uploaded = await fetch(`${origin}/pupils/import`, { method: 'POST', redirect: 'manual', headers: { cookie, origin }, body: form });
+    probing = false;
+    await probe;
     const url = uploaded.headers.get('location');
     if (uploaded.status !== 303 || !url) throw new Error(`upload failed: ${uploaded.status}`);
     const t1 = performance.now();
+    const cpu = cpuMs(server.server.child.pid) - c0;
     const times: number[] = [];
     let bytes = 0;
     for (let i = 0; i < 2; i++) {
@@ -104,7 +129,7 @@ async function runHostile() {
       times.push(Math.round(performance.now() - start));
     }
     const alive = server.server.child.exitCode === null && (await fetch(`${origin}/healthz`)).status === 200;
-    console.log(`import hostile rows=${rows} bytes=${content.length} problems=${problems} upload_ms=${Math.round(t1 - t0)} preview_ms=${times.join(',')} preview_bytes=${bytes}` +
+    console.log(`import hostile rows=${rows} bytes=${content.length} problems=${problems} upload_ms=${Math.round(t1 - t0)} upload_server_cpu_ms=${cpu} slowest_healthz_during_upload_ms=${Math.round(slowest)} preview_ms=${times.join(',')} preview_bytes=${bytes}` +
       ` alive=${alive} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`);
   } finally {
     await server.stop();
