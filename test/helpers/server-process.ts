@@ -25,7 +25,7 @@ function startCommand(): { build: string[]; node: string[] } {
 let built: Promise<void> | undefined;
 
 /** Compiles the app to dist/ as `npm start` does (once per process; a few seconds). */
-function buildOnce(): Promise<void> {
+export function buildOnce(): Promise<void> {
   built ??= new Promise<void>((resolve, reject) => {
     const tsc = spawn(process.execPath, startCommand().build, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -38,14 +38,15 @@ function buildOnce(): Promise<void> {
 
 /**
  * Runs what `npm start` runs (the compiled server in dist/, with its node flags) as a child process until it says it is
- * ready. Another script (e.g. the bench's baseline) runs from TypeScript through tsx.
+ * ready. Another script (e.g. the bench's baseline) runs from TypeScript through tsx. `root` runs a copy of the project
+ * (with this project's dist/ in it) from elsewhere.
  */
-export async function startServerProcess(env: Record<string, string>, script?: string): Promise<RunningServer> {
+export async function startServerProcess(env: Record<string, string>, script?: string, root = projectRoot): Promise<RunningServer> {
   let out = '';
   if (!script) await buildOnce();
   const args = script ? ['--import', 'tsx', script] : startCommand().node;
   const child = spawn(process.execPath, args, {
-    cwd: projectRoot,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
