@@ -14,13 +14,32 @@ type Running = RunningServer;
 const startServer = (env: Record<string, string>) => startServerProcess(env);
 const stop = (r: Running) => r.stop();
 
-async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; stderr: string }> {
   let output = '';
+  let stderr = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => {
+    output += d;
+    stderr += d;
+  });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, output };
+  return { code, output, stderr };
+}
+
+/** A start-up failure: one line on stderr, nothing like a stack trace anywhere. */
+function expectOneLine(run: { code: number | null; output: string; stderr: string }, fix: RegExp, code = 1) {
+  expect(run.code, run.output).to.equal(code);
+  expect(run.stderr.trimEnd().split('\n'), run.stderr).to.have.length(1);
+  expect(run.stderr).to.match(/^Waypoint could not start: /).and.to.match(fix);
+  expect(run.output, 'no stack trace').not.to.match(/\n\s+at |Error: |node:internal/);
+}
+
+/** Holds a port on 127.0.0.1 as another program would. */
+async function occupy(port: number): Promise<net.Server> {
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+  return busy;
 }
 
 const get = (port: number, p: string) => fetch(`http://127.0.0.1:${port}${p}`, { redirect: 'manual' });
@@ -54,6 +73,31 @@ describe('Start-up, configuration and graceful stop', () => {
     const bad = await runToExit({ PORT: 'eighty' });
     expect(bad.code).to.equal(78);
     expect(bad.output).to.match(/PORT: /);
+  });
+
+  it('I5: a start-up failure (PORT or EMBEDDED_PG_PORT in use, DATABASE_URL refused, bad configuration) prints one line naming the fix, no stack trace, and exits non-zero', async function () {
+    this.timeout(180_000);
+    const port = await freePort();
+    const busy = await occupy(port);
+    try {
+      const web = await runToExit({ PORT: String(port), DATA_DIR: tempDir(), EMBEDDED_PG_PORT: String(await freePort()) });
+      expectOneLine(web, new RegExp(`Port ${port} on 127.0.0.1 is in use .*set PORT to a free port`));
+      expect(web.output, 'found before any database work').to.equal(web.stderr);
+
+      const dataDir = tempDir();
+      const pg = await runToExit({ PORT: String(await freePort()), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) });
+      expectOneLine(pg, /set EMBEDDED_PG_PORT to a free port/);
+      expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), 'no PostgreSQL left behind').to.equal(false);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+
+    const refused = await runToExit({ PORT: String(await freePort()), DATA_DIR: tempDir(), DATABASE_URL: `postgres://someone:not-logged@127.0.0.1:${await freePort()}/waypoint` });
+    expectOneLine(refused, /Cannot connect to the PostgreSQL in DATABASE_URL \(127\.0\.0\.1:\d+\): connection refused\. Start that PostgreSQL, or correct DATABASE_URL/);
+    expect(refused.output, 'the password is never printed').not.to.contain('not-logged');
+
+    const config = await runToExit({ NODE_ENV: 'production' });
+    expectOneLine(config, /SESSION_SECRET: is required when NODE_ENV=production; DATABASE_URL: is required/, 78);
   });
 
   it('R3 and R6: the embedded start serves, seeds the demo once, and on SIGTERM drains, stops Postgres and exits 0', async function () {

@@ -7,6 +7,8 @@ import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded.js';
 import { deriveRuntimePassword, loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrate.js';
 import { beginWith, PgClientWithPrelude } from './actor-client.js';
+import { reaching } from './connection-errors.js';
+import { StartupError } from '../startup-error.js';
 import path from 'node:path';
 import {
   assertRuntimeRoleIsConfined,
@@ -164,58 +166,72 @@ export interface PreparedDatabase {
  * grants, and checks the runtime role cannot bypass row-level security.
  */
 export async function prepareDatabase(config: Config, logger: Logger): Promise<PreparedDatabase> {
-  let ownerUrl: string;
-  let runtimeUrl: string;
   let embedded: EmbeddedCluster | undefined;
-
-  if (config.DATABASE_URL) {
-    ownerUrl = config.DATABASE_URL;
-    if (config.RUNTIME_DATABASE_URL) {
-      runtimeUrl = config.RUNTIME_DATABASE_URL;
-    } else {
-      const secret = config.SESSION_SECRET ?? loadLocalSecrets(config.DATA_DIR).sessionSecret;
-      const roleName = `${urlDatabase(ownerUrl)}_app`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
-      runtimeUrl = (await provisionExternalRuntime(ownerUrl, roleName, deriveRuntimePassword(secret, roleName))).url;
-      logger.info({ role: roleName }, 'runtime database role ready');
-    }
-  } else {
-    const secrets = loadLocalSecrets(config.DATA_DIR);
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(config.DATA_DIR, 'pg'),
-      port: config.EMBEDDED_PG_PORT,
-      password: secrets.postgresPassword,
-      logger,
-    });
-    const roles = {
-      database: 'waypoint',
-      owner: { name: 'waypoint_owner', password: secrets.ownerPassword },
-      runtime: { name: 'waypoint_app', password: secrets.runtimePassword },
-    };
-    await provisionEmbedded(embedded.superuserUrl(), roles);
-    ownerUrl = withCredentials(embedded.superuserUrl(), roles.owner.name, roles.owner.password, roles.database);
-    runtimeUrl = withCredentials(embedded.superuserUrl(), roles.runtime.name, roles.runtime.password, roles.database);
-  }
-
-  const runtimeRole = urlUser(runtimeUrl);
-  if (runtimeRole === urlUser(ownerUrl)) {
-    throw new Error('RUNTIME_DATABASE_URL uses the same role as DATABASE_URL. The runtime role must not own the tables; Waypoint will not start with it.');
-  }
-  const owner = knexFactory({ client: 'pg', connection: ownerUrl, pool: { min: 0, max: 2 } });
   try {
-    const applied = await migrate(owner, runtimeRole);
-    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-  } finally {
-    await owner.destroy();
+    const urls = config.DATABASE_URL ? await externalUrls(config, logger) : await embeddedUrls(config, logger, (c) => (embedded = c));
+    // Where a failure to connect is reported: the setting the user would correct.
+    const ownerSetting = embedded ? 'embedded' : 'DATABASE_URL';
+    const runtimeSetting = embedded ? 'embedded' : config.RUNTIME_DATABASE_URL ? 'RUNTIME_DATABASE_URL' : 'DATABASE_URL';
+    const runtimeRole = urlUser(urls.runtimeUrl);
+    if (runtimeRole === urlUser(urls.ownerUrl)) {
+      throw new StartupError('RUNTIME_DATABASE_URL uses the same role as DATABASE_URL. The runtime role must not own the tables; Waypoint will not start with it.');
+    }
+    const owner = knexFactory({
+      client: 'pg',
+      connection: { connectionString: urls.ownerUrl, connectionTimeoutMillis: 10_000 },
+      pool: { min: 0, max: 2 },
+    });
+    try {
+      const applied = await reaching(ownerSetting, urls.ownerUrl, () => migrate(owner, runtimeRole));
+      if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+    } finally {
+      await owner.destroy();
+    }
+    await reaching(runtimeSetting, urls.runtimeUrl, () => assertRuntimeRoleIsConfined(urls.runtimeUrl));
+    const started = embedded;
+    return {
+      ...urls,
+      runtimeRole,
+      ...(started ? { embedded: started } : {}),
+      async stop() {
+        await started?.stop();
+      },
+    };
+  } catch (err) {
+    // A failed start leaves no PostgreSQL running behind it.
+    await embedded?.stop();
+    throw err;
   }
-  await assertRuntimeRoleIsConfined(runtimeUrl);
+}
 
+async function externalUrls(config: Config, logger: Logger): Promise<{ ownerUrl: string; runtimeUrl: string }> {
+  const ownerUrl = config.DATABASE_URL!;
+  if (config.RUNTIME_DATABASE_URL) return { ownerUrl, runtimeUrl: config.RUNTIME_DATABASE_URL };
+  const secret = config.SESSION_SECRET ?? loadLocalSecrets(config.DATA_DIR).sessionSecret;
+  const roleName = `${urlDatabase(ownerUrl)}_app`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  const runtime = await reaching('DATABASE_URL', ownerUrl, () => provisionExternalRuntime(ownerUrl, roleName, deriveRuntimePassword(secret, roleName)));
+  logger.info({ role: roleName }, 'runtime database role ready');
+  return { ownerUrl, runtimeUrl: runtime.url };
+}
+
+/** The embedded PostgreSQL under DATA_DIR/pg; `started` hears of it at once, so a later failure can stop it. */
+async function embeddedUrls(config: Config, logger: Logger, started: (c: EmbeddedCluster) => void): Promise<{ ownerUrl: string; runtimeUrl: string }> {
+  const secrets = loadLocalSecrets(config.DATA_DIR);
+  const embedded = await startEmbeddedPostgres({
+    dataDir: path.join(config.DATA_DIR, 'pg'),
+    port: config.EMBEDDED_PG_PORT,
+    password: secrets.postgresPassword,
+    logger,
+  });
+  started(embedded);
+  const roles = {
+    database: 'waypoint',
+    owner: { name: 'waypoint_owner', password: secrets.ownerPassword },
+    runtime: { name: 'waypoint_app', password: secrets.runtimePassword },
+  };
+  await reaching('embedded', embedded.superuserUrl(), () => provisionEmbedded(embedded.superuserUrl(), roles));
   return {
-    ownerUrl,
-    runtimeUrl,
-    runtimeRole,
-    ...(embedded ? { embedded } : {}),
-    async stop() {
-      await embedded?.stop();
-    },
+    ownerUrl: withCredentials(embedded.superuserUrl(), roles.owner.name, roles.owner.password, roles.database),
+    runtimeUrl: withCredentials(embedded.superuserUrl(), roles.runtime.name, roles.runtime.password, roles.database),
   };
 }
