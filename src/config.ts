@@ -23,6 +23,8 @@ const schema = z
     PUBLIC_ORIGIN: z.url().optional(),
     DATABASE_URL: postgresUrl.optional(),
     RUNTIME_DATABASE_URL: postgresUrl.optional(),
+    /** The backup role (LOGIN, BYPASSRLS, pg_read_all_data) for `npm run backup` with DATABASE_URL (R2). */
+    BACKUP_DATABASE_URL: postgresUrl.optional(),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     DATA_DIR: z.string().min(1).default(path.join(projectRoot, '.data')),

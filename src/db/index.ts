@@ -228,6 +228,7 @@ async function embeddedUrls(config: Config, logger: Logger, started: (c: Embedde
     database: 'waypoint',
     owner: { name: 'waypoint_owner', password: secrets.ownerPassword },
     runtime: { name: 'waypoint_app', password: secrets.runtimePassword },
+    backup: { name: 'waypoint_backup', password: secrets.backupPassword },
   };
   await reaching('embedded', embedded.superuserUrl(), () => provisionEmbedded(embedded.superuserUrl(), roles));
   return {

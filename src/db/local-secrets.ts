@@ -12,6 +12,8 @@ export interface LocalSecrets {
   ownerPassword: string;
   runtimePassword: string;
   sessionSecret: string;
+  /** Added later than the others, so an older secrets.json gains it on first read. */
+  backupPassword: string;
 }
 
 export function loadLocalSecrets(dataDir: string): LocalSecrets {
@@ -20,13 +22,18 @@ export function loadLocalSecrets(dataDir: string): LocalSecrets {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
   if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o711);
   if (fs.existsSync(file)) {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalSecrets;
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+    if (stored.backupPassword) return stored as LocalSecrets;
+    const upgraded = { ...stored, backupPassword: randomSecret() } as LocalSecrets;
+    fs.writeFileSync(file, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    return upgraded;
   }
   const secrets: LocalSecrets = {
     postgresPassword: randomSecret(),
     ownerPassword: randomSecret(),
     runtimePassword: randomSecret(),
     sessionSecret: randomSecret(),
+    backupPassword: randomSecret(),
   };
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;

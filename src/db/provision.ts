@@ -27,7 +27,7 @@ export function urlDatabase(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   // A database that does not answer fails start-up in 10 s rather than at the TCP timeout.
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
@@ -50,15 +50,36 @@ export async function ensureLoginRole(client: pg.Client, name: string, password:
   );
 }
 
+/**
+ * The backup role (R2): reads every row, whatever the row-level security policies say. Under FORCE
+ * row-level security even the owner's reads are filtered, so a dump needs BYPASSRLS. It is read-only:
+ * a member of pg_read_all_data (SELECT on every table, view and sequence, future ones included), no
+ * other grants, and its sessions default to read-only transactions. Only a superuser may create a
+ * BYPASSRLS role.
+ */
+export async function ensureBackupRole(client: pg.Client, name: string, password: string, database: string): Promise<void> {
+  const exists = await client.query('select 1 from pg_roles where rolname = $1', [name]);
+  const verb = exists.rowCount ? 'alter' : 'create';
+  await client.query(
+    `${verb} role ${ident(name)} with login nosuperuser nocreatedb nocreaterole bypassrls password ${literal(password)}`,
+  );
+  await client.query(`grant pg_read_all_data to ${ident(name)}`);
+  await client.query(`alter role ${ident(name)} set default_transaction_read_only = on`);
+  await client.query(`grant connect on database ${ident(database)} to ${ident(name)}`);
+}
+
 export interface EmbeddedRoles {
   database: string;
   owner: { name: string; password: string };
   runtime: { name: string; password: string };
+  /** The backup role (R2), created when given. */
+  backup?: { name: string; password: string };
 }
 
 /**
- * On the embedded cluster, the superuser creates the two roles and the database.
- * The owner role owns the schema and runs migrations; the runtime role serves requests.
+ * On the embedded cluster, the superuser creates the roles and the database.
+ * The owner role owns the schema and runs migrations; the runtime role serves requests; the
+ * backup role reads everything for `npm run backup`.
  */
 export async function provisionEmbedded(superuserUrl: string, roles: EmbeddedRoles): Promise<void> {
   await withClient(superuserUrl, async (client) => {
@@ -70,6 +91,7 @@ export async function provisionEmbedded(superuserUrl: string, roles: EmbeddedRol
     }
     await client.query(`revoke all on database ${ident(roles.database)} from public`);
     await client.query(`grant connect on database ${ident(roles.database)} to ${ident(roles.runtime.name)}`);
+    if (roles.backup) await ensureBackupRole(client, roles.backup.name, roles.backup.password, roles.database);
   });
 }
 
