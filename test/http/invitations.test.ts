@@ -136,6 +136,19 @@ describe('Invitations: accepted by the person, never attached by the inviter', (
     expect(await app.database.su('audit_events').where({ actor_user_id: teacherId, school_id: ids.riverside, action: 'auth.context_chosen' })).to.have.length(1);
   });
 
+  it('someone who works in several places accepts a further invitation without choosing a school first', async () => {
+    // teacher@riverside.test works at Riverside and Oakfield after the test above.
+    const hillcrest = await app.signIn('head@hillcrest.test');
+    await hillcrest.post('/staff/invite', { email: 'teacher@riverside.test', given_name: 'Wil', family_name: 'Low', roles: 'teacher' }, { tokenFrom: '/staff/invite' });
+    const b = app.browser();
+    await b.get(linkIn(mailsTo('teacher@riverside.test'), '/invitations/'));
+    const token = await b.csrf('/sign-in');
+    await b.postRaw('/sign-in', { _csrf: token, email: 'teacher@riverside.test', password: 'waypoint-demo-password', next: '/invitation' });
+    expect((await b.get('/invitation')).text).to.contain('Accept the invitation');
+    expect((await b.post('/invitation/accept', {}, { tokenFrom: '/invitation' })).status).to.equal(303);
+    expect(await app.database.su('memberships').where({ user_id: ids.user('teacher@riverside.test'), org_id: ids.hillcrest })).to.have.length(1);
+  });
+
   it('A1 and AU5: inviting a parent\'s or the operator\'s email answers exactly as for anyone, and that account gains nothing', async () => {
     const admin = await app.signIn('admin@oakfield.test');
     const answers: string[] = [];

@@ -170,7 +170,11 @@ export function authRoutes(deps: AppDeps): Router {
     res.redirect(303, '/sign-in');
   });
 
-  router.post('/invitation/accept', requireSignIn, async (req, res) => {
+  // Signed in is enough to accept: someone who works in several places need not choose one first.
+  const signedIn = (req: Request, _res: Response, next: (err?: unknown) => void) =>
+    req.actor && req.actor.kind !== 'system' ? next() : next(new HttpError(401, 'Please sign in, then accept the invitation.'));
+
+  router.post('/invitation/accept', signedIn, async (req, res) => {
     const link = req.session.linkToken;
     const accepted = link?.purpose === 'invitation' && (await acceptSignedIn(authDeps, link.token, (actorOf(req) as { userId: string }).userId, requestMeta(req)));
     if (!accepted) return invitationPage(req, res);
@@ -209,7 +213,7 @@ export function authRoutes(deps: AppDeps): Router {
 
   // Invitations sent to this person's email, accepted from their account page too.
   for (const [path, accept] of [['accept', true], ['decline', false]] as const) {
-    router.post(`/account/invitations/:id/${path}`, requireSignIn, async (req, res) => {
+    router.post(`/account/invitations/:id/${path}`, signedIn, async (req, res) => {
       const actor = actorOf(req);
       const done = await answerInvitationById(authDeps, uuidParam(req, 'id', 'invitation'), actor.kind === 'system' ? '' : actor.userId, accept, requestMeta(req));
       if (!done) throw new NotFound('invitation');
