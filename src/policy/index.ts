@@ -21,6 +21,8 @@ export interface Resource {
   restricted?: boolean;
   /** The organisation already has an admin who has set up their account (P1). */
   orgHasActiveAdmin?: boolean;
+  /** Who wrote the record (a note: only its author may change it). */
+  authorId?: string;
 }
 
 const writeActions = new Set<Action>(recordChangingActions);
@@ -53,6 +55,7 @@ function denialReason(actor: Actor, action: Action, resource: Resource): string 
   if (resource.schoolId && actor.kind === 'staff' && resource.schoolId !== actor.schoolId) return 'other school';
   if (resource.restricted && writeActions.has(action)) return 'restricted record is read-only';
   if (action === 'operator.invite_first_admin' && resource.orgHasActiveAdmin !== false) return 'the organisation has an active admin';
+  if (action === 'note.edit' && (actor.kind !== 'staff' || resource.authorId !== actor.userId)) return 'only the author may change a note';
   return null;
 }
 

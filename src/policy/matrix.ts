@@ -44,6 +44,8 @@ export const matrix = {
   'observation.record': { staff: everyone },
   'note.read': { staff: everyone },
   'note.write': { staff: teachersAndLeaders },
+  /** Changing a note's text: its author only (the policy checks that fact), never on a restricted record. */
+  'note.edit': { staff: teachersAndLeaders },
   /** The text of restricted notes (their authors may always read their own). */
   'note.read_restricted': { staff: ['school_admin', 'head', 'dsl'] },
   'intervention.read': { staff: everyone },
@@ -75,7 +77,7 @@ export type Action = keyof typeof matrix;
 /** Actions that change a pupil's record: refused for restricted records (P29), whatever the role. */
 export const recordChangingActions: readonly Action[] = [
   'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage', 'group.assign_staff',
-  'support_flag.manage', 'staff.manage', 'settings.manage', 'assessment.record', 'observation.record', 'note.write',
+  'support_flag.manage', 'staff.manage', 'settings.manage', 'assessment.record', 'observation.record', 'note.write', 'note.edit',
   'intervention.manage', 'framework.manage',
 ];
 

@@ -128,4 +128,23 @@ describe('Notes and observations', () => {
     expect(missing.status).to.equal(422);
     expect(missing.text).to.contain('Enter what you saw');
   });
+
+  it('P29: the author editing a note about a restricted pupil is refused (403), the refusal is audited, and the note is unchanged', async () => {
+    const teacher = await app.signIn('teacher@oakfield.test');
+    const note = await app.database.su('notes').where({ pupil_id: pupilId, author_id: ids.user('teacher@oakfield.test'), sensitivity: 'standard' }).first();
+    const before = (await app.database.su('note_bodies').where({ note_id: note.id }).first()).body;
+    const url = `/pupils/${pupilId}/notes/${note.id}`;
+    const token = await teacher.csrf(`/pupils/${pupilId}/notes`);
+    await app.database.su('pupils').where({ id: pupilId }).update({ restricted_at: app.database.su.fn.now() });
+    try {
+      const res = await teacher.postRaw(url, { _csrf: token, body: 'Changed while restricted', version: String(note.version) });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.contain('Your role does not allow this');
+      expect((await app.database.su('note_bodies').where({ note_id: note.id }).first()).body).to.equal(before);
+      const denied = await app.database.su('audit_events').where({ action: 'access.denied', actor_user_id: ids.user('teacher@oakfield.test') }).orderBy('id', 'desc').first();
+      expect(denied.meta).to.deep.equal({ action: 'note.edit' });
+    } finally {
+      await app.database.su('pupils').where({ id: pupilId }).update({ restricted_at: null });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
-import { type Actor, assertStaff, can, PolicyDenied } from '../../policy/index.js';
+import { type Actor, assert, assertStaff, can, PolicyDenied } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { loadPupilForStaff } from '../pupils/service.js';
@@ -72,18 +72,22 @@ export async function writeNote(db: Database, actor: Actor, pupilId: string, inp
   });
 }
 
-/** Only a note's author may change its text; a stale edit is refused (R5). */
+/**
+ * Only a note's author may change its text, and not while the pupil's record is restricted (P29):
+ * the policy answers both from the facts loaded here. A stale edit is refused (R5).
+ */
 export async function updateNote(db: Database, actor: Actor, pupilId: string, noteId: string, body: string, version: number): Promise<void> {
   const staff = assertStaff(actor, 'note.write');
   await db.withActor(staff, async (trx) => {
-    const note = await trx('notes').where({ id: noteId, pupil_id: pupilId }).first();
+    const pupil = await loadPupilForStaff(trx, staff, pupilId);
+    const note = await trx('notes').where({ id: noteId, pupil_id: pupilId }).first('author_id');
     if (!note) throw new NotFound('note');
-    if (note.author_id !== staff.userId) throw new PolicyDenied('note.write', 'only the author may change a note');
+    assert(staff, 'note.edit', { restricted: !!pupil.restricted_at, authorId: note.author_id });
     const locked = await trx('notes').where({ id: noteId }).forUpdate().first('version');
-    note.version = locked.version;
-    if (note.version !== version) throw new Conflict('This note was changed after you opened it. Nothing was saved; reload it and try again.');
+    if (!locked) throw new NotFound('note');
+    if (locked.version !== version) throw new Conflict('This note was changed after you opened it. Nothing was saved; reload it and try again.');
     await trx('note_bodies').where({ note_id: noteId }).update({ body });
-    await trx('notes').where({ id: noteId }).update({ version: note.version + 1, updated_at: trx.fn.now() });
+    await trx('notes').where({ id: noteId }).update({ version: locked.version + 1, updated_at: trx.fn.now() });
     await audit.record(trx, staff, { action: 'note.updated', entityType: 'pupil', entityId: pupilId, fields: ['body'] });
   });
 }
