@@ -7,24 +7,47 @@ import http from 'node:http';
 import pg from 'pg';
 
 const pool = new pg.Pool({ connectionString: process.env.BASELINE_DATABASE_URL, max: 10 });
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 async function classPage(groupId: string): Promise<string> {
   const group = (await pool.query('select id, school_id, name from groups where id = $1', [groupId])).rows[0];
-  const fw = (await pool.query(`select id from frameworks where school_id = $1 and kind = 'wellbeing' and archived_at is null limit 1`, [group.school_id])).rows[0];
-  const items = (await pool.query('select id, name from framework_items where framework_id = $1 and archived_at is null order by position', [fw.id])).rows;
-  const term = (await pool.query(`select id, sequence from terms where school_id = $1 and starts_on <= current_date order by sequence desc limit 1`, [group.school_id])).rows[0];
-  const pupils = (await pool.query(
-    `select p.id, p.legal_forename, p.preferred_forename, p.surname from pupils p join group_members gm on gm.pupil_id = p.id
-      where gm.group_id = $1 and (p.leaving_date is null or p.leaving_date > current_date) order by p.surname, p.legal_forename`, [groupId])).rows;
-  const scores = (await pool.query(
-    `select p.pupil_id, i.item_id, x.value, x.rn
+  const fw = (
+    await pool.query(
+      `select id from frameworks where school_id = $1 and kind = 'wellbeing' and archived_at is null limit 1`,
+      [group.school_id],
+    )
+  ).rows[0];
+  const items = (
+    await pool.query(
+      'select id, name from framework_items where framework_id = $1 and archived_at is null order by position',
+      [fw.id],
+    )
+  ).rows;
+  const term = (
+    await pool.query(
+      `select id, sequence from terms where school_id = $1 and starts_on <= current_date order by sequence desc limit 1`,
+      [group.school_id],
+    )
+  ).rows[0];
+  const pupils = (
+    await pool.query(
+      `select p.id, p.legal_forename, p.preferred_forename, p.surname from pupils p join group_members gm on gm.pupil_id = p.id
+      where gm.group_id = $1 and (p.leaving_date is null or p.leaving_date > current_date) order by p.surname, p.legal_forename`,
+      [groupId],
+    )
+  ).rows;
+  const scores = (
+    await pool.query(
+      `select p.pupil_id, i.item_id, x.value, x.rn
        from unnest($1::uuid[]) as p(pupil_id) cross join unnest($2::uuid[]) as i(item_id)
        cross join lateral (
          select s.value, row_number() over (order by s.term_sequence desc) as rn from assessment_scores s
           where s.school_id = $4 and s.pupil_id = p.pupil_id and s.item_id = i.item_id and s.term_sequence <= $3
           order by s.term_sequence desc limit 2) x`,
-    [pupils.map((p) => p.id), items.map((i) => i.id), term.sequence, group.school_id])).rows;
+      [pupils.map((p) => p.id), items.map((i) => i.id), term.sequence, group.school_id],
+    )
+  ).rows;
   let html = `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${esc(group.name)}</title></head><body><main><h1>${esc(group.name)}</h1><table><thead><tr><th>Pupil</th>`;
   for (const i of items) html += `<th>${esc(i.name)}</th>`;
   html += '</tr></thead><tbody>';

@@ -16,7 +16,15 @@ import { seedSchool, signInCookie, startBenchServer, withBenchDatabase } from '.
 const seconds = Number(process.argv[2] ?? 10);
 const connections = 50;
 
-interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number; serverCpuMs: number; postgresCpuMs: number }
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  serverCpuMs: number;
+  postgresCpuMs: number;
+}
 
 /**
  * CPU time (user + system, in ms) a process has used so far; with `children`, also that of its
@@ -41,13 +49,23 @@ function postgresCpuMs(): number {
 }
 
 /** One bounded load run, with the server's and PostgreSQL's CPU time per request: where the time goes. */
-async function load(server: RunningServer, url: string, headers: Record<string, string>, duration: number): Promise<Run> {
+async function load(
+  server: RunningServer,
+  url: string,
+  headers: Record<string, string>,
+  duration: number,
+): Promise<Run> {
   const [server0, pg0] = [cpuMs(server.child.pid!), postgresCpuMs()];
   const result = await autocannon({ url, connections, duration, headers });
   const requests = Math.max(1, result.requests.total);
   return {
-    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx,
-    serverCpuMs: (cpuMs(server.child.pid!) - server0) / requests, postgresCpuMs: (postgresCpuMs() - pg0) / requests,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    serverCpuMs: (cpuMs(server.child.pid!) - server0) / requests,
+    postgresCpuMs: (postgresCpuMs() - pg0) / requests,
   };
 }
 
@@ -59,24 +77,39 @@ await withBenchDatabase(async (database) => {
   const noRls = await freshDatabase();
   await seedSchool(noRls, 1500);
   const tables: string[] = await noRls.su('pg_tables').where({ schemaname: 'public' }).pluck('tablename');
-  for (const t of tables) await noRls.su.raw('alter table ?? no force row level security, disable row level security', [t]);
+  for (const t of tables)
+    await noRls.su.raw('alter table ?? no force row level security, disable row level security', [t]);
   await noRls.db.close();
-  const noRlsGroup = (await noRls.su('groups').where({ name: '1 Class 1' }).whereIn('school_id', noRls.su('organisations').where('name', 'like', 'Bench%').select('id')).first()).id;
+  const noRlsGroup = (
+    await noRls
+      .su('groups')
+      .where({ name: '1 Class 1' })
+      .whereIn('school_id', noRls.su('organisations').where('name', 'like', 'Bench%').select('id'))
+      .first()
+  ).id;
 
   const app = await startBenchServer(database);
   const appNoRls = await startBenchServer(noRls);
-  const baseline = await startServerProcess({ BASELINE_DATABASE_URL: testCluster().superuserUrl(database.name) }, 'bench/baseline-server.ts');
+  const baseline = await startServerProcess(
+    { BASELINE_DATABASE_URL: testCluster().superuserUrl(database.name) },
+    'bench/baseline-server.ts',
+  );
   try {
     const cookie = await signInCookie(app.origin, school.teacherEmail);
     const cookieNoRls = await signInCookie(appNoRls.origin, school.teacherEmail);
     const appUrl = `${app.origin}/groups/${school.groupId}`;
     const check = await fetch(appUrl, { headers: { cookie } });
     const html = await check.text();
-    if (check.status !== 200 || (html.match(/class="score/g) ?? []).length < 200) throw new Error(`class page not as expected: ${check.status}`);
+    if (check.status !== 200 || (html.match(/class="score/g) ?? []).length < 200)
+      throw new Error(`class page not as expected: ${check.status}`);
     const targets = {
       app: { server: app.server, url: appUrl, headers: { cookie } },
       baseline: { server: baseline, url: `http://127.0.0.1:${baseline.port}/class/${school.groupId}`, headers: {} },
-      appNoRls: { server: appNoRls.server, url: `${appNoRls.origin}/groups/${noRlsGroup}`, headers: { cookie: cookieNoRls } },
+      appNoRls: {
+        server: appNoRls.server,
+        url: `${appNoRls.origin}/groups/${noRlsGroup}`,
+        headers: { cookie: cookieNoRls },
+      },
     };
     for (const t of Object.values(targets)) await load(t.server, t.url, t.headers, 2);
     const runs: Record<keyof typeof targets, Run[]> = { app: [], baseline: [], appNoRls: [] };
@@ -84,15 +117,22 @@ await withBenchDatabase(async (database) => {
       for (const name of ['app', 'baseline', 'app', 'appNoRls'] as const) {
         const r = await load(targets[name].server, targets[name].url, targets[name].headers, seconds);
         runs[name].push(r);
-        console.log(`  run ${name.padEnd(8)} rps=${Math.round(r.rps)} p50_ms=${r.p50} p99_ms=${r.p99} errors=${r.errors} non2xx=${r.non2xx}`
-          + ` cpu_ms_per_request server=${r.serverCpuMs.toFixed(1)} postgres=${r.postgresCpuMs.toFixed(1)}`);
+        console.log(
+          `  run ${name.padEnd(8)} rps=${Math.round(r.rps)} p50_ms=${r.p50} p99_ms=${r.p99} errors=${r.errors} non2xx=${r.non2xx}` +
+            ` cpu_ms_per_request server=${r.serverCpuMs.toFixed(1)} postgres=${r.postgresCpuMs.toFixed(1)}`,
+        );
       }
     }
     const rps = (name: keyof typeof targets) => median(runs[name].map((r) => r.rps));
     const p99 = median(runs.app.map((r) => r.p99));
-    console.log(`class-page p99_ms=${p99} rps=${Math.round(rps('app'))} baseline_rps=${Math.round(rps('baseline'))} ratio=${(rps('app') / rps('baseline')).toFixed(2)} budget_p99_ms=50 budget_ratio=0.5`);
-    console.log(`rls-cost rps_with_rls=${Math.round(rps('app'))} rps_without_rls=${Math.round(rps('appNoRls'))} cost=${(rps('appNoRls') / rps('app')).toFixed(2)}x budget=1.15x`);
-    const cpu = (name: keyof typeof targets) => `${name}_server=${median(runs[name].map((r) => r.serverCpuMs)).toFixed(1)} ${name}_postgres=${median(runs[name].map((r) => r.postgresCpuMs)).toFixed(1)}`;
+    console.log(
+      `class-page p99_ms=${p99} rps=${Math.round(rps('app'))} baseline_rps=${Math.round(rps('baseline'))} ratio=${(rps('app') / rps('baseline')).toFixed(2)} budget_p99_ms=50 budget_ratio=0.5`,
+    );
+    console.log(
+      `rls-cost rps_with_rls=${Math.round(rps('app'))} rps_without_rls=${Math.round(rps('appNoRls'))} cost=${(rps('appNoRls') / rps('app')).toFixed(2)}x budget=1.15x`,
+    );
+    const cpu = (name: keyof typeof targets) =>
+      `${name}_server=${median(runs[name].map((r) => r.serverCpuMs)).toFixed(1)} ${name}_postgres=${median(runs[name].map((r) => r.postgresCpuMs)).toFixed(1)}`;
     console.log(`cpu_ms_per_request ${cpu('app')} ${cpu('baseline')} ${cpu('appNoRls')}`);
     console.log(`memory app_peak_rss_mb=${app.memoryMb().peak} budget_mb=256`);
   } finally {

@@ -8,7 +8,8 @@
 import { seedSchool, signInCookie, startBenchServer, withBenchDatabase } from './lib.js';
 
 const requests = Number(process.argv[2] ?? 30);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 await withBenchDatabase(async (database) => {
   const school = await seedSchool(database, 1500);
@@ -25,7 +26,9 @@ await withBenchDatabase(async (database) => {
       if (i >= 5) times.push(performance.now() - t0);
     }
     const round = (n: number) => Math.round(n * 10) / 10;
-    console.log(`dashboard pupils=${school.pupils} assessment_rows=${school.scores} requests=${times.length} median_ms=${round(pct(times, 50))} p95_ms=${round(pct(times, 95))} max_ms=${round(Math.max(...times))} budget_ms=150`);
+    console.log(
+      `dashboard pupils=${school.pupils} assessment_rows=${school.scores} requests=${times.length} median_ms=${round(pct(times, 50))} p95_ms=${round(pct(times, 95))} max_ms=${round(Math.max(...times))} budget_ms=150`,
+    );
   } finally {
     await app.stop();
   }

@@ -18,17 +18,36 @@ import { signInCookie, startBenchServer } from './lib.js';
 
 function generate(rows: number): Buffer {
   const random = seededRandom(rows);
-  const lines = ['mis_id,upn,legal_forename,preferred_forename,surname,date_of_birth,sex,year_group,admission_date,ethnicity,first_language,eal,looked_after,service_child,sen_status,sen_primary_need,sen_secondary_need,attendance_percent,fsm_periods'];
+  const lines = [
+    'mis_id,upn,legal_forename,preferred_forename,surname,date_of_birth,sex,year_group,admission_date,ethnicity,first_language,eal,looked_after,service_child,sen_status,sen_primary_need,sen_secondary_need,attendance_percent,fsm_periods',
+  ];
   for (let i = 0; i < rows; i++) {
     const sex = random() < 0.5 ? 'F' : 'M';
     const year = 1 + (i % 11);
     const sen = random() < 0.12 ? 'K' : 'N';
-    lines.push([
-      `B${String(i).padStart(6, '0')}`, makeUpn(String(100 + (i % 800)), String(1000 + Math.floor(i / 800) % 9000), 20 + (i % 6), i % 1000),
-      pick(random, forenames[sex]), '', `"${pick(random, surnames)}"`, `${String(1 + (i % 28)).padStart(2, '0')}/0${1 + (i % 9)}/${2019 - year}`, sex, String(year),
-      `0${1 + (i % 5)}/09/2022`, 'WBRI', random() < 0.2 ? 'Polish' : 'English', '', 'N', 'N', sen, sen === 'K' ? 'SLCN' : '', '', (85 + random() * 15).toFixed(1),
-      random() < 0.25 ? '2023-09-04..' : '',
-    ].join(','));
+    lines.push(
+      [
+        `B${String(i).padStart(6, '0')}`,
+        makeUpn(String(100 + (i % 800)), String(1000 + (Math.floor(i / 800) % 9000)), 20 + (i % 6), i % 1000),
+        pick(random, forenames[sex]),
+        '',
+        `"${pick(random, surnames)}"`,
+        `${String(1 + (i % 28)).padStart(2, '0')}/0${1 + (i % 9)}/${2019 - year}`,
+        sex,
+        String(year),
+        `0${1 + (i % 5)}/09/2022`,
+        'WBRI',
+        random() < 0.2 ? 'Polish' : 'English',
+        '',
+        'N',
+        'N',
+        sen,
+        sen === 'K' ? 'SLCN' : '',
+        '',
+        (85 + random() * 15).toFixed(1),
+        random() < 0.25 ? '2023-09-04..' : '',
+      ].join(','),
+    );
   }
   return Buffer.from(lines.join('\r\n'), 'utf8');
 }
@@ -60,16 +79,26 @@ async function run(size: number) {
     form.set('_csrf', tokenOf(importPage));
     form.set('mode', 'update');
     form.set('file', new Blob([file], { type: 'text/csv' }), 'bench.csv');
-    const uploaded = await fetch(`${origin}/pupils/import`, { method: 'POST', redirect: 'manual', headers: { cookie, origin }, body: form });
+    const uploaded = await fetch(`${origin}/pupils/import`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin },
+      body: form,
+    });
     const url = uploaded.headers.get('location');
     if (uploaded.status !== 303 || !url) throw new Error(`upload failed: ${uploaded.status}`);
     const preview = await get(url);
     const t1 = performance.now();
     const c1 = cpuMs(pid);
     const fingerprint = /name="fingerprint" value="([0-9a-f]{32})"/.exec(preview)?.[1];
-    if (!fingerprint) throw new Error(`preview failed: ${/This file cannot[^<]*<\/h2><p>([^<]*)/.exec(preview)?.[1] ?? preview.slice(0, 400)}`);
+    if (!fingerprint)
+      throw new Error(
+        `preview failed: ${/This file cannot[^<]*<\/h2><p>([^<]*)/.exec(preview)?.[1] ?? preview.slice(0, 400)}`,
+      );
     const confirmed = await fetch(`${origin}${url}/confirm`, {
-      method: 'POST', redirect: 'manual', headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: tokenOf(preview), fingerprint }),
     });
     const t2 = performance.now();
@@ -78,8 +107,10 @@ async function run(size: number) {
     const created = Number((await database.su('pupils').where('mis_id', 'like', 'B%').count('* as n'))[0]!.n);
     const budget = size <= 2000 ? 3000 : size <= 30000 ? 30000 : null;
     const total = t2 - t0;
-    console.log(`import rows=${size} bytes=${file.length} preview_ms=${Math.round(t1 - t0)} confirm_ms=${Math.round(t2 - t1)} total_ms=${Math.round(total)} server_cpu_ms=${c1 - c0},${c2 - c1}` +
-      `${budget ? ` budget_ms=${budget} within=${total < budget}` : ''} created=${created} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`);
+    console.log(
+      `import rows=${size} bytes=${file.length} preview_ms=${Math.round(t1 - t0)} confirm_ms=${Math.round(t2 - t1)} total_ms=${Math.round(total)} server_cpu_ms=${c1 - c0},${c2 - c1}` +
+        `${budget ? ` budget_ms=${budget} within=${total < budget}` : ''} created=${created} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`,
+    );
   } finally {
     await server.stop();
     await database.drop();
@@ -114,7 +145,12 @@ async function runHostile() {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const uploaded = await fetch(`${origin}/pupils/import`, { method: 'POST', redirect: 'manual', headers: { cookie, origin }, body: form });
+    const uploaded = await fetch(`${origin}/pupils/import`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin },
+      body: form,
+    });
     probing = false;
     await probe;
     const url = uploaded.headers.get('location');
@@ -129,8 +165,10 @@ async function runHostile() {
       times.push(Math.round(performance.now() - start));
     }
     const alive = server.server.child.exitCode === null && (await fetch(`${origin}/healthz`)).status === 200;
-    console.log(`import hostile rows=${rows} bytes=${content.length} problems=${problems} upload_ms=${Math.round(t1 - t0)} upload_server_cpu_ms=${cpu} slowest_healthz_during_upload_ms=${Math.round(slowest)} preview_ms=${times.join(',')} preview_bytes=${bytes}` +
-      ` alive=${alive} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`);
+    console.log(
+      `import hostile rows=${rows} bytes=${content.length} problems=${problems} upload_ms=${Math.round(t1 - t0)} upload_server_cpu_ms=${cpu} slowest_healthz_during_upload_ms=${Math.round(slowest)} preview_ms=${times.join(',')} preview_bytes=${bytes}` +
+        ` alive=${alive} server_rss_at_rest_mb=${atRest} server_peak_rss_mb=${server.memoryMb().peak}`,
+    );
   } finally {
     await server.stop();
     await database.drop();

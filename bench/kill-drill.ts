@@ -22,24 +22,37 @@ const totals = { acked: 0, inflight: 0, committedInFlight: 0, importsAcked: 0, i
 try {
   for (let round = 1; round <= rounds; round++) {
     const killAfterMs = 200 + Math.floor(Math.random() * 12_000);
-    const { report, server: next } = await runKillDrill(server, { dataDir: dir, pgPort, killAfterMs, importRows, scoreWorkers: 6, noteWorkers: 3 });
+    const { report, server: next } = await runKillDrill(server, {
+      dataDir: dir,
+      pgPort,
+      killAfterMs,
+      importRows,
+      scoreWorkers: 6,
+      noteWorkers: 3,
+    });
     server = next;
     const acked = report.acknowledged.scores + report.acknowledged.notes + (report.acknowledged.import ? 1 : 0);
-    const inflight = report.inFlightAtKill.scores + report.inFlightAtKill.notes + (report.inFlightAtKill.import ? 1 : 0);
-    const committed = report.inFlightCommitted.scores + report.inFlightCommitted.notes + (report.inFlightCommitted.import ? 1 : 0);
+    const inflight =
+      report.inFlightAtKill.scores + report.inFlightAtKill.notes + (report.inFlightAtKill.import ? 1 : 0);
+    const committed =
+      report.inFlightCommitted.scores + report.inFlightCommitted.notes + (report.inFlightCommitted.import ? 1 : 0);
     totals.acked += acked;
     totals.inflight += inflight;
     totals.committedInFlight += committed;
     totals.importsAcked += report.acknowledged.import ? 1 : 0;
     totals.importsCutOff += report.inFlightAtKill.import ? 1 : 0;
     totals.problems += report.problems.length;
-    console.log(`kill-drill round=${round} kill_ms=${killAfterMs} acked_scores=${report.acknowledged.scores} acked_notes=${report.acknowledged.notes} import_acked=${report.acknowledged.import}` +
-      ` inflight=${inflight} inflight_committed=${committed} import_inflight=${report.inFlightAtKill.import} import_inflight_committed=${report.inFlightCommitted.import}` +
-      ` restart_ms=${report.restartMs} problems=${report.problems.length}`);
+    console.log(
+      `kill-drill round=${round} kill_ms=${killAfterMs} acked_scores=${report.acknowledged.scores} acked_notes=${report.acknowledged.notes} import_acked=${report.acknowledged.import}` +
+        ` inflight=${inflight} inflight_committed=${committed} import_inflight=${report.inFlightAtKill.import} import_inflight_committed=${report.inFlightCommitted.import}` +
+        ` restart_ms=${report.restartMs} problems=${report.problems.length}`,
+    );
     for (const p of report.problems) console.log(`  PROBLEM: ${p}`);
   }
-  console.log(`kill-drill rounds=${rounds} import_rows=${importRows} acknowledged_writes=${totals.acked} all_found=${totals.problems === 0} in_flight_at_kill=${totals.inflight}` +
-    ` in_flight_committed=${totals.committedInFlight} imports_acked=${totals.importsAcked} imports_cut_off=${totals.importsCutOff} problems=${totals.problems}`);
+  console.log(
+    `kill-drill rounds=${rounds} import_rows=${importRows} acknowledged_writes=${totals.acked} all_found=${totals.problems === 0} in_flight_at_kill=${totals.inflight}` +
+      ` in_flight_committed=${totals.committedInFlight} imports_acked=${totals.importsAcked} imports_cut_off=${totals.importsCutOff} problems=${totals.problems}`,
+  );
   process.exitCode = totals.problems ? 1 : 0;
 } finally {
   await server.stop();

@@ -44,7 +44,15 @@ export interface BenchSchool {
 export async function seedSchool(database: TestDatabase, size = 1500, today = new Date()): Promise<BenchSchool> {
   const { su, db } = database;
   const random = seededRandom(size);
-  const [school] = await su('organisations').insert({ kind: 'school', name: `Bench School ${size}`, phase: 'primary', la_code: '999', establishment_number: '9999' }).returning('id');
+  const [school] = await su('organisations')
+    .insert({
+      kind: 'school',
+      name: `Bench School ${size}`,
+      phase: 'primary',
+      la_code: '999',
+      establishment_number: '9999',
+    })
+    .returning('id');
   const schoolId = school.id as string;
   await su('school_settings').insert({ school_id: schoolId });
   const year = today.getUTCMonth() >= 8 ? today.getUTCFullYear() : today.getUTCFullYear() - 1;
@@ -54,44 +62,94 @@ export async function seedSchool(database: TestDatabase, size = 1500, today = ne
     await insertTerms(trx, schoolId, year - 2);
   });
   const hash = (await su('users').where({ email: 'head@oakfield.test' }).first()).password_hash;
-  const [teacher] = await su('users').insert({ kind: 'staff', email: `teacher@bench${size}.test`, given_name: 'Bench', family_name: 'Teacher', password_hash: hash }).returning('id');
-  const [head] = await su('users').insert({ kind: 'staff', email: `head@bench${size}.test`, given_name: 'Bench', family_name: 'Head', password_hash: hash }).returning('id');
-  await su('memberships').insert([{ user_id: teacher.id, org_id: schoolId, role: 'teacher' }, { user_id: head.id, org_id: schoolId, role: 'head' }]);
+  const [teacher] = await su('users')
+    .insert({
+      kind: 'staff',
+      email: `teacher@bench${size}.test`,
+      given_name: 'Bench',
+      family_name: 'Teacher',
+      password_hash: hash,
+    })
+    .returning('id');
+  const [head] = await su('users')
+    .insert({
+      kind: 'staff',
+      email: `head@bench${size}.test`,
+      given_name: 'Bench',
+      family_name: 'Head',
+      password_hash: hash,
+    })
+    .returning('id');
+  await su('memberships').insert([
+    { user_id: teacher.id, org_id: schoolId, role: 'teacher' },
+    { user_id: head.id, org_id: schoolId, role: 'head' },
+  ]);
 
   const classes = Math.ceil(size / 30);
   const groupIds: string[] = [];
   const pupilRows: (Record<string, unknown> & { upn: string | null; _group: string })[] = [];
   for (let c = 0; c < classes; c++) {
     const yearGroup = String(1 + (c % 6));
-    const [g] = await su('groups').insert({ school_id: schoolId, kind: 'class', name: `${yearGroup} Class ${c + 1}`, year_group: yearGroup }).returning('id');
+    const [g] = await su('groups')
+      .insert({ school_id: schoolId, kind: 'class', name: `${yearGroup} Class ${c + 1}`, year_group: yearGroup })
+      .returning('id');
     groupIds.push(g.id);
     for (let i = 0; i < 30 && pupilRows.length < size; i++) {
       const sex = random() < 0.5 ? 'F' : 'M';
       pupilRows.push({
-        school_id: schoolId, legal_forename: pick(random, forenames[sex]), surname: pick(random, surnames), sex, year_group: yearGroup,
-        date_of_birth: `${2019 - Number(yearGroup)}-0${1 + (i % 9)}-1${i % 9}`, upn: makeUpn('999', '9999', 20 + (c % 6), pupilRows.length % 1000),
-        mis_id: `BENCH${pupilRows.length}`, sen_status: random() < 0.12 ? 'K' : random() < 0.03 ? 'E' : 'N', eal: random() < 0.2,
-        looked_after: random() < 0.01, _group: g.id,
+        school_id: schoolId,
+        legal_forename: pick(random, forenames[sex]),
+        surname: pick(random, surnames),
+        sex,
+        year_group: yearGroup,
+        date_of_birth: `${2019 - Number(yearGroup)}-0${1 + (i % 9)}-1${i % 9}`,
+        upn: makeUpn('999', '9999', 20 + (c % 6), pupilRows.length % 1000),
+        mis_id: `BENCH${pupilRows.length}`,
+        sen_status: random() < 0.12 ? 'K' : random() < 0.03 ? 'E' : 'N',
+        eal: random() < 0.2,
+        looked_after: random() < 0.01,
+        _group: g.id,
       });
     }
   }
   const upnSeen = new Set<string>();
-  for (const p of pupilRows) if (p.upn && upnSeen.has(p.upn)) p.upn = null; else if (p.upn) upnSeen.add(p.upn);
+  for (const p of pupilRows)
+    if (p.upn && upnSeen.has(p.upn)) p.upn = null;
+    else if (p.upn) upnSeen.add(p.upn);
   const inserted: { id: string }[] = [];
   for (let i = 0; i < pupilRows.length; i += 1000) {
-    inserted.push(...(await su('pupils').insert(pupilRows.slice(i, i + 1000).map(({ _group, ...p }) => p)).returning('id')));
+    inserted.push(
+      ...(await su('pupils')
+        .insert(pupilRows.slice(i, i + 1000).map(({ _group, ...p }) => p))
+        .returning('id')),
+    );
   }
   const members = inserted.map((p, i) => ({ school_id: schoolId, group_id: pupilRows[i]!._group, pupil_id: p.id }));
   for (let i = 0; i < members.length; i += 2000) await su('group_members').insert(members.slice(i, i + 2000));
-  await su('pupil_fsm_periods').insert(inserted.filter(() => random() < 0.22).map((p) => ({ school_id: schoolId, pupil_id: p.id, start_date: `${year - 1}-09-01` })));
+  await su('pupil_fsm_periods').insert(
+    inserted
+      .filter(() => random() < 0.22)
+      .map((p) => ({ school_id: schoolId, pupil_id: p.id, start_date: `${year - 1}-09-01` })),
+  );
   await su('group_staff').insert({ school_id: schoolId, group_id: groupIds[0], user_id: teacher.id, role: 'teacher' });
 
   const frameworks = await su('frameworks').where({ school_id: schoolId }).whereIn('kind', ['wellbeing', 'attainment']);
   // performance.md counts four subjects: add science to the termly attainment framework.
   const attainment = frameworks.find((f) => f.kind === 'attainment')!;
-  await su('framework_items').insert({ school_id: schoolId, framework_id: attainment.id, name: 'Science', position: 3 });
-  const items = await su('framework_items').whereIn('framework_id', frameworks.map((f) => f.id));
-  const levels = await su('framework_levels').whereIn('framework_id', frameworks.map((f) => f.id));
+  await su('framework_items').insert({
+    school_id: schoolId,
+    framework_id: attainment.id,
+    name: 'Science',
+    position: 3,
+  });
+  const items = await su('framework_items').whereIn(
+    'framework_id',
+    frameworks.map((f) => f.id),
+  );
+  const levels = await su('framework_levels').whereIn(
+    'framework_id',
+    frameworks.map((f) => f.id),
+  );
   const levelId = new Map(levels.map((l) => [`${l.framework_id}:${l.value}`, l.id]));
   const terms = await su('terms').where({ school_id: schoolId }).orderBy('sequence');
   let scores = 0;
@@ -107,8 +165,20 @@ export async function seedSchool(database: TestDatabase, size = 1500, today = ne
     for (const [t, term] of terms.entries()) {
       for (const item of items) {
         const fw = frameworks.find((f) => f.id === item.framework_id)!;
-        const value = fw.kind === 'wellbeing' ? Math.max(1, Math.min(5, Math.round(base + (random() - 0.5) * 1.6))) : 1 + Math.floor(random() * 4);
-        batch.push({ school_id: schoolId, pupil_id: p.id, framework_id: fw.id, item_id: item.id, term_id: term.id, level_id: levelId.get(`${fw.id}:${value}`), value, assessed_on: addDays(term.starts_on, 30 + (t % 5)) });
+        const value =
+          fw.kind === 'wellbeing'
+            ? Math.max(1, Math.min(5, Math.round(base + (random() - 0.5) * 1.6)))
+            : 1 + Math.floor(random() * 4);
+        batch.push({
+          school_id: schoolId,
+          pupil_id: p.id,
+          framework_id: fw.id,
+          item_id: item.id,
+          term_id: term.id,
+          level_id: levelId.get(`${fw.id}:${value}`),
+          value,
+          assessed_on: addDays(term.starts_on, 30 + (t % 5)),
+        });
         if (batch.length >= 5000) await flush();
       }
     }
@@ -117,7 +187,14 @@ export async function seedSchool(database: TestDatabase, size = 1500, today = ne
   // A school's scores build up over three years, and autovacuum keeps their visibility map current,
   // so index-only scans work as they would in service; a bulk load seconds old would not show that.
   await su.raw('vacuum analyze');
-  return { schoolId, teacherEmail: `teacher@bench${size}.test`, headEmail: `head@bench${size}.test`, groupId: groupIds[0]!, pupils: inserted.length, scores };
+  return {
+    schoolId,
+    teacherEmail: `teacher@bench${size}.test`,
+    headEmail: `head@bench${size}.test`,
+    groupId: groupIds[0]!,
+    pupils: inserted.length,
+    scores,
+  };
 }
 
 function addDays(iso: string, days: number): string {
@@ -125,12 +202,17 @@ function addDays(iso: string, days: number): string {
 }
 
 /** Signs in over HTTP (with the page's CSRF token) and returns the session cookie. */
-export async function signInCookie(origin: string, email: string, password = 'waypoint-demo-password'): Promise<string> {
+export async function signInCookie(
+  origin: string,
+  email: string,
+  password = 'waypoint-demo-password',
+): Promise<string> {
   const page = await fetch(`${origin}/sign-in`);
   const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
   const res = await fetch(`${origin}/sign-in`, {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: token, email, password }),
   });
@@ -154,8 +236,14 @@ export interface BenchServer {
 export async function startBenchServer(database: TestDatabase): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
   const server = await startServerProcess({
-    DATABASE_URL: database.ownerUrl, RUNTIME_DATABASE_URL: database.runtimeUrl, SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
-    SEED_DEMO: 'false', DATA_DIR: dataDir, LOG_LEVEL: 'info', DB_POOL_MAX: '10', NODE_ENV: 'test',
+    DATABASE_URL: database.ownerUrl,
+    RUNTIME_DATABASE_URL: database.runtimeUrl,
+    SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
+    SEED_DEMO: 'false',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    DB_POOL_MAX: '10',
+    NODE_ENV: 'test',
   });
   return {
     server,

@@ -13,5 +13,7 @@ await withBenchDatabase(async (database) => {
   const school = await seedSchool(database, size);
   const ms = Math.round(performance.now() - t0);
   const bytes = (await database.su.raw(`select pg_total_relation_size('assessment_scores') as b`)).rows[0].b;
-  console.log(`seed-school pupils=${school.pupils} assessment_rows=${school.scores} seed_ms=${ms} assessment_table_mb=${Math.round(Number(bytes) / 1048576)}`);
+  console.log(
+    `seed-school pupils=${school.pupils} assessment_rows=${school.scores} seed_ms=${ms} assessment_table_mb=${Math.round(Number(bytes) / 1048576)}`,
+  );
 });

@@ -20,7 +20,14 @@ const staffSeesPupil = (table: string) => `
         or ${table}.pupil_id = any ((select app_taught_pupil_ids())::uuid[])))`;
 
 export async function up(knex: Knex): Promise<void> {
-  for (const table of ['pupil_contacts', 'pupil_fsm_periods', 'pupil_support_flags', 'pupil_history', 'observations', 'notes']) {
+  for (const table of [
+    'pupil_contacts',
+    'pupil_fsm_periods',
+    'pupil_support_flags',
+    'pupil_history',
+    'observations',
+    'notes',
+  ]) {
     await knex.raw(`drop policy ${table}_read on ${table}`);
     await knex.raw(`create policy ${table}_read on ${table} for select using (${staffSeesPupil(table)})`);
   }
@@ -30,7 +37,9 @@ export async function up(knex: Knex): Promise<void> {
     or ((select app_kind()) = 'system' and school_id = (select app_school_id()))`;
   await knex.raw('drop policy assessment_scores_write on assessment_scores');
   await knex.raw(`create policy assessment_scores_insert on assessment_scores for insert with check (${scoreWriter})`);
-  await knex.raw(`create policy assessment_scores_update on assessment_scores for update using (${scoreWriter}) with check (${scoreWriter})`);
+  await knex.raw(
+    `create policy assessment_scores_update on assessment_scores for update using (${scoreWriter}) with check (${scoreWriter})`,
+  );
   await knex.raw(`create policy assessment_scores_delete on assessment_scores for delete using (${scoreWriter})`);
 
   const bodyWriter = `((select app_kind()) = 'staff' and school_id = (select app_school_id())
@@ -38,7 +47,9 @@ export async function up(knex: Knex): Promise<void> {
     or ((select app_kind()) = 'system' and school_id = (select app_school_id()))`;
   await knex.raw('drop policy note_bodies_write on note_bodies');
   await knex.raw(`create policy note_bodies_insert on note_bodies for insert with check (${bodyWriter})`);
-  await knex.raw(`create policy note_bodies_update on note_bodies for update using (${bodyWriter}) with check (${bodyWriter})`);
+  await knex.raw(
+    `create policy note_bodies_update on note_bodies for update using (${bodyWriter}) with check (${bodyWriter})`,
+  );
   await knex.raw(`create policy note_bodies_delete on note_bodies for delete using (${bodyWriter})`);
 
   // Scores carry their term's sequence (academic year × 3 + term), which never changes, so "the
@@ -84,7 +95,9 @@ create policy users_read on users for select using (
 
   await knex.raw('drop policy assessment_scores_read on assessment_scores');
   // Trust and LA users read no pupil-level scores yet: their views are counts and names only.
-  await knex.raw(`create policy assessment_scores_read on assessment_scores for select using (${staffSeesPupil('assessment_scores')})`);
+  await knex.raw(
+    `create policy assessment_scores_read on assessment_scores for select using (${staffSeesPupil('assessment_scores')})`,
+  );
 }
 
 export async function down(): Promise<void> {

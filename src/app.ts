@@ -59,7 +59,15 @@ export function createApp(opts: AppOptions): WaypointApp {
   // Templates are compiled once, except in development where edits should show at once.
   const renderer = createRenderer(assets, config.NODE_ENV !== 'development');
   const hasher = new PasswordHasher({ memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
-  const deps: AppDeps = { config, db, logger, mailer: opts.mailer, hasher, renderer, sessionSecret: opts.sessionSecret };
+  const deps: AppDeps = {
+    config,
+    db,
+    logger,
+    mailer: opts.mailer,
+    hasher,
+    renderer,
+    sessionSecret: opts.sessionSecret,
+  };
   let shuttingDown = false;
 
   app.use((req, _res, next) => {
@@ -74,7 +82,9 @@ export function createApp(opts: AppOptions): WaypointApp {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: safeUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url?.startsWith('/assets/') === true },
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url?.startsWith('/assets/') === true,
+      },
     }),
   );
   app.use(securityHeaders(config.production));
@@ -89,18 +99,29 @@ export function createApp(opts: AppOptions): WaypointApp {
   app.get('/readyz', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const ready = !shuttingDown && (await db.ping());
-    res.status(ready ? 200 : 503).type('text').send(ready ? 'ready' : 'not ready');
+    res
+      .status(ready ? 200 : 503)
+      .type('text')
+      .send(ready ? 'ready' : 'not ready');
   });
 
   app.use(noStore);
   app.use(express.urlencoded({ extended: false, limit: config.BODY_LIMIT, parameterLimit: 2000 }));
   app.use(refuseNulInAddress);
-  const sessions = createSessionMiddleware({ pool: db.sessionPool, secret: opts.sessionSecret, production: config.production, logger });
+  const sessions = createSessionMiddleware({
+    pool: db.sessionPool,
+    secret: opts.sessionSecret,
+    production: config.production,
+    logger,
+  });
   app.use(sessions.handler);
   app.use(saveSessionBeforeRedirect);
   app.use(sameOriginOnly(config.publicOrigin));
   // The key of the stateless anonymous CSRF token, and the only paths that take multipart bodies.
-  app.locals.csrfKey = crypto.createHmac('sha256', opts.sessionSecret).update('waypoint csrf-anonymous key').digest('base64url');
+  app.locals.csrfKey = crypto
+    .createHmac('sha256', opts.sessionSecret)
+    .update('waypoint csrf-anonymous key')
+    .digest('base64url');
   app.locals.uploadPaths = ['/pupils/import'];
   app.use(csrfProtection);
   app.use(currentActor(db));

@@ -37,7 +37,10 @@ const schema = z
     MAIL_FROM: z.string().min(3).default('Waypoint <no-reply@waypoint.invalid>'),
     OUTBOX_DIR: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'must look like 100kb or 1mb').default('100kb'),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(kb|mb)$/i, 'must look like 100kb or 1mb')
+      .default('100kb'),
     /** Argon2id memory cost in KiB; AU3 sets the floor. */
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
     ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
@@ -51,7 +54,11 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NODE_ENV=production' });
     }
     if (env.SEED_DEMO) {
-      ctx.addIssue({ code: 'custom', path: ['SEED_DEMO'], message: 'demo data is never seeded when NODE_ENV=production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_DEMO'],
+        message: 'demo data is never seeded when NODE_ENV=production',
+      });
     }
     if (env.PUBLIC_ORIGIN && !env.PUBLIC_ORIGIN.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_ORIGIN'], message: 'must be https:// when NODE_ENV=production' });

@@ -25,13 +25,19 @@ export async function assertPortFree(port: number, host: string): Promise<void> 
 function listenProblem(err: NodeJS.ErrnoException, port: number, host: string): Error {
   switch (err.code) {
     case 'EADDRINUSE':
-      return new StartupError(`Port ${port} on ${host} is in use by another program: stop that program, or set PORT to a free port (e.g. PORT=3001 npm start).`);
+      return new StartupError(
+        `Port ${port} on ${host} is in use by another program: stop that program, or set PORT to a free port (e.g. PORT=3001 npm start).`,
+      );
     case 'EACCES':
-      return new StartupError(`This user may not listen on port ${port}: set PORT to a port above 1023 (e.g. PORT=3000), and put a reverse proxy on ${port}.`);
+      return new StartupError(
+        `This user may not listen on port ${port}: set PORT to a port above 1023 (e.g. PORT=3000), and put a reverse proxy on ${port}.`,
+      );
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new StartupError(`HOST ${host} is not an address of this machine: set HOST to 127.0.0.1, or to 0.0.0.0 behind a proxy.`);
+      return new StartupError(
+        `HOST ${host} is not an address of this machine: set HOST to 127.0.0.1, or to 0.0.0.0 behind a proxy.`,
+      );
     default:
       return err;
   }

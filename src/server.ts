@@ -72,7 +72,12 @@ async function start(config: Config, logger: Logger, undo: Array<() => Promise<v
   undo.push(() => prepared.stop());
   const db = connectDatabase({ runtimeUrl: prepared.runtimeUrl, poolMax: config.DB_POOL_MAX, logger });
   undo.push(() => db.close());
-  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, outboxDir: config.outboxDir, logger });
+  const mailer = createMailer({
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    outboxDir: config.outboxDir,
+    logger,
+  });
 
   if (config.seedDemo) {
     const hasher = new PasswordHasher({ memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
@@ -90,7 +95,9 @@ async function start(config: Config, logger: Logger, undo: Array<() => Promise<v
     const accounts = await demoAccounts(db);
     if (accounts.length) {
       const width = Math.max(...accounts.map((a) => a.email.length));
-      console.log(`\nWaypoint is running at http://localhost:${port}\n\nDemo sign-ins (password for all: ${demoPassword}):`);
+      console.log(
+        `\nWaypoint is running at http://localhost:${port}\n\nDemo sign-ins (password for all: ${demoPassword}):`,
+      );
       for (const a of accounts) console.log(`  ${a.email.padEnd(width)}  ${a.roles}`);
       console.log('');
     }

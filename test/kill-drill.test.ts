@@ -21,10 +21,22 @@ describe('Kill -9 under write load (R1)', function () {
     const first = await startDrillServer(dir, pgPort);
     // A random moment while the import is likely still running; the checks hold wherever it lands.
     const killAfterMs = 300 + Math.floor(Math.random() * 2500);
-    const { report, server: next } = await runKillDrill(first, { dataDir: dir, pgPort, killAfterMs, importRows: 3000, scoreWorkers: 4, noteWorkers: 2 });
+    const { report, server: next } = await runKillDrill(first, {
+      dataDir: dir,
+      pgPort,
+      killAfterMs,
+      importRows: 3000,
+      scoreWorkers: 4,
+      noteWorkers: 2,
+    });
     server = next;
-    console.log(`      (killed at ${killAfterMs} ms: acknowledged ${JSON.stringify(report.acknowledged)}, in flight ${JSON.stringify(report.inFlightAtKill)}, of which committed ${JSON.stringify(report.inFlightCommitted)}; restart ${report.restartMs} ms)`);
+    console.log(
+      `      (killed at ${killAfterMs} ms: acknowledged ${JSON.stringify(report.acknowledged)}, in flight ${JSON.stringify(report.inFlightAtKill)}, of which committed ${JSON.stringify(report.inFlightCommitted)}; restart ${report.restartMs} ms)`,
+    );
     expect(report.problems).to.deep.equal([]);
-    expect(report.acknowledged.scores + report.acknowledged.notes, 'the load wrote something before the kill').to.be.greaterThan(0);
+    expect(
+      report.acknowledged.scores + report.acknowledged.notes,
+      'the load wrote something before the kill',
+    ).to.be.greaterThan(0);
   });
 });

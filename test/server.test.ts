@@ -14,10 +14,16 @@ type Running = RunningServer;
 const startServer = (env: Record<string, string>) => startServerProcess(env);
 const stop = (r: Running) => r.stop();
 
-async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; stderr: string }> {
+async function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string; stderr: string }> {
   let output = '';
   let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => {
     output += d;
@@ -31,7 +37,9 @@ async function runToExit(env: Record<string, string>): Promise<{ code: number | 
 function expectOneLine(run: { code: number | null; output: string; stderr: string }, fix: RegExp, code = 1) {
   expect(run.code, run.output).to.equal(code);
   expect(run.stderr.trimEnd().split('\n'), run.stderr).to.have.length(1);
-  expect(run.stderr).to.match(/^Waypoint could not start: /).and.to.match(fix);
+  expect(run.stderr)
+    .to.match(/^Waypoint could not start: /)
+    .and.to.match(fix);
   expect(run.output, 'no stack trace').not.to.match(/\n\s+at |Error: |node:internal/);
 }
 
@@ -57,8 +65,17 @@ describe('Start-up, configuration and graceful stop', () => {
     expect(() => loadConfig({ PORT: 'abc' })).to.throw(ConfigError, /PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).to.throw(ConfigError, /DATABASE_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET[\s\S]*DATABASE_URL/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short', DATABASE_URL: 'postgres://a/b' })).to.throw(ConfigError, /SESSION_SECRET: must be at least 32/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://a/b', SEED_DEMO: 'true' })).to.throw(ConfigError, /SEED_DEMO/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short', DATABASE_URL: 'postgres://a/b' }),
+    ).to.throw(ConfigError, /SESSION_SECRET: must be at least 32/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'x'.repeat(32),
+        DATABASE_URL: 'postgres://a/b',
+        SEED_DEMO: 'true',
+      }),
+    ).to.throw(ConfigError, /SEED_DEMO/);
     const prod = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://a/b' });
     expect(prod.seedDemo).to.equal(false);
     expect(loadConfig({ PORT: '4000' }).PORT).to.equal(4000);
@@ -80,7 +97,11 @@ describe('Start-up, configuration and graceful stop', () => {
     const port = await freePort();
     const busy = await occupy(port);
     try {
-      const web = await runToExit({ PORT: String(port), DATA_DIR: tempDir(), EMBEDDED_PG_PORT: String(await freePort()) });
+      const web = await runToExit({
+        PORT: String(port),
+        DATA_DIR: tempDir(),
+        EMBEDDED_PG_PORT: String(await freePort()),
+      });
       expectOneLine(web, new RegExp(`Port ${port} on 127.0.0.1 is in use .*set PORT to a free port`));
       expect(web.output, 'found before any database work').to.equal(web.stderr);
 
@@ -92,8 +113,15 @@ describe('Start-up, configuration and graceful stop', () => {
       await new Promise((r) => busy.close(r));
     }
 
-    const refused = await runToExit({ PORT: String(await freePort()), DATA_DIR: tempDir(), DATABASE_URL: `postgres://someone:not-logged@127.0.0.1:${await freePort()}/waypoint` });
-    expectOneLine(refused, /Cannot connect to the PostgreSQL in DATABASE_URL \(127\.0\.0\.1:\d+\): connection refused\. Start that PostgreSQL, or correct DATABASE_URL/);
+    const refused = await runToExit({
+      PORT: String(await freePort()),
+      DATA_DIR: tempDir(),
+      DATABASE_URL: `postgres://someone:not-logged@127.0.0.1:${await freePort()}/waypoint`,
+    });
+    expectOneLine(
+      refused,
+      /Cannot connect to the PostgreSQL in DATABASE_URL \(127\.0\.0\.1:\d+\): connection refused\. Start that PostgreSQL, or correct DATABASE_URL/,
+    );
     expect(refused.output, 'the password is never printed').not.to.contain('not-logged');
 
     const config = await runToExit({ NODE_ENV: 'production' });
@@ -148,11 +176,20 @@ describe('Start-up, configuration and graceful stop', () => {
       const url = new URL(tc.superuserUrl('ext_a'));
       url.username = 'ext_owner';
       url.password = 'ext-owner-password';
-      const server = await startServer({ DATABASE_URL: url.toString(), DATA_DIR: tempDir(), SESSION_SECRET: 'e'.repeat(40) });
+      const server = await startServer({
+        DATABASE_URL: url.toString(),
+        DATA_DIR: tempDir(),
+        SESSION_SECRET: 'e'.repeat(40),
+      });
       expect((await get(server.port, '/readyz')).status).to.equal(200);
-      const role = (await su.raw(`select rolname, rolsuper, rolbypassrls from pg_roles where rolname = 'ext_a_app'`)).rows[0];
+      const role = (await su.raw(`select rolname, rolsuper, rolbypassrls from pg_roles where rolname = 'ext_a_app'`))
+        .rows[0];
       expect(role).to.deep.equal({ rolname: 'ext_a_app', rolsuper: false, rolbypassrls: false });
-      const sessions = (await su.raw(`select count(*)::int as n from pg_stat_activity where datname = 'ext_a' and usename = 'ext_a_app'`)).rows[0].n;
+      const sessions = (
+        await su.raw(
+          `select count(*)::int as n from pg_stat_activity where datname = 'ext_a' and usename = 'ext_a_app'`,
+        )
+      ).rows[0].n;
       expect(sessions, 'requests are served by the runtime role').to.be.greaterThan(0);
       expect(await stop(server)).to.equal(0);
     } finally {
@@ -178,17 +215,30 @@ describe('Start-up, configuration and graceful stop', () => {
       await su.raw(`create role ext_plain_owner login password 'owner-pass'`);
       await su.raw(`create role ext_plain_app login password 'app-pass'`);
       await su.raw('create database ext_b owner ext_plain_owner');
-      const refused = await runToExit({ DATABASE_URL: as('ext_plain_owner', 'owner-pass'), DATA_DIR: tempDir(), SESSION_SECRET: 'f'.repeat(40) });
+      const refused = await runToExit({
+        DATABASE_URL: as('ext_plain_owner', 'owner-pass'),
+        DATA_DIR: tempDir(),
+        SESSION_SECRET: 'f'.repeat(40),
+      });
       expect(refused.code).to.equal(1);
       expect(refused.output).to.contain('RUNTIME_DATABASE_URL must be set');
 
-      const ownerAsRuntime = await runToExit({ DATABASE_URL: as('ext_plain_owner', 'owner-pass'), RUNTIME_DATABASE_URL: as('ext_plain_owner', 'owner-pass'), DATA_DIR: tempDir(), SESSION_SECRET: 'f'.repeat(40) });
+      const ownerAsRuntime = await runToExit({
+        DATABASE_URL: as('ext_plain_owner', 'owner-pass'),
+        RUNTIME_DATABASE_URL: as('ext_plain_owner', 'owner-pass'),
+        DATA_DIR: tempDir(),
+        SESSION_SECRET: 'f'.repeat(40),
+      });
       expect(ownerAsRuntime.code, 'the owner may not serve requests').to.equal(1);
       expect(ownerAsRuntime.output).to.contain('must not own the tables');
 
       const server = await startServer({
-        NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: as('ext_plain_owner', 'owner-pass'), RUNTIME_DATABASE_URL: as('ext_plain_app', 'app-pass'),
-        DATA_DIR: tempDir(), SESSION_SECRET: 'g'.repeat(40),
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        DATABASE_URL: as('ext_plain_owner', 'owner-pass'),
+        RUNTIME_DATABASE_URL: as('ext_plain_app', 'app-pass'),
+        DATA_DIR: tempDir(),
+        SESSION_SECRET: 'g'.repeat(40),
       });
       expect((await get(server.port, '/readyz')).status).to.equal(200);
       expect((await get(server.port, '/sign-in')).status).to.equal(200);

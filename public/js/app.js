@@ -6,8 +6,12 @@
     var summary = (root || document).querySelector('[data-autofocus]');
     if (summary) summary.focus();
   }
-  document.addEventListener('DOMContentLoaded', function () { focusErrors(document); });
-  document.addEventListener('htmx:afterSwap', function (e) { focusErrors(e.target); });
+  document.addEventListener('DOMContentLoaded', function () {
+    focusErrors(document);
+  });
+  document.addEventListener('htmx:afterSwap', function (e) {
+    focusErrors(e.target);
+  });
 
   // A grid row that could not be saved says so in its status cell and keeps the choices made,
   // whatever went wrong: a refusal, a server error, an ended session or a lost connection.
@@ -26,15 +30,26 @@
   }
   document.addEventListener('htmx:responseError', function (e) {
     var code = e.detail.xhr ? e.detail.xhr.status : 0;
-    rowNotSaved(e, code === 401 ? 'Not saved: you have been signed out. Reload the page to sign in again.'
-      : code >= 500 ? 'Not saved: something went wrong. Try again in a moment.'
-      : 'Not saved. Reload the page and try again.');
+    rowNotSaved(
+      e,
+      code === 401
+        ? 'Not saved: you have been signed out. Reload the page to sign in again.'
+        : code >= 500
+          ? 'Not saved: something went wrong. Try again in a moment.'
+          : 'Not saved. Reload the page and try again.',
+    );
   });
   // A search or filter the server refused (400, I4) comes back as the results area saying why.
   // Show it rather than leave the old results, but only where the area asks (data-show-refusals).
   document.addEventListener('htmx:beforeSwap', function (e) {
     var target = e.detail.target;
-    if (e.detail.xhr && e.detail.xhr.status === 400 && target && target.hasAttribute && target.hasAttribute('data-show-refusals')) {
+    if (
+      e.detail.xhr &&
+      e.detail.xhr.status === 400 &&
+      target &&
+      target.hasAttribute &&
+      target.hasAttribute('data-show-refusals')
+    ) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;
     }

@@ -16,16 +16,22 @@ runCli(async (config) => {
   const file = path.resolve(values.out ?? path.join(config.DATA_DIR, 'backups', backupFileName()));
   const target = await openBackupTarget(config, createLogger('warn'));
   try {
-    console.log(`Backing up database ${target.database} on ${target.describe}, as the backup role (BYPASSRLS, read-only)`);
+    console.log(
+      `Backing up database ${target.database} on ${target.describe}, as the backup role (BYPASSRLS, read-only)`,
+    );
     const started = Date.now();
     const { bytes, manifest } = await writeBackup(target.backupUrl(), file);
     const counts = Object.values(manifest.tables);
     const rows = counts.reduce((n, t) => n + t.rows, 0);
-    console.log(`Wrote ${file} (${(bytes / 1024).toFixed(0)} KiB, readable by its owner only): ${plural(counts.length, 'table')}, ${plural(rows, 'row')}, in ${Date.now() - started} ms`);
+    console.log(
+      `Wrote ${file} (${(bytes / 1024).toFixed(0)} KiB, readable by its owner only): ${plural(counts.length, 'table')}, ${plural(rows, 'row')}, in ${Date.now() - started} ms`,
+    );
     const removed = pruneBackups(path.dirname(file));
-    console.log(removed.length
-      ? `Deleted ${plural(removed.length, 'backup')} older than ${retentionDays} days (P25): ${removed.join(', ')}`
-      : `No backups older than ${retentionDays} days in ${path.dirname(file)} (P25: backups are kept ${retentionDays} days, then deleted)`);
+    console.log(
+      removed.length
+        ? `Deleted ${plural(removed.length, 'backup')} older than ${retentionDays} days (P25): ${removed.join(', ')}`
+        : `No backups older than ${retentionDays} days in ${path.dirname(file)} (P25: backups are kept ${retentionDays} days, then deleted)`,
+    );
   } finally {
     await target.close();
   }

@@ -11,7 +11,10 @@ import type { Knex } from 'knex';
 const require = createRequire(import.meta.url);
 const PgClient = require('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
 // knex ships no types for its transaction classes.
-const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (...args: unknown[]) => any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped knex class is extended, so its instances are any
+const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (
+  ...args: unknown[]
+) => any;
 
 /** Transaction config that makes BEGIN carry more SQL (literal only: the message has no parameters). */
 export function beginWith(sql: string): Knex.TransactionConfig {
@@ -33,7 +36,11 @@ class PgTransactionWithPrelude extends PgTransaction {
 }
 
 export class PgClientWithPrelude extends PgClient {
-  override transaction(container: unknown, config: { afterBegin?: string } | undefined, outerTx: unknown): Knex.Transaction {
+  override transaction(
+    container: unknown,
+    config: { afterBegin?: string } | undefined,
+    outerTx: unknown,
+  ): Knex.Transaction {
     return new PgTransactionWithPrelude(this, container, config, outerTx) as unknown as Knex.Transaction;
   }
 }

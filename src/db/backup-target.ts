@@ -4,7 +4,15 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres } from './embedded.js';
 import { deriveRuntimePassword, loadLocalSecrets } from './local-secrets.js';
-import { ensureBackupRole, ident, provisionEmbedded, urlDatabase, urlUser, withClient, withCredentials } from './provision.js';
+import {
+  ensureBackupRole,
+  ident,
+  provisionEmbedded,
+  urlDatabase,
+  urlUser,
+  withClient,
+  withCredentials,
+} from './provision.js';
 
 /**
  * Where `npm run backup` and `npm run restore` connect (R2): the embedded PostgreSQL under DATA_DIR
@@ -54,10 +62,16 @@ async function embeddedTarget(config: Config, logger: Logger): Promise<BackupTar
   let stop = async () => {};
   let describe: string;
   if (running) {
-    superuserUrl = (db = 'postgres') => `postgres://postgres:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${running.port}/${db}`;
+    superuserUrl = (db = 'postgres') =>
+      `postgres://postgres:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${running.port}/${db}`;
     describe = `the embedded PostgreSQL already running on 127.0.0.1:${running.port}`;
   } else {
-    const cluster = await startEmbeddedPostgres({ dataDir: pgDir, port: config.EMBEDDED_PG_PORT, password: secrets.postgresPassword, logger });
+    const cluster = await startEmbeddedPostgres({
+      dataDir: pgDir,
+      port: config.EMBEDDED_PG_PORT,
+      password: secrets.postgresPassword,
+      logger,
+    });
     superuserUrl = cluster.superuserUrl;
     stop = () => cluster.stop();
     describe = `the embedded PostgreSQL in ${pgDir}, started for this command`;
@@ -74,7 +88,10 @@ async function embeddedTarget(config: Config, logger: Logger): Promise<BackupTar
     await stop();
     throw err;
   }
-  const as = (role: { name: string; password: string }) => (db = 'waypoint') => withCredentials(superuserUrl(), role.name, role.password, db);
+  const as =
+    (role: { name: string; password: string }) =>
+    (db = 'waypoint') =>
+      withCredentials(superuserUrl(), role.name, role.password, db);
   return {
     database: 'waypoint',
     ownerUrl: as(roles.owner),
@@ -90,7 +107,11 @@ async function embeddedTarget(config: Config, logger: Logger): Promise<BackupTar
 
 async function externalTarget(config: Config, ownerUrl: string): Promise<BackupTarget> {
   const database = urlDatabase(ownerUrl);
-  const safe = (suffix: string) => `${database}_${suffix}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  const safe = (suffix: string) =>
+    `${database}_${suffix}`
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 63);
   const runtimeRole = config.RUNTIME_DATABASE_URL ? urlUser(config.RUNTIME_DATABASE_URL) : safe('app');
   let backupUrl = config.BACKUP_DATABASE_URL;
   let backupRole = backupUrl ? urlUser(backupUrl) : safe('backup');
@@ -101,9 +122,13 @@ async function externalTarget(config: Config, ownerUrl: string): Promise<BackupT
     const secret = config.SESSION_SECRET ?? loadLocalSecrets(config.DATA_DIR).sessionSecret;
     const password = deriveRuntimePassword(secret, backupRole);
     await withClient(ownerUrl, async (client) => {
-      const { rows } = await client.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = current_user');
+      const { rows } = await client.query<{ rolsuper: boolean }>(
+        'select rolsuper from pg_roles where rolname = current_user',
+      );
       if (!rows[0]?.rolsuper) {
-        throw new Error('Set BACKUP_DATABASE_URL to a login role with BYPASSRLS and pg_read_all_data (README, "Backups, restore and drills"): the DATABASE_URL role may not create one.');
+        throw new Error(
+          'Set BACKUP_DATABASE_URL to a login role with BYPASSRLS and pg_read_all_data (README, "Backups, restore and drills"): the DATABASE_URL role may not create one.',
+        );
       }
       await ensureBackupRole(client, backupRole, password, database);
     });
@@ -125,12 +150,15 @@ async function externalTarget(config: Config, ownerUrl: string): Promise<BackupT
           try {
             await client.query(`create database ${ident(name)} encoding 'UTF8' template template0`);
           } catch {
-            throw new Error(`Could not create database ${name} (the DATABASE_URL role needs CREATEDB). Create it empty, owned by ${urlUser(ownerUrl)}, and run the restore again.`);
+            throw new Error(
+              `Could not create database ${name} (the DATABASE_URL role needs CREATEDB). Create it empty, owned by ${urlUser(ownerUrl)}, and run the restore again.`,
+            );
           }
         }
         await client.query(`revoke all on database ${ident(name)} from public`);
         // The runtime role may not exist yet on a new server; start-up grants it then.
-        for (const role of [runtimeRole, backupRole]) await client.query(`grant connect on database ${ident(name)} to ${ident(role)}`).catch(() => undefined);
+        for (const role of [runtimeRole, backupRole])
+          await client.query(`grant connect on database ${ident(name)} to ${ident(role)}`).catch(() => undefined);
       });
     },
     close: async () => {},

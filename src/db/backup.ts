@@ -68,7 +68,10 @@ export async function describeTables(client: pg.ClientBase): Promise<TableInfo[]
   let pending = rows;
   while (pending.length) {
     const ready = pending.filter((t) => t.parents.every((p) => placed.has(p)));
-    if (!ready.length) throw new Error(`Foreign keys form a cycle between ${pending.map((t) => t.name).join(', ')}; this backup cannot order them.`);
+    if (!ready.length)
+      throw new Error(
+        `Foreign keys form a cycle between ${pending.map((t) => t.name).join(', ')}; this backup cannot order them.`,
+      );
     for (const t of ready) {
       ordered.push({ name: t.name, columns: t.columns });
       placed.add(t.name);
@@ -133,19 +136,29 @@ export async function writeBackup(backupUrl: string, file: string): Promise<Back
       `select r.rolbypassrls or r.rolsuper as bypass, current_database() as db, current_setting('server_version') as version
          from pg_roles r where r.rolname = current_user`,
     );
-    if (!who[0]?.bypass) throw new Error('The backup role must have BYPASSRLS: row-level security would leave rows out of the backup.');
-    const { rows: schema } = await client.query<{ t: string | null }>(`select to_regclass('public.knex_migrations')::text as t`);
-    if (!schema[0]?.t) throw new Error(`Database ${who[0].db} has no Waypoint schema yet: there is nothing to back up.`);
+    if (!who[0]?.bypass)
+      throw new Error('The backup role must have BYPASSRLS: row-level security would leave rows out of the backup.');
+    const { rows: schema } = await client.query<{ t: string | null }>(
+      `select to_regclass('public.knex_migrations')::text as t`,
+    );
+    if (!schema[0]?.t)
+      throw new Error(`Database ${who[0].db} has no Waypoint schema yet: there is nothing to back up.`);
     const { rows: migrations } = await client.query<{ name: string }>('select name from knex_migrations order by id');
     const header: BackupHeader = {
-      format: backupFormat, version: 1, created_at: new Date().toISOString(), server_version: who[0].version,
-      database: who[0].db, migrations: migrations.map((m) => m.name),
+      format: backupFormat,
+      version: 1,
+      created_at: new Date().toISOString(),
+      server_version: who[0].version,
+      database: who[0].db,
+      migrations: migrations.map((m) => m.name),
     };
     await write(`#${JSON.stringify(header)}`);
     const tables = await describeTables(client);
     for (const table of tables) {
       await write(`#${JSON.stringify({ table: table.name, columns: table.columns })}`);
-      await client.query(`declare rows_out no scroll cursor for select row_to_json(t)::text as j from public.${ident(table.name)} t`);
+      await client.query(
+        `declare rows_out no scroll cursor for select row_to_json(t)::text as j from public.${ident(table.name)} t`,
+      );
       for (;;) {
         const { rows } = await client.query<{ j: string }>('fetch 2000 from rows_out');
         for (const r of rows) await write(r.j);
@@ -158,11 +171,18 @@ export async function writeBackup(backupUrl: string, file: string): Promise<Back
     );
     const values = [];
     for (const s of sequences) {
-      const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`select last_value::text, is_called from public.${ident(s.name)}`);
+      const { rows } = await client.query<{ last_value: string; is_called: boolean }>(
+        `select last_value::text, is_called from public.${ident(s.name)}`,
+      );
       values.push({ name: s.name, value: rows[0]!.last_value, called: rows[0]!.is_called });
     }
     await write(`#${JSON.stringify({ sequences: values })}`);
-    const manifest: Manifest = { tables: await tableFingerprints(client, tables.map((t) => t.name)) };
+    const manifest: Manifest = {
+      tables: await tableFingerprints(
+        client,
+        tables.map((t) => t.name),
+      ),
+    };
     await write(`#${JSON.stringify({ manifest })}`);
     await client.query('commit');
     gzip.end();
@@ -175,7 +195,11 @@ export async function writeBackup(backupUrl: string, file: string): Promise<Back
   } catch (err) {
     ended.catch(() => undefined);
     gzip.destroy();
-    try { fs.closeSync(fd); } catch { /* already closed */ }
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     fs.rmSync(partial, { force: true });
     throw err;
   } finally {
@@ -196,7 +220,10 @@ const namePattern = /^waypoint-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.dum
 
 /** `waypoint-20261201T190501Z.dump`: sortable, no characters a file system might refuse. */
 export function backupFileName(at = new Date()): string {
-  return `waypoint-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}.dump`;
+  return `waypoint-${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')}.dump`;
 }
 
 /**

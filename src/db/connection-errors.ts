@@ -28,26 +28,45 @@ export function connectionProblem(setting: string, url: string, err: unknown): S
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
   const role = decodeURIComponent(u.username);
   const embedded = setting === 'embedded';
-  const fix = embedded ? 'delete DATA_DIR/pg to start with a fresh demo database, or restore DATA_DIR/secrets.json' : `correct ${setting}`;
+  const fix = embedded
+    ? 'delete DATA_DIR/pg to start with a fresh demo database, or restore DATA_DIR/secrets.json'
+    : `correct ${setting}`;
   switch (code) {
     case 'ECONNREFUSED':
-      return new StartupError(`Cannot connect to the PostgreSQL in ${setting} (${where}): connection refused. Start that PostgreSQL, or correct ${setting}.`);
+      return new StartupError(
+        `Cannot connect to the PostgreSQL in ${setting} (${where}): connection refused. Start that PostgreSQL, or correct ${setting}.`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new StartupError(`Cannot connect to the PostgreSQL in ${setting}: host ${u.hostname} not found. Correct the host in ${setting}.`);
+      return new StartupError(
+        `Cannot connect to the PostgreSQL in ${setting}: host ${u.hostname} not found. Correct the host in ${setting}.`,
+      );
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new StartupError(`Cannot connect to the PostgreSQL in ${setting} (${where}): no answer. Check the host, the port and any firewall, or correct ${setting}.`);
+      return new StartupError(
+        `Cannot connect to the PostgreSQL in ${setting} (${where}): no answer. Check the host, the port and any firewall, or correct ${setting}.`,
+      );
     case '28P01':
-      return new StartupError(`PostgreSQL refused the password of role "${role}" (${embedded ? 'the embedded database' : setting}): ${fix}.`);
+      return new StartupError(
+        `PostgreSQL refused the password of role "${role}" (${embedded ? 'the embedded database' : setting}): ${fix}.`,
+      );
     case '28000':
-      return new StartupError(`PostgreSQL refused role "${role}" from ${setting} (${e.message ?? 'no access'}): check that the role exists and pg_hba.conf lets it in, or ${fix}.`);
+      return new StartupError(
+        `PostgreSQL refused role "${role}" from ${setting} (${e.message ?? 'no access'}): check that the role exists and pg_hba.conf lets it in, or ${fix}.`,
+      );
     case '3D000':
-      return new StartupError(`Database "${database}" in ${setting} does not exist: create it (README, "Using your own PostgreSQL"), or ${fix}.`);
+      return new StartupError(
+        `Database "${database}" in ${setting} does not exist: create it (README, "Using your own PostgreSQL"), or ${fix}.`,
+      );
   }
-  if (e.name === 'KnexTimeoutError' || /timeout expired|Connection terminated due to connection timeout/i.test(e.message ?? '')) {
-    return new StartupError(`Cannot connect to the PostgreSQL in ${setting} (${where}): no answer within 10 s. Check the host, the port and any firewall, or correct ${setting}.`);
+  if (
+    e.name === 'KnexTimeoutError' ||
+    /timeout expired|Connection terminated due to connection timeout/i.test(e.message ?? '')
+  ) {
+    return new StartupError(
+      `Cannot connect to the PostgreSQL in ${setting} (${where}): no answer within 10 s. Check the host, the port and any firewall, or correct ${setting}.`,
+    );
   }
   return undefined;
 }

@@ -27,7 +27,11 @@ export function postgresUser(): OsUser {
     if (spawnSync('getent', ['group', 'postgres'], { stdio: 'ignore' }).status !== 0) {
       execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' });
     }
-    execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+    execFileSync(
+      'useradd',
+      ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+      { stdio: 'ignore' },
+    );
   } catch {
     // Fall through to the message below.
   }
@@ -42,8 +46,12 @@ export function postgresUser(): OsUser {
 
 function lookUp(): OsUser | undefined {
   try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const uid = Number(
+      execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
+    const gid = Number(
+      execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
     return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
   } catch {
     return undefined;
@@ -55,7 +63,12 @@ function lookUp(): OsUser | undefined {
  * must let that user through, which a check of one folder's mode would miss.
  */
 export function userCan(user: OsUser, flag: '-x' | '-r', file: string): boolean {
-  const r = spawnSync('/bin/sh', ['-c', `test ${flag} "$1"`, 'sh', file], { uid: user.uid, gid: user.gid, cwd: '/', stdio: 'ignore' });
+  const r = spawnSync('/bin/sh', ['-c', `test ${flag} "$1"`, 'sh', file], {
+    uid: user.uid,
+    gid: user.gid,
+    cwd: '/',
+    stdio: 'ignore',
+  });
   return r.status === 0;
 }
 
@@ -79,7 +92,10 @@ export function reachableBinaries(nativeDir: string, version: string, user: OsUs
       fs.rmSync(partial, { recursive: true, force: true });
       if (!fs.existsSync(path.join(target, 'bin', 'postgres'))) throw err;
     }
-    logger.info({ from: nativeDir, to: target }, 'copied the PostgreSQL binaries where the postgres OS user can run them');
+    logger.info(
+      { from: nativeDir, to: target },
+      'copied the PostgreSQL binaries where the postgres OS user can run them',
+    );
   }
   return target;
 }
@@ -110,19 +126,29 @@ export function reachableDataDir(databaseDir: string, user: OsUser, logger: Logg
     }
     fs.rmSync(databaseDir, { recursive: true, force: true });
   }
-  const id = crypto.createHash('sha256').update(path.join(fs.realpathSync(parent), path.basename(databaseDir))).digest('hex').slice(0, 16);
+  const id = crypto
+    .createHash('sha256')
+    .update(path.join(fs.realpathSync(parent), path.basename(databaseDir)))
+    .digest('hex')
+    .slice(0, 16);
   const home = path.join(ensureSharedRoot(), id);
   if (fs.existsSync(path.join(home, 'pg', 'PG_VERSION'))) {
     const aside = `${home}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     fs.renameSync(home, aside);
-    logger.warn({ kept: aside }, 'an earlier embedded database for this DATA_DIR had lost its link and passwords; kept it aside');
+    logger.warn(
+      { kept: aside },
+      'an earlier embedded database for this DATA_DIR had lost its link and passwords; kept it aside',
+    );
   }
   fs.rmSync(home, { recursive: true, force: true }); // an unfinished first start
   fs.mkdirSync(home, { mode: 0o755 });
   fs.chmodSync(home, 0o755);
   fs.writeFileSync(path.join(home, 'belongs-to'), `${databaseDir}\n`);
   fs.symlinkSync(path.join(home, 'pg'), databaseDir);
-  logger.info({ databaseDir: path.join(home, 'pg'), link: databaseDir }, 'the postgres OS user cannot enter DATA_DIR, so the embedded database lives here');
+  logger.info(
+    { databaseDir: path.join(home, 'pg'), link: databaseDir },
+    'the postgres OS user cannot enter DATA_DIR, so the embedded database lives here',
+  );
   return path.join(home, 'pg');
 }
 
@@ -145,7 +171,9 @@ function ensureSharedRoot(): string {
   }
   const stat = fs.lstatSync(sharedRoot);
   if (!stat.isDirectory() || stat.uid !== 0 || (stat.mode & 0o022) !== 0) {
-    throw new StartupError(`${sharedRoot} must be a folder owned by root that only root may write (chown root: and chmod 755 it).`);
+    throw new StartupError(
+      `${sharedRoot} must be a folder owned by root that only root may write (chown root: and chmod 755 it).`,
+    );
   }
   fs.chmodSync(sharedRoot, 0o755);
   return sharedRoot;

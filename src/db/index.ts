@@ -28,7 +28,12 @@ export type Tx = Knex.Transaction;
  * read when the statement runs, so each transaction still sees only its own actor's rows.
  * One name, one SQL text.
  */
-export function prepared<T>(trx: Tx, name: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<{ rows: T[] }> {
+export function prepared<T>(
+  trx: Tx,
+  name: string,
+  sql: string,
+  bindings: readonly Knex.RawBinding[],
+): Promise<{ rows: T[] }> {
   return trx.raw(sql, bindings).options({ name }) as unknown as Promise<{ rows: T[] }>;
 }
 
@@ -90,7 +95,8 @@ export function inlineUuids(sql: string, uuids: string[]): string {
 /** The actor's settings as literal SQL; every value is a UUID, a kind or a list of role names. */
 function setActorLiteralSql(actor: Actor): string {
   const values = actorSettings(actor);
-  for (const v of values) if (!(v === '' || uuidPattern.test(v) || settingPattern.test(v))) throw new TypeError('unexpected actor setting');
+  for (const v of values)
+    if (!(v === '' || uuidPattern.test(v) || settingPattern.test(v))) throw new TypeError('unexpected actor setting');
   const [userId, kind, schoolId, orgId, roles] = values.map((v) => pg.escapeLiteral(v));
   return `select set_config('app.user_id', ${userId}, true), set_config('app.kind', ${kind}, true),
   set_config('app.school_id', ${schoolId}, true), set_config('app.org_id', ${orgId}, true), set_config('app.roles', ${roles}, true)`;
@@ -122,11 +128,15 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
       return runtime.transaction(work, beginWith(setActorLiteralSql(actor)));
     },
     async readOnce<T>(actor: Actor, sql: string, uuids: string[]) {
-      const results = (await sessionPool.query(`${setActorLiteralSql(actor)}; ${inlineUuids(sql, uuids)}`)) as unknown as pg.QueryResult[];
+      const results = (await sessionPool.query(
+        `${setActorLiteralSql(actor)}; ${inlineUuids(sql, uuids)}`,
+      )) as unknown as pg.QueryResult[];
       return results[1]!.rows as T[];
     },
     async asSystem(trx, actor, work, schoolId) {
-      await trx.raw(setActorLiteralSql({ kind: 'system', purpose: 'job', meta: actor.meta, ...(schoolId ? { schoolId } : {}) }));
+      await trx.raw(
+        setActorLiteralSql({ kind: 'system', purpose: 'job', meta: actor.meta, ...(schoolId ? { schoolId } : {}) }),
+      );
       try {
         return await work();
       } finally {
@@ -140,7 +150,13 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
         timer = setTimeout(() => resolve(false), 2000);
       });
       try {
-        return await Promise.race([sessionPool.query('select 1').then(() => true, () => false), timeout]);
+        return await Promise.race([
+          sessionPool.query('select 1').then(
+            () => true,
+            () => false,
+          ),
+          timeout,
+        ]);
       } finally {
         clearTimeout(timer);
       }
@@ -168,13 +184,21 @@ export interface PreparedDatabase {
 export async function prepareDatabase(config: Config, logger: Logger): Promise<PreparedDatabase> {
   let embedded: EmbeddedCluster | undefined;
   try {
-    const urls = config.DATABASE_URL ? await externalUrls(config, logger) : await embeddedUrls(config, logger, (c) => (embedded = c));
+    const urls = config.DATABASE_URL
+      ? await externalUrls(config, logger)
+      : await embeddedUrls(config, logger, (c) => (embedded = c));
     // Where a failure to connect is reported: the setting the user would correct.
     const ownerSetting = embedded ? 'embedded' : 'DATABASE_URL';
-    const runtimeSetting = embedded ? 'embedded' : config.RUNTIME_DATABASE_URL ? 'RUNTIME_DATABASE_URL' : 'DATABASE_URL';
+    const runtimeSetting = embedded
+      ? 'embedded'
+      : config.RUNTIME_DATABASE_URL
+        ? 'RUNTIME_DATABASE_URL'
+        : 'DATABASE_URL';
     const runtimeRole = urlUser(urls.runtimeUrl);
     if (runtimeRole === urlUser(urls.ownerUrl)) {
-      throw new StartupError('RUNTIME_DATABASE_URL uses the same role as DATABASE_URL. The runtime role must not own the tables; Waypoint will not start with it.');
+      throw new StartupError(
+        'RUNTIME_DATABASE_URL uses the same role as DATABASE_URL. The runtime role must not own the tables; Waypoint will not start with it.',
+      );
     }
     const owner = knexFactory({
       client: 'pg',
@@ -208,14 +232,23 @@ async function externalUrls(config: Config, logger: Logger): Promise<{ ownerUrl:
   const ownerUrl = config.DATABASE_URL!;
   if (config.RUNTIME_DATABASE_URL) return { ownerUrl, runtimeUrl: config.RUNTIME_DATABASE_URL };
   const secret = config.SESSION_SECRET ?? loadLocalSecrets(config.DATA_DIR).sessionSecret;
-  const roleName = `${urlDatabase(ownerUrl)}_app`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
-  const runtime = await reaching('DATABASE_URL', ownerUrl, () => provisionExternalRuntime(ownerUrl, roleName, deriveRuntimePassword(secret, roleName)));
+  const roleName = `${urlDatabase(ownerUrl)}_app`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
+  const runtime = await reaching('DATABASE_URL', ownerUrl, () =>
+    provisionExternalRuntime(ownerUrl, roleName, deriveRuntimePassword(secret, roleName)),
+  );
   logger.info({ role: roleName }, 'runtime database role ready');
   return { ownerUrl, runtimeUrl: runtime.url };
 }
 
 /** The embedded PostgreSQL under DATA_DIR/pg; `started` hears of it at once, so a later failure can stop it. */
-async function embeddedUrls(config: Config, logger: Logger, started: (c: EmbeddedCluster) => void): Promise<{ ownerUrl: string; runtimeUrl: string }> {
+async function embeddedUrls(
+  config: Config,
+  logger: Logger,
+  started: (c: EmbeddedCluster) => void,
+): Promise<{ ownerUrl: string; runtimeUrl: string }> {
   const secrets = loadLocalSecrets(config.DATA_DIR);
   const embedded = await startEmbeddedPostgres({
     dataDir: path.join(config.DATA_DIR, 'pg'),

@@ -57,7 +57,12 @@ export async function ensureLoginRole(client: pg.Client, name: string, password:
  * other grants, and its sessions default to read-only transactions. Only a superuser may create a
  * BYPASSRLS role.
  */
-export async function ensureBackupRole(client: pg.Client, name: string, password: string, database: string): Promise<void> {
+export async function ensureBackupRole(
+  client: pg.Client,
+  name: string,
+  password: string,
+  database: string,
+): Promise<void> {
   const exists = await client.query('select 1 from pg_roles where rolname = $1', [name]);
   const verb = exists.rowCount ? 'alter' : 'create';
   await client.query(
@@ -87,7 +92,9 @@ export async function provisionEmbedded(superuserUrl: string, roles: EmbeddedRol
     await ensureLoginRole(client, roles.runtime.name, roles.runtime.password);
     const db = await client.query('select 1 from pg_database where datname = $1', [roles.database]);
     if (!db.rowCount) {
-      await client.query(`create database ${ident(roles.database)} owner ${ident(roles.owner.name)} encoding 'UTF8' template template0`);
+      await client.query(
+        `create database ${ident(roles.database)} owner ${ident(roles.owner.name)} encoding 'UTF8' template template0`,
+      );
     }
     await client.query(`revoke all on database ${ident(roles.database)} from public`);
     await client.query(`grant connect on database ${ident(roles.database)} to ${ident(roles.runtime.name)}`);
@@ -104,7 +111,11 @@ export interface ExternalRuntime {
  * With only DATABASE_URL (the owner), start-up creates the runtime role itself when the owner may
  * create roles. Otherwise RUNTIME_DATABASE_URL must be given; the README says how.
  */
-export async function provisionExternalRuntime(ownerUrl: string, roleName: string, password: string): Promise<ExternalRuntime> {
+export async function provisionExternalRuntime(
+  ownerUrl: string,
+  roleName: string,
+  password: string,
+): Promise<ExternalRuntime> {
   return withClient(ownerUrl, async (client) => {
     const me = await client.query<{ rolcreaterole: boolean; rolsuper: boolean }>(
       'select rolcreaterole, rolsuper from pg_roles where rolname = current_user',

@@ -3,7 +3,14 @@ import readline from 'node:readline';
 import zlib from 'node:zlib';
 import knexFactory from 'knex';
 import pg from 'pg';
-import { type BackupHeader, backupFormat, describeTables, type Manifest, stableTextSettings, tableFingerprints } from './backup.js';
+import {
+  type BackupHeader,
+  backupFormat,
+  describeTables,
+  type Manifest,
+  stableTextSettings,
+  tableFingerprints,
+} from './backup.js';
 import { migrate, migratorConfig } from './migrate.js';
 import { ident } from './provision.js';
 
@@ -51,7 +58,8 @@ export async function readHeader(file: string): Promise<BackupHeader> {
     throw new RestoreRefused(`${file} is not a Waypoint backup (not gzip).`);
   }
   const header = first?.startsWith('#') ? (JSON.parse(first.slice(1)) as BackupHeader) : undefined;
-  if (header?.format !== backupFormat || header.version !== 1) throw new RestoreRefused(`${file} is not a Waypoint backup.`);
+  if (header?.format !== backupFormat || header.version !== 1)
+    throw new RestoreRefused(`${file} is not a Waypoint backup.`);
   return header;
 }
 
@@ -65,13 +73,21 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const header = await readHeader(opts.file);
   const known = new Set(await codeMigrations());
   const unknown = header.migrations.filter((m) => !known.has(m));
-  if (unknown.length) throw new RestoreRefused(`This backup was made by a newer Waypoint (migrations ${unknown.join(', ')} are not in this version). Restore it with that version or later.`);
+  if (unknown.length)
+    throw new RestoreRefused(
+      `This backup was made by a newer Waypoint (migrations ${unknown.join(', ')} are not in this version). Restore it with that version or later.`,
+    );
 
   const owner = knexFactory({ client: 'pg', connection: opts.ownerUrl, pool: { min: 0, max: 1 } });
   try {
-    const { rows } = await owner.raw<{ rows: { n: number }[] }>(`select count(*)::int as n from pg_tables where schemaname = 'public'`);
+    const { rows } = await owner.raw<{ rows: { n: number }[] }>(
+      `select count(*)::int as n from pg_tables where schemaname = 'public'`,
+    );
     if (rows[0]!.n > 0) {
-      if (!opts.force) throw new RestoreRefused('The database already has tables. Restore into an empty database, or add --force to replace everything in it.');
+      if (!opts.force)
+        throw new RestoreRefused(
+          'The database already has tables. Restore into an empty database, or add --force to replace everything in it.',
+        );
       log('--force: dropping everything in the public schema');
       await owner.raw('drop schema public cascade; create schema public');
     }
@@ -93,7 +109,11 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
 }
 
 /** Loads every row and sequence in one transaction and commits only if the manifest matches. */
-async function loadRows(ownerUrl: string, file: string, log: (m: string) => void): Promise<{ manifest: Manifest; rows: number }> {
+async function loadRows(
+  ownerUrl: string,
+  file: string,
+  log: (m: string) => void,
+): Promise<{ manifest: Manifest; rows: number }> {
   const client = new pg.Client({ connectionString: ownerUrl, application_name: 'waypoint-restore' });
   await client.connect();
   try {
@@ -119,7 +139,10 @@ async function loadRows(ownerUrl: string, file: string, log: (m: string) => void
       if (!current || !batch.length) return;
       const cols = current.columns.map(ident).join(', ');
       const target = `public.${ident(current.table)}`;
-      await client.query(`insert into ${target} (${cols}) overriding system value select ${cols} from json_populate_recordset(null::${target}, $1::json)`, [`[${batch.join(',')}]`]);
+      await client.query(
+        `insert into ${target} (${cols}) overriding system value select ${cols} from json_populate_recordset(null::${target}, $1::json)`,
+        [`[${batch.join(',')}]`],
+      );
       total += batch.length;
       batch = [];
       batchChars = 0;
@@ -138,14 +161,27 @@ async function loadRows(ownerUrl: string, file: string, log: (m: string) => void
         continue;
       }
       await flush();
-      const control = JSON.parse(line.slice(1)) as { table?: string; columns?: string[]; sequences?: { name: string; value: string; called: boolean }[]; manifest?: Manifest };
+      const control = JSON.parse(line.slice(1)) as {
+        table?: string;
+        columns?: string[];
+        sequences?: { name: string; value: string; called: boolean }[];
+        manifest?: Manifest;
+      };
       if (control.table) {
         const info = tables.get(control.table);
         const missing = (control.columns ?? []).filter((c) => !info?.columns.includes(c));
-        if (!info || missing.length) throw new RestoreRefused(`The backup's table ${control.table} does not match the schema its migrations build${missing.length ? ` (columns ${missing.join(', ')})` : ''}.`);
+        if (!info || missing.length)
+          throw new RestoreRefused(
+            `The backup's table ${control.table} does not match the schema its migrations build${missing.length ? ` (columns ${missing.join(', ')})` : ''}.`,
+          );
         current = { table: control.table, columns: control.columns! };
       } else if (control.sequences) {
-        for (const s of control.sequences) await client.query('select setval($1::regclass, $2::bigint, $3)', [`public.${ident(s.name)}`, s.value, s.called]);
+        for (const s of control.sequences)
+          await client.query('select setval($1::regclass, $2::bigint, $3)', [
+            `public.${ident(s.name)}`,
+            s.value,
+            s.called,
+          ]);
       } else if (control.manifest) {
         manifest = control.manifest;
       }
@@ -154,9 +190,13 @@ async function loadRows(ownerUrl: string, file: string, log: (m: string) => void
     if (!manifest) throw new RestoreRefused('The backup is incomplete (it has no manifest); nothing was restored.');
 
     const restored = await tableFingerprints(client, Object.keys(manifest.tables));
-    const wrong = Object.entries(manifest.tables).filter(([t, f]) => restored[t]!.rows !== f.rows || restored[t]!.md5 !== f.md5);
+    const wrong = Object.entries(manifest.tables).filter(
+      ([t, f]) => restored[t]!.rows !== f.rows || restored[t]!.md5 !== f.md5,
+    );
     if (wrong.length) {
-      throw new RestoreRefused(`The restored rows do not match the backup's manifest in ${wrong.map(([t]) => t).join(', ')}; nothing was restored.`);
+      throw new RestoreRefused(
+        `The restored rows do not match the backup's manifest in ${wrong.map(([t]) => t).join(', ')}; nothing was restored.`,
+      );
     }
     log(`${total} rows in ${Object.keys(manifest.tables).length} tables match the backup's row counts and checksums`);
 

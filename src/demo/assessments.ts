@@ -6,15 +6,39 @@ import { insertSchoolDefaults, insertTerms } from '../modules/assessments/defaul
  * terms, and termly wellbeing and attainment scores that drift believably (some pupils struggling,
  * a few falling), so the class pages, charts and dashboard have something to show.
  */
-export async function seedAssessments(trx: Tx, random: () => number, school: { id: string; phase: string }, academicYear: number, recordedBy: string, today: string) {
+export async function seedAssessments(
+  trx: Tx,
+  random: () => number,
+  school: { id: string; phase: string },
+  academicYear: number,
+  recordedBy: string,
+  today: string,
+) {
   await insertSchoolDefaults(trx, school.id, academicYear, school.phase);
   await insertTerms(trx, school.id, academicYear - 1);
-  const terms: { id: string; sequence: number; starts_on: string; ends_on: string }[] = await trx('terms').where({ school_id: school.id }).where('starts_on', '<=', today).orderBy('sequence');
-  const frameworks = await trx('frameworks').where({ school_id: school.id }).whereIn('kind', ['wellbeing', 'attainment']);
-  const items = await trx('framework_items').whereIn('framework_id', frameworks.map((f: { id: string }) => f.id)).orderBy('position');
-  const levels = await trx('framework_levels').whereIn('framework_id', frameworks.map((f: { id: string }) => f.id));
-  const pupils: { id: string; year_group: string }[] = await trx('pupils').where({ school_id: school.id }).select('id', 'year_group').orderBy('mis_id');
-  const levelOf = (frameworkId: string, value: number) => levels.find((l: { framework_id: string; value: number }) => l.framework_id === frameworkId && l.value === value)!;
+  const terms: { id: string; sequence: number; starts_on: string; ends_on: string }[] = await trx('terms')
+    .where({ school_id: school.id })
+    .where('starts_on', '<=', today)
+    .orderBy('sequence');
+  const frameworks = await trx('frameworks')
+    .where({ school_id: school.id })
+    .whereIn('kind', ['wellbeing', 'attainment']);
+  const items = await trx('framework_items')
+    .whereIn(
+      'framework_id',
+      frameworks.map((f: { id: string }) => f.id),
+    )
+    .orderBy('position');
+  const levels = await trx('framework_levels').whereIn(
+    'framework_id',
+    frameworks.map((f: { id: string }) => f.id),
+  );
+  const pupils: { id: string; year_group: string }[] = await trx('pupils')
+    .where({ school_id: school.id })
+    .select('id', 'year_group')
+    .orderBy('mis_id');
+  const levelOf = (frameworkId: string, value: number) =>
+    levels.find((l: { framework_id: string; value: number }) => l.framework_id === frameworkId && l.value === value)!;
 
   const rows = [];
   for (const pupil of pupils) {
@@ -27,7 +51,8 @@ export async function seedAssessments(trx: Tx, random: () => number, school: { i
       for (const fw of frameworks) {
         for (const item of items.filter((i: { framework_id: string }) => i.framework_id === fw.id)) {
           let value: number;
-          if (fw.kind === 'wellbeing') value = clamp(Math.round(wellbeingBase + trend * t + (random() - 0.5) * 1.4), 1, 5);
+          if (fw.kind === 'wellbeing')
+            value = clamp(Math.round(wellbeingBase + trend * t + (random() - 0.5) * 1.4), 1, 5);
           else {
             if (pupil.year_group === 'R') continue;
             const roll = ability + (random() - 0.5) * 0.3 + t * 0.02;
@@ -35,8 +60,15 @@ export async function seedAssessments(trx: Tx, random: () => number, school: { i
           }
           const level = levelOf(fw.id, value);
           rows.push({
-            school_id: school.id, pupil_id: pupil.id, framework_id: fw.id, item_id: item.id, term_id: term.id,
-            level_id: level.id, value, assessed_on: assessedOn, recorded_by: recordedBy,
+            school_id: school.id,
+            pupil_id: pupil.id,
+            framework_id: fw.id,
+            item_id: item.id,
+            term_id: term.id,
+            level_id: level.id,
+            value,
+            assessed_on: assessedOn,
+            recorded_by: recordedBy,
           });
         }
       }

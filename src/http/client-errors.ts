@@ -31,8 +31,15 @@ export function answerClientErrors(server: http.Server, production: boolean): vo
     const status = statusFor(err.code);
     const body = `${http.STATUS_CODES[status] ?? 'Bad Request'}: Waypoint could not read this request.\n`;
     socket.end(
-      [`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`, 'Content-Type: text/plain; charset=utf-8',
-        `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', ...headers, '', body].join('\r\n'),
+      [
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`,
+        'Content-Type: text/plain; charset=utf-8',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        ...headers,
+        '',
+        body,
+      ].join('\r\n'),
     );
   });
 }

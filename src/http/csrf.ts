@@ -63,7 +63,8 @@ const keyOf = (req: Request): string => {
 };
 
 /** Multipart bodies are accepted only on the paths that take uploads; their token is checked after parsing. */
-const uploadPathsOf = (req: Request): readonly string[] => (req.app.locals as { uploadPaths?: string[] }).uploadPaths ?? [];
+const uploadPathsOf = (req: Request): readonly string[] =>
+  (req.app.locals as { uploadPaths?: string[] }).uploadPaths ?? [];
 
 const tokenFromRequest = (req: Request): string | undefined => {
   const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;

@@ -31,7 +31,11 @@ function navFor(loaded: LoadedSession, path: string): ViewContext['nav'] {
   ];
   return items
     .filter((i) => i.show)
-    .map(({ href, label }) => ({ href, label, current: href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`) }));
+    .map(({ href, label }) => ({
+      href,
+      label,
+      current: href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`),
+    }));
 }
 
 /**
@@ -46,7 +50,12 @@ export function currentActor(db: Database): RequestHandler {
     const auth = req.session.auth;
     if (!auth) return next();
     const now = Date.now();
-    const expired = now - auth.lastSeenAt > sessionLimits.idleMs ? 'idle' : now - auth.signedInAt > sessionLimits.absoluteMs ? 'absolute' : null;
+    const expired =
+      now - auth.lastSeenAt > sessionLimits.idleMs
+        ? 'idle'
+        : now - auth.signedInAt > sessionLimits.absoluteMs
+          ? 'absolute'
+          : null;
     if (expired) {
       await recordExpiry(db, auth.userId, requestMeta(req), expired);
       await destroy(req);

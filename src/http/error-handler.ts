@@ -30,18 +30,26 @@ export function errorHandler(deps: { renderer: Renderer; logger: Logger; db: Dat
   return async (err, req, res, next) => {
     if (res.headersSent) return next(err);
     let status = 500;
-    let message = 'The problem has been logged. Please try again, and if it keeps happening tell your school’s Waypoint admin the reference below.';
+    let message =
+      'The problem has been logged. Please try again, and if it keeps happening tell your school’s Waypoint admin the reference below.';
     if (err instanceof PolicyDenied) {
       status = 403;
       message = 'Your role does not allow this. If you think it should, ask your school’s Waypoint admin.';
       if (req.actor) {
         await audit
-          .recordAlone(deps.db, req.actor, { action: 'access.denied', outcome: 'denied', entityType: 'route', entityId: `${req.method} ${req.route?.path ?? req.path}`, meta: { action: err.action } })
+          .recordAlone(deps.db, req.actor, {
+            action: 'access.denied',
+            outcome: 'denied',
+            entityType: 'route',
+            entityId: `${req.method} ${req.route?.path ?? req.path}`,
+            meta: { action: err.action },
+          })
           .catch((e) => deps.logger.error({ err: e, reqId: req.requestId }, 'could not audit a denial'));
       }
     } else if (isCsrfError(err)) {
       status = 403;
-      message = 'This form had expired or was opened in another window. Go back, reload the page and try again. Nothing was saved.';
+      message =
+        'This form had expired or was opened in another window. Go back, reload the page and try again. Nothing was saved.';
     } else if (err instanceof HttpError) {
       status = err.status;
       message = err.publicMessage;
@@ -60,6 +68,12 @@ export function errorHandler(deps: { renderer: Renderer; logger: Logger; db: Dat
     else deps.logger.info({ status, reqId: req.requestId }, 'request refused');
     if (status === 401 && (req.method === 'GET' || req.method === 'HEAD')) return res.redirect(303, '/sign-in');
     res.setHeader('Cache-Control', 'no-store');
-    deps.renderer.render(req, res, 'errors/error', { status, title: titles[status] ?? titles[500], message }, { status });
+    deps.renderer.render(
+      req,
+      res,
+      'errors/error',
+      { status, title: titles[status] ?? titles[500], message },
+      { status },
+    );
   };
 }

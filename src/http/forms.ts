@@ -20,14 +20,20 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): Parsed
 }
 
 /** I4: PostgreSQL text cannot hold a NUL, so a field with one is refused by the field, not with a 500. */
-const storable = (label: string) => z.string().refine((v) => !v.includes('\u0000'), `${capitalise(label)} contains a character that cannot be stored`);
+const storable = (label: string) =>
+  z.string().refine((v) => !v.includes('\u0000'), `${capitalise(label)} contains a character that cannot be stored`);
 
 /** Text a person typed: trimmed, required, with a readable message. */
 export const requiredText = (label: string, max = 200) =>
   z
     .string({ error: `Enter ${label}` })
     .transform((v) => v.trim())
-    .pipe(z.string().min(1, `Enter ${label}`).max(max, `${capitalise(label)} must be ${max} characters or fewer`))
+    .pipe(
+      z
+        .string()
+        .min(1, `Enter ${label}`)
+        .max(max, `${capitalise(label)} must be ${max} characters or fewer`),
+    )
     .pipe(storable(label));
 
 /** Optional text: blank becomes null. */

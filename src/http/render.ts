@@ -68,7 +68,10 @@ export function createRenderer(assets: Assets, cacheTemplates: boolean): Rendere
       const template = opts.fragment && isHtmx(req) ? opts.fragment : view;
       const html = eta.render(template, { ...data, ctx });
       res.vary('HX-Request');
-      res.status(opts.status ?? 200).type('html').send(html);
+      res
+        .status(opts.status ?? 200)
+        .type('html')
+        .send(html);
     },
   };
 }

@@ -29,7 +29,12 @@ export interface SessionMiddleware {
  * stored for a visitor until there is something to keep (saveUninitialized: false, and the
  * anonymous CSRF token is stateless, see csrf.ts), so anonymous requests write no rows.
  */
-export function createSessionMiddleware(opts: { pool: pg.Pool; secret: string; production: boolean; logger: Logger }): SessionMiddleware {
+export function createSessionMiddleware(opts: {
+  pool: pg.Pool;
+  secret: string;
+  production: boolean;
+  logger: Logger;
+}): SessionMiddleware {
   const PgStore = connectPgSimple(session);
   const store = new PgStore({
     pool: opts.pool,
@@ -39,7 +44,8 @@ export function createSessionMiddleware(opts: { pool: pg.Pool; secret: string; p
     disableTouch: true,
     pruneSessionInterval: 15 * 60,
     // The store's own failures (pruning, a lost connection) are logged, never swallowed.
-    errorLog: (...args: unknown[]) => opts.logger.error({ err: args.find((a) => a instanceof Error) ?? String(args[0]) }, 'session store error'),
+    errorLog: (...args: unknown[]) =>
+      opts.logger.error({ err: args.find((a) => a instanceof Error) ?? String(args[0]) }, 'session store error'),
   });
   const handler = session({
     name: sessionCookieName(opts.production),

@@ -13,14 +13,30 @@ const nothingSaved = 'Nothing was saved. Go back, choose the file again and use 
  */
 function refusal(code: string, maxBytes: number): HttpError {
   switch (code) {
-    case 'LIMIT_FILE_SIZE': return new HttpError(413, `The file is larger than Waypoint accepts (at most ${Math.round(maxBytes / 1024 / 1024)} MB). Nothing was saved.`);
-    case 'LIMIT_FIELD_VALUE': return new HttpError(413, `A form field was longer than Waypoint accepts (${limits.fieldSize / 1024} KB). ${nothingSaved}`);
-    case 'LIMIT_FIELD_KEY': return new HttpError(413, `A form field’s name was longer than Waypoint accepts. ${nothingSaved}`);
-    case 'LIMIT_FILE_COUNT': return new HttpError(400, `Upload one file at a time: the form sent more than one. ${nothingSaved}`);
-    case 'LIMIT_UNEXPECTED_FILE': return new HttpError(400, `The form sent a file in a field Waypoint does not expect. ${nothingSaved}`);
+    case 'LIMIT_FILE_SIZE':
+      return new HttpError(
+        413,
+        `The file is larger than Waypoint accepts (at most ${Math.round(maxBytes / 1024 / 1024)} MB). Nothing was saved.`,
+      );
+    case 'LIMIT_FIELD_VALUE':
+      return new HttpError(
+        413,
+        `A form field was longer than Waypoint accepts (${limits.fieldSize / 1024} KB). ${nothingSaved}`,
+      );
+    case 'LIMIT_FIELD_KEY':
+      return new HttpError(413, `A form field’s name was longer than Waypoint accepts. ${nothingSaved}`);
+    case 'LIMIT_FILE_COUNT':
+      return new HttpError(400, `Upload one file at a time: the form sent more than one. ${nothingSaved}`);
+    case 'LIMIT_UNEXPECTED_FILE':
+      return new HttpError(400, `The form sent a file in a field Waypoint does not expect. ${nothingSaved}`);
     case 'LIMIT_FIELD_COUNT':
-    case 'LIMIT_PART_COUNT': return new HttpError(400, `The form sent more fields than Waypoint expects (at most ${limits.fields}). ${nothingSaved}`);
-    default: return new HttpError(400, `The upload could not be read. ${nothingSaved}`);
+    case 'LIMIT_PART_COUNT':
+      return new HttpError(
+        400,
+        `The form sent more fields than Waypoint expects (at most ${limits.fields}). ${nothingSaved}`,
+      );
+    default:
+      return new HttpError(400, `The upload could not be read. ${nothingSaved}`);
   }
 }
 

@@ -20,7 +20,12 @@ export interface Mailer {
  * each message is written as an .eml file to the outbox folder so a person or a test can open it.
  * Message bodies are never logged: they can hold links that sign someone in.
  */
-export function createMailer(opts: { smtpUrl?: string | undefined; from: string; outboxDir: string; logger: Logger }): Mailer {
+export function createMailer(opts: {
+  smtpUrl?: string | undefined;
+  from: string;
+  outboxDir: string;
+  logger: Logger;
+}): Mailer {
   if (opts.smtpUrl) {
     const transport = nodemailer.createTransport(opts.smtpUrl);
     return {

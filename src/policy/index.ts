@@ -54,8 +54,10 @@ function denialReason(actor: Actor, action: Action, resource: Resource): string 
   if (!grantAllows(matrix[action], actor)) return 'role';
   if (resource.schoolId && actor.kind === 'staff' && resource.schoolId !== actor.schoolId) return 'other school';
   if (resource.restricted && writeActions.has(action)) return 'restricted record is read-only';
-  if (action === 'operator.invite_first_admin' && resource.orgHasActiveAdmin !== false) return 'the organisation has an active admin';
-  if (action === 'note.edit' && (actor.kind !== 'staff' || resource.authorId !== actor.userId)) return 'only the author may change a note';
+  if (action === 'operator.invite_first_admin' && resource.orgHasActiveAdmin !== false)
+    return 'the organisation has an active admin';
+  if (action === 'note.edit' && (actor.kind !== 'staff' || resource.authorId !== actor.userId))
+    return 'only the author may change a note';
   return null;
 }
 

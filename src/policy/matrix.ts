@@ -76,9 +76,21 @@ export type Action = keyof typeof matrix;
 
 /** Actions that change a pupil's record: refused for restricted records (P29), whatever the role. */
 export const recordChangingActions: readonly Action[] = [
-  'pupil.create', 'pupil.update', 'pupil.leave', 'pupil.import', 'group.manage', 'group.assign_staff',
-  'support_flag.manage', 'staff.manage', 'settings.manage', 'assessment.record', 'observation.record', 'note.write', 'note.edit',
-  'intervention.manage', 'framework.manage',
+  'pupil.create',
+  'pupil.update',
+  'pupil.leave',
+  'pupil.import',
+  'group.manage',
+  'group.assign_staff',
+  'support_flag.manage',
+  'staff.manage',
+  'settings.manage',
+  'assessment.record',
+  'observation.record',
+  'note.write',
+  'note.edit',
+  'intervention.manage',
+  'framework.manage',
 ];
 
 /**
@@ -86,4 +98,3 @@ export const recordChangingActions: readonly Action[] = [
  * with now. Row-level security holds the same list (migrations: `app_roles() && array[...]`).
  */
 export const wholeSchoolRoles: readonly SchoolRole[] = leaders;
-

@@ -15,11 +15,17 @@ import { startServerProcess } from '../helpers/server-process.js';
 const backupRole = { name: 'waypoint_backup', password: 'test-backup-password' };
 
 /** Runs `npm run backup` / `npm run restore`'s program (from TypeScript) to its exit. */
-function cli(name: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function cli(
+  name: 'backup' | 'restore',
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     let output = '';
     const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`, ...args], {
-      cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -37,9 +43,14 @@ async function snapshot(url: string) {
               (select string_agg(t.tgname || ':' || t.tgenabled::text, ',' order by t.tgname) from pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal) as triggers
          from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' order by 1`,
     );
-    const prints = await tableFingerprints(client, rows.map((r) => r.name));
+    const prints = await tableFingerprints(
+      client,
+      rows.map((r) => r.name),
+    );
     await client.query('commit');
-    return Object.fromEntries(rows.map((r) => [r.name, { ...prints[r.name]!, forced: r.forced, rls: r.rls, triggers: r.triggers }]));
+    return Object.fromEntries(
+      rows.map((r) => [r.name, { ...prints[r.name]!, forced: r.forced, rls: r.rls, triggers: r.triggers }]),
+    );
   });
 }
 
@@ -67,11 +78,16 @@ describe('Backups and restore (R2, P25)', function () {
   before(async () => {
     source = await freshDatabase();
     su = knexFactory({ client: 'pg', connection: testCluster().superuserUrl(), pool: { min: 0, max: 1 } });
-    await withClient(testCluster().superuserUrl(source.name), (c) => ensureBackupRole(c, backupRole.name, backupRole.password, source.name));
+    await withClient(testCluster().superuserUrl(source.name), (c) =>
+      ensureBackupRole(c, backupRole.name, backupRole.password, source.name),
+    );
     dataDir = tempDir();
     env = {
-      DATABASE_URL: source.ownerUrl, RUNTIME_DATABASE_URL: source.runtimeUrl, SESSION_SECRET: 'backup-test-session-secret-0123456789',
-      BACKUP_DATABASE_URL: withCredentials(source.ownerUrl, backupRole.name, backupRole.password), DATA_DIR: dataDir,
+      DATABASE_URL: source.ownerUrl,
+      RUNTIME_DATABASE_URL: source.runtimeUrl,
+      SESSION_SECRET: 'backup-test-session-secret-0123456789',
+      BACKUP_DATABASE_URL: withCredentials(source.ownerUrl, backupRole.name, backupRole.password),
+      DATA_DIR: dataDir,
     };
   });
   after(async () => {
@@ -92,10 +108,16 @@ describe('Backups and restore (R2, P25)', function () {
       const backupSees = Number((await backup.query('select count(*) from pupils')).rows[0].count);
       expect(ownerSees, 'the owner is bound by FORCE RLS').to.equal(0);
       expect(backupSees).to.be.greaterThan(500);
-      const write = await backup.query(`update school_settings set dsl_name = 'x'`).then(() => 'written', (e: Error) => e.message);
+      const write = await backup.query(`update school_settings set dsl_name = 'x'`).then(
+        () => 'written',
+        (e: Error) => e.message,
+      );
       expect(write).to.match(/read-only transaction/);
       await backup.query('set default_transaction_read_only = off');
-      const write2 = await backup.query(`update school_settings set dsl_name = 'x'`).then(() => 'written', (e: Error) => e.message);
+      const write2 = await backup.query(`update school_settings set dsl_name = 'x'`).then(
+        () => 'written',
+        (e: Error) => e.message,
+      );
       expect(write2).to.match(/permission denied/);
     } finally {
       await backup.end();
@@ -113,7 +135,10 @@ describe('Backups and restore (R2, P25)', function () {
     const made = await cli('backup', [], env);
     expect(made.code, made.output).to.equal(0);
     expect(made.output).to.contain(`Deleted 1 backup older than 90 days (P25): ${old}`);
-    const dumps = fs.readdirSync(folder).filter((f) => f.endsWith('.dump') && f !== recent).sort();
+    const dumps = fs
+      .readdirSync(folder)
+      .filter((f) => f.endsWith('.dump') && f !== recent)
+      .sort();
     expect(dumps).to.have.length(1);
     expect(fs.readdirSync(folder)).to.include.members([recent, 'notes.txt']).and.not.include(old);
     const file = path.join(folder, dumps[0]!);
@@ -130,12 +155,20 @@ describe('Backups and restore (R2, P25)', function () {
     const filled = Object.values(before).filter((t) => t.rows > 0).length;
     expect(filled, 'the demo seed fills most tables').to.be.greaterThan(15);
     for (const [table, print] of Object.entries(before)) expect(after[table], table).to.deep.equal(print);
-    console.log(`      (${Object.keys(before).length} tables, ${filled} with rows, ${Object.values(before).reduce((n, t) => n + t.rows, 0)} rows: counts and md5 equal)`);
+    console.log(
+      `      (${Object.keys(before).length} tables, ${filled} with rows, ${Object.values(before).reduce((n, t) => n + t.rows, 0)} rows: counts and md5 equal)`,
+    );
 
     // The restored database serves: the runtime role reads it under RLS as before.
-    const runtime = knexFactory({ client: 'pg', connection: testCluster().runtimeUrl(drill), pool: { min: 0, max: 1 } });
+    const runtime = knexFactory({
+      client: 'pg',
+      connection: testCluster().runtimeUrl(drill),
+      pool: { min: 0, max: 1 },
+    });
     try {
-      expect(Number((await runtime('pupils').count('* as n'))[0]!.n), 'RLS still applies to the runtime role').to.equal(0);
+      expect(Number((await runtime('pupils').count('* as n'))[0]!.n), 'RLS still applies to the runtime role').to.equal(
+        0,
+      );
     } finally {
       await runtime.destroy();
     }
@@ -160,7 +193,9 @@ describe('Backups and restore (R2, P25)', function () {
     expect(rejected.output).to.match(/do not match the backup's manifest in .*organisations/);
     const rows = await snapshot(testCluster().superuserUrl(drill));
     // Only the schema its migrations built is there (and their own bookkeeping), not one row of the backup.
-    const kept = Object.entries(rows).filter(([t, f]) => f.rows > 0 && !t.startsWith('knex_migrations')).map(([t]) => t);
+    const kept = Object.entries(rows)
+      .filter(([t, f]) => f.rows > 0 && !t.startsWith('knex_migrations'))
+      .map(([t]) => t);
     expect(kept, 'no rows kept').to.deep.equal([]);
 
     // A cut-off file has no manifest and is refused too.
@@ -194,7 +229,12 @@ describe('Backups and restore (R2, P25)', function () {
   it('P25: retention reads the time in the name and leaves other files alone', () => {
     const dir = tempDir();
     const now = new Date('2026-12-01T12:00:00Z');
-    const names = ['waypoint-20260901T115959Z.dump', 'waypoint-20260902T120001Z.dump', 'waypoint-20200101T000000Z.dump.partial', 'other.dump'];
+    const names = [
+      'waypoint-20260901T115959Z.dump',
+      'waypoint-20260902T120001Z.dump',
+      'waypoint-20200101T000000Z.dump.partial',
+      'other.dump',
+    ];
     for (const n of names) fs.writeFileSync(path.join(dir, n), '');
     expect(pruneBackups(dir, now)).to.deep.equal(['waypoint-20260901T115959Z.dump']);
     expect(fs.readdirSync(dir).sort()).to.deep.equal(names.slice(1).sort());

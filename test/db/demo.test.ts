@@ -37,16 +37,34 @@ describe('Demo data', () => {
     };
   }
 
-  const pupilsOf = (k: Knex) => k('pupils as p').join('organisations as o', 'o.id', 'p.school_id')
-    .select('o.name as school', 'p.legal_forename', 'p.surname', 'p.date_of_birth', 'p.upn', 'p.year_group', 'p.sen_status')
-    .orderBy(['o.name', 'p.mis_id']);
-  const scoresOf = async (k: Knex) => (await k('assessment_scores as s').join('organisations as o', 'o.id', 's.school_id')
-    .groupBy('o.name').orderBy('o.name').select('o.name', k.raw('count(*)::int as n'), k.raw('sum(s.value)::int as total')));
+  const pupilsOf = (k: Knex) =>
+    k('pupils as p')
+      .join('organisations as o', 'o.id', 'p.school_id')
+      .select(
+        'o.name as school',
+        'p.legal_forename',
+        'p.surname',
+        'p.date_of_birth',
+        'p.upn',
+        'p.year_group',
+        'p.sen_status',
+      )
+      .orderBy(['o.name', 'p.mis_id']);
+  const scoresOf = async (k: Knex) =>
+    await k('assessment_scores as s')
+      .join('organisations as o', 'o.id', 's.school_id')
+      .groupBy('o.name')
+      .orderBy('o.name')
+      .select('o.name', k.raw('count(*)::int as n'), k.raw('sum(s.value)::int as total'));
 
   it('seeds the same pupils, UPNs and scores every time, with valid UPNs and a few hundred pupils per school', async function () {
     this.timeout(120_000);
     const empty = await emptyDatabase();
-    const template = knexFactory({ client: 'pg', connection: testCluster().superuserUrl('waypoint_template'), pool: { min: 0, max: 1 } });
+    const template = knexFactory({
+      client: 'pg',
+      connection: testCluster().superuserUrl('waypoint_template'),
+      pool: { min: 0, max: 1 },
+    });
     const db = connectDatabase({ runtimeUrl: empty.url, poolMax: 2, logger: createLogger('silent') });
     try {
       expect(await seedDemo(db, hasher)).to.equal(true);
@@ -54,7 +72,15 @@ describe('Demo data', () => {
       const seeded = await pupilsOf(empty.su);
       expect(seeded).to.deep.equal(await pupilsOf(template));
       expect(await scoresOf(empty.su)).to.deep.equal(await scoresOf(template));
-      const perSchool = Object.fromEntries((await empty.su('pupils as p').join('organisations as o', 'o.id', 'p.school_id').groupBy('o.name').select('o.name', empty.su.raw('count(*)::int as n'))).map((r) => [r.name, r.n]));
+      const perSchool = Object.fromEntries(
+        (
+          await empty
+            .su('pupils as p')
+            .join('organisations as o', 'o.id', 'p.school_id')
+            .groupBy('o.name')
+            .select('o.name', empty.su.raw('count(*)::int as n'))
+        ).map((r) => [r.name, r.n]),
+      );
       expect(Object.keys(perSchool)).to.have.length(3);
       for (const [school, n] of Object.entries(perSchool)) expect(n, school).to.be.within(150, 800);
       const bad = seeded.filter((p) => p.upn && !checkUpn(p.upn).valid).map((p) => p.upn);
@@ -75,7 +101,9 @@ describe('Demo data', () => {
       // Fail part-way: the third school's pupils cannot be written.
       await empty.su.raw(`create function fail_hillcrest() returns trigger language plpgsql as $$
         begin if (select name from organisations where id = new.school_id) = 'Hillcrest Academy' then raise exception 'interrupted'; end if; return new; end $$`);
-      await empty.su.raw(`create trigger fail_hillcrest before insert on pupils for each row execute function fail_hillcrest()`);
+      await empty.su.raw(
+        `create trigger fail_hillcrest before insert on pupils for each row execute function fail_hillcrest()`,
+      );
       let failed = false;
       try {
         await seedDemo(db, hasher);

@@ -22,7 +22,9 @@ function copyProjectInto(privateDir: string): string {
   for (const entry of ['package.json', 'dist', 'views', 'public']) {
     fs.cpSync(path.join(projectRoot, entry), path.join(root, entry), { recursive: true });
   }
-  const linked = spawnSync('cp', ['-al', path.join(projectRoot, 'node_modules'), path.join(root, 'node_modules')], { encoding: 'utf8' });
+  const linked = spawnSync('cp', ['-al', path.join(projectRoot, 'node_modules'), path.join(root, 'node_modules')], {
+    encoding: 'utf8',
+  });
   if (linked.status !== 0) throw new Error(`cp -al node_modules failed: ${linked.stderr}`);
   return root;
 }
@@ -37,7 +39,9 @@ describe('The embedded PostgreSQL wherever the project is', () => {
     'R6: as root, a project in a folder of mode 0700 (like /root) starts as npm start runs it, with PostgreSQL run by the postgres OS user from /var/lib/waypoint, and /readyz answers 200';
   if (!asRoot) {
     // Pending, with the reason in its title: only root hands PostgreSQL to another OS user.
-    it(`${title} — not run: this test runs as uid ${process.getuid?.()}, and only as root does PostgreSQL run as another OS user`);
+    it(
+      `${title} — not run: this test runs as uid ${process.getuid?.()}, and only as root does PostgreSQL run as another OS user`,
+    );
     return;
   }
 

@@ -21,7 +21,12 @@ describe('Migrations upgrade a database that already holds data', () => {
     source = knexFactory({ client: 'pg', connection: testCluster().superuserUrl(template), pool: { min: 0, max: 1 } });
     const config = migratorConfig();
     names = (await config.migrationSource!.getMigrations([])).map((m) => config.migrationSource!.getMigrationName(m));
-    tables = (await source('pg_tables').where({ schemaname: 'public' }).whereNotIn('tablename', ['knex_migrations', 'knex_migrations_lock', 'session']).pluck('tablename')).sort();
+    tables = (
+      await source('pg_tables')
+        .where({ schemaname: 'public' })
+        .whereNotIn('tablename', ['knex_migrations', 'knex_migrations_lock', 'session'])
+        .pluck('tablename')
+    ).sort();
   });
   after(() => source.destroy());
 
@@ -51,7 +56,10 @@ describe('Migrations upgrade a database that already holds data', () => {
     return copied;
   }
 
-  const counts = async (k: Knex, of: string[]) => Object.fromEntries(await Promise.all(of.map(async (t) => [t, Number((await k(t).count({ n: '*' }))[0]!.n)] as const)));
+  const counts = async (k: Knex, of: string[]) =>
+    Object.fromEntries(
+      await Promise.all(of.map(async (t) => [t, Number((await k(t).count({ n: '*' }))[0]!.n)] as const)),
+    );
 
   it('every earlier version, holding the demo data, migrates to the latest with every row kept and backfills right', async function () {
     this.timeout(300_000);
@@ -73,7 +81,10 @@ describe('Migrations upgrade a database that already holds data', () => {
         expect(kept.pupils, 'the copy holds pupils').to.be.greaterThan(0);
         expect(await counts(su, copied), `rows after upgrading from ${names[done - 1]}`).to.deep.equal(kept);
         if (copied.includes('assessment_scores')) {
-          expect(await su('assessment_scores').select('id', 'term_sequence').orderBy('id'), `term_sequence from ${names[done - 1]}`).to.deep.equal(expectedSequences);
+          expect(
+            await su('assessment_scores').select('id', 'term_sequence').orderBy('id'),
+            `term_sequence from ${names[done - 1]}`,
+          ).to.deep.equal(expectedSequences);
         }
       } finally {
         await Promise.all([owner.destroy(), su.destroy()]);

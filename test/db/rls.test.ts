@@ -30,18 +30,24 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
 
   async function asActor<T>(k: Knex, actor: Actor, sql: string): Promise<T[]> {
     return k.transaction(async (trx) => {
-      await trx.raw(`select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`, actorSettings(actor));
+      await trx.raw(
+        `select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`,
+        actorSettings(actor),
+      );
       return (await trx.raw(sql)).rows as T[];
     });
   }
 
   it('T1: every table holding school or personal data has RLS enabled and forced', async () => {
     const rows: { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[] = (
-      await t.su.raw(`select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      await t.su
+        .raw(`select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
                       where n.nspname = 'public' and c.relkind in ('r', 'p')`)
     ).rows;
     expect(rows.length).to.be.greaterThan(10);
-    const missing = rows.filter((r) => !outsideRls[r.relname] && !(r.relrowsecurity && r.relforcerowsecurity)).map((r) => r.relname);
+    const missing = rows
+      .filter((r) => !outsideRls[r.relname] && !(r.relrowsecurity && r.relforcerowsecurity))
+      .map((r) => r.relname);
     expect(missing, 'tables without RLS ENABLE + FORCE').to.deep.equal([]);
     for (const name of Object.keys(outsideRls)) expect(tables).to.include(name);
   });
@@ -59,10 +65,19 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
 
   it('T1: the runtime role is not superuser, not BYPASSRLS, not the owner and not a member of it', async () => {
     const role = testCluster().runtimeRole;
-    const r = (await t.su.raw(`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ?`, [role])).rows[0];
+    const r = (
+      await t.su.raw(`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = ?`, [
+        role,
+      ])
+    ).rows[0];
     expect(r).to.deep.equal({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
-    const owned = (await t.su.raw(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                                   where n.nspname = 'public' and pg_has_role(?, c.relowner, 'USAGE')`, [role])).rows[0].n;
+    const owned = (
+      await t.su.raw(
+        `select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                                   where n.nspname = 'public' and pg_has_role(?, c.relowner, 'USAGE')`,
+        [role],
+      )
+    ).rows[0].n;
     expect(owned).to.equal(0);
   });
 
@@ -73,7 +88,8 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
         const { rows } = await k.raw(`select count(*)::int as n from ??`, [table]);
         expect(rows[0].n, table).to.equal(0);
         const total = (await t.su.raw(`select count(*)::int as n from ??`, [table])).rows[0].n;
-        if (['pupils', 'users', 'memberships', 'groups', 'audit_events'].includes(table)) expect(total, `${table} has demo rows`).to.be.greaterThan(0);
+        if (['pupils', 'users', 'memberships', 'groups', 'audit_events'].includes(table))
+          expect(total, `${table} has demo rows`).to.be.greaterThan(0);
       }
     } finally {
       await k.destroy();
@@ -85,7 +101,9 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     try {
       for (const table of tables.filter((x) => !outsideRls[x])) {
         const n = await k.transaction(async (trx) => {
-          await trx.raw(`select set_config('app.user_id', '', true), set_config('app.kind', '', true), set_config('app.school_id', '', true), set_config('app.org_id', '', true), set_config('app.roles', '', true)`);
+          await trx.raw(
+            `select set_config('app.user_id', '', true), set_config('app.kind', '', true), set_config('app.school_id', '', true), set_config('app.org_id', '', true), set_config('app.roles', '', true)`,
+          );
           return (await trx.raw(`select count(*)::int as n from ??`, [table])).rows[0].n;
         });
         expect(n, table).to.equal(0);
@@ -101,10 +119,15 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     const river = staff(ids, 'head@riverside.test', ids.riverside, ['head', 'school_admin']);
     try {
       for (let i = 0; i < 10; i++) {
-        for (const [actor, school] of [[oak, ids.oakfield], [river, ids.riverside]] as const) {
+        for (const [actor, school] of [
+          [oak, ids.oakfield],
+          [river, ids.riverside],
+        ] as const) {
           const rows = await asActor<{ school_id: string }>(k, actor, 'select distinct school_id from pupils');
           expect(rows).to.deep.equal([{ school_id: school }]);
-          const after = await k.raw(`select count(*)::int as n, current_setting('app.school_id', true) as s from pupils`);
+          const after = await k.raw(
+            `select count(*)::int as n, current_setting('app.school_id', true) as s from pupils`,
+          );
           expect(after.rows[0].n).to.equal(0);
           expect(after.rows[0].s ?? '').to.equal('');
         }
@@ -123,7 +146,9 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
       const [riverside] = await t.db.readOnce<{ n: number; mine: number }>(river, count, [ids.riverside]);
       expect(riverside!.n).to.be.greaterThan(30).and.equal(riverside!.mine);
       // The same small pool serves the session store: no actor setting may outlive its statement.
-      const after = await t.db.sessionPool.query(`select count(*)::int as n, coalesce(current_setting('app.kind', true), '') as kind from pupils`);
+      const after = await t.db.sessionPool.query(
+        `select count(*)::int as n, coalesce(current_setting('app.kind', true), '') as kind from pupils`,
+      );
       expect(after.rows[0]).to.deep.equal({ n: 0, kind: '' });
     }
     for (const bad of [`${ids.oakfield}' or true --`, 'x', '']) {
@@ -137,16 +162,24 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     }
   });
 
-  it('T2: a prepared statement, once its plan is cached, still filters by each transaction\'s actor on one connection', async () => {
+  it("T2: a prepared statement, once its plan is cached, still filters by each transaction's actor on one connection", async () => {
     const db = connectDatabase({ runtimeUrl: t.runtimeUrl, poolMax: 1, logger: createLogger('silent') });
     const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
     const head = staff(ids, 'head@oakfield.test', ids.oakfield, ['head']);
     const river = staff(ids, 'head@riverside.test', ids.riverside, ['head']);
-    const count = (actor: Actor) => db.withActor(actor, async (trx) => {
-      const { rows } = await prepared<{ n: number }>(trx, 'rls-test-pupil-count', 'select count(*)::int as n from pupils where school_id = ?', [ids.oakfield]);
-      const plans = await trx.raw(`select generic_plans + custom_plans as runs, generic_plans from pg_prepared_statements where name = 'rls-test-pupil-count'`);
-      return { n: rows[0]!.n, ...plans.rows[0] };
-    });
+    const count = (actor: Actor) =>
+      db.withActor(actor, async (trx) => {
+        const { rows } = await prepared<{ n: number }>(
+          trx,
+          'rls-test-pupil-count',
+          'select count(*)::int as n from pupils where school_id = ?',
+          [ids.oakfield],
+        );
+        const plans = await trx.raw(
+          `select generic_plans + custom_plans as runs, generic_plans from pg_prepared_statements where name = 'rls-test-pupil-count'`,
+        );
+        return { n: rows[0]!.n, ...plans.rows[0] };
+      });
     try {
       const wholeSchool = (await count(head)).n;
       expect(wholeSchool).to.be.greaterThan(30);
@@ -170,11 +203,16 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     const k = runtimePool();
     try {
       const seen = await asActor<{ id: string }>(k, teacher, 'select * from pupils');
-      const theirs: string[] = await t.su('group_members as gm').join('group_staff as gs', 'gs.group_id', 'gm.group_id')
-        .where('gs.user_id', teacher.kind === 'staff' ? teacher.userId : '').pluck('gm.pupil_id');
+      const theirs: string[] = await t
+        .su('group_members as gm')
+        .join('group_staff as gs', 'gs.group_id', 'gm.group_id')
+        .where('gs.user_id', teacher.kind === 'staff' ? teacher.userId : '')
+        .pluck('gm.pupil_id');
       expect(seen.length).to.equal(30);
       expect(seen.map((p) => p.id).sort()).to.deep.equal([...theirs].sort());
-      const schoolTotal = (await t.su('pupils').where({ school_id: ids.oakfield }).count<{ count: string }[]>('* as count'))[0]!.count;
+      const schoolTotal = (
+        await t.su('pupils').where({ school_id: ids.oakfield }).count<{ count: string }[]>('* as count')
+      )[0]!.count;
       expect(Number(schoolTotal)).to.be.greaterThan(200);
     } finally {
       await k.destroy();
@@ -186,7 +224,10 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     const k = runtimePool();
     try {
       const updated = await k.transaction(async (trx) => {
-        await trx.raw(`select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`, actorSettings(teacher));
+        await trx.raw(
+          `select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`,
+          actorSettings(teacher),
+        );
         return (await trx.raw(`update pupils set surname = 'Changed'`)).rowCount;
       });
       expect(updated).to.equal(0);
@@ -201,11 +242,35 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
   it('P11: every table about one pupil shows exactly the rows of the pupils each role may see', async () => {
     const su = t.su;
     // Some history rows, which the demo does not have: one for a taught pupil, one for another.
-    const taughtPupil = (await su('group_members as gm').join('group_staff as gs', 'gs.group_id', 'gm.group_id')
-      .where('gs.user_id', ids.user('teacher@oakfield.test')).first('gm.pupil_id')).pupil_id;
-    const otherPupil = (await su('pupils').where({ school_id: ids.oakfield }).whereNot({ id: taughtPupil }).whereNotIn('id',
-      su('group_members as gm').join('group_staff as gs', 'gs.group_id', 'gm.group_id').where('gs.user_id', ids.user('teacher@oakfield.test')).select('gm.pupil_id')).first('id')).id;
-    await su('pupil_history').insert([taughtPupil, otherPupil].map((pupil_id) => ({ school_id: ids.oakfield, pupil_id, field: 'surname', old_value: 'A', new_value: 'B', source: 'edit' })));
+    const taughtPupil = (
+      await su('group_members as gm')
+        .join('group_staff as gs', 'gs.group_id', 'gm.group_id')
+        .where('gs.user_id', ids.user('teacher@oakfield.test'))
+        .first('gm.pupil_id')
+    ).pupil_id;
+    const otherPupil = (
+      await su('pupils')
+        .where({ school_id: ids.oakfield })
+        .whereNot({ id: taughtPupil })
+        .whereNotIn(
+          'id',
+          su('group_members as gm')
+            .join('group_staff as gs', 'gs.group_id', 'gm.group_id')
+            .where('gs.user_id', ids.user('teacher@oakfield.test'))
+            .select('gm.pupil_id'),
+        )
+        .first('id')
+    ).id;
+    await su('pupil_history').insert(
+      [taughtPupil, otherPupil].map((pupil_id) => ({
+        school_id: ids.oakfield,
+        pupil_id,
+        field: 'surname',
+        old_value: 'A',
+        new_value: 'B',
+        source: 'edit',
+      })),
+    );
     const actors: [string, Actor][] = [
       ['admin', staff(ids, 'admin@oakfield.test', ids.oakfield, ['school_admin'])],
       ['head', staff(ids, 'head@oakfield.test', ids.oakfield, ['head'])],
@@ -214,30 +279,66 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
       ['teacher', staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher'])],
       ['ta', staff(ids, 'ta@oakfield.test', ids.oakfield, ['teaching_assistant'])],
       ['other school', staff(ids, 'head@riverside.test', ids.riverside, ['head'])],
-      ['trust', { kind: 'trust', userId: ids.user('trust.admin@northstar.test'), orgId: ids.trust, roles: ['trust_admin'], meta: {} }],
+      [
+        'trust',
+        {
+          kind: 'trust',
+          userId: ids.user('trust.admin@northstar.test'),
+          orgId: ids.trust,
+          roles: ['trust_admin'],
+          meta: {},
+        },
+      ],
       ['parent', { kind: 'parent', userId: ids.user('parent@oakfield.test'), meta: {} }],
       ['operator', { kind: 'operator', userId: ids.user('operator@waypoint.test'), meta: {} }],
     ];
-    const tables = ['pupil_contacts', 'pupil_fsm_periods', 'pupil_support_flags', 'pupil_history', 'observations', 'notes', 'assessment_scores'];
+    const tables = [
+      'pupil_contacts',
+      'pupil_fsm_periods',
+      'pupil_support_flags',
+      'pupil_history',
+      'observations',
+      'notes',
+      'assessment_scores',
+    ];
     const k = runtimePool();
     try {
-      for (const table of tables) expect(Number((await su(table).where({ school_id: ids.oakfield }).count({ n: '*' }))[0]!.n), `${table} has Oakfield rows`).to.be.greaterThan(0);
+      for (const table of tables)
+        expect(
+          Number((await su(table).where({ school_id: ids.oakfield }).count({ n: '*' }))[0]!.n),
+          `${table} has Oakfield rows`,
+        ).to.be.greaterThan(0);
       for (const [who, actor] of actors) {
         const pupils = new Set((await asActor<{ id: string }>(k, actor, 'select id from pupils')).map((p) => p.id));
         for (const table of tables) {
           // Only staff of the school read these, as in the app's matrix; trusts see pupil rows of
           // sharing schools but nothing about them beyond that (yet).
           const readable = actor.kind === 'staff';
-          const seen = (await asActor<{ id: string }>(k, actor, `select id::text from ${table}`)).map((r) => r.id).sort();
-          const expected = readable && pupils.size
-            ? (await su(table).whereIn('pupil_id', [...pupils]).select(su.raw('id::text as id'))).map((r: { id: string }) => r.id).sort()
-            : [];
-          expect(seen.length === expected.length && seen.every((id, i) => id === expected[i]), `${table} as ${who}: ${seen.length} rows, expected ${expected.length}`).to.equal(true);
+          const seen = (await asActor<{ id: string }>(k, actor, `select id::text from ${table}`))
+            .map((r) => r.id)
+            .sort();
+          const expected =
+            readable && pupils.size
+              ? (
+                  await su(table)
+                    .whereIn('pupil_id', [...pupils])
+                    .select(su.raw('id::text as id'))
+                )
+                  .map((r: { id: string }) => r.id)
+                  .sort()
+              : [];
+          expect(
+            seen.length === expected.length && seen.every((id, i) => id === expected[i]),
+            `${table} as ${who}: ${seen.length} rows, expected ${expected.length}`,
+          ).to.equal(true);
         }
       }
     } finally {
       await k.destroy();
-      await su('pupil_history').whereIn('pupil_id', [taughtPupil, otherPupil]).where({ old_value: 'A', new_value: 'B' }).del();
+      await su('pupil_history')
+        .whereIn('pupil_id', [taughtPupil, otherPupil])
+        .where({ old_value: 'A', new_value: 'B' })
+        .del();
     }
   });
 
@@ -245,7 +346,19 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     const operator: Actor = { kind: 'operator', userId: ids.user('operator@waypoint.test'), meta: {} };
     const k = runtimePool();
     try {
-      for (const table of ['pupils', 'parent_links', 'group_members', 'group_staff', 'groups', 'pupil_contacts', 'pupil_fsm_periods', 'pupil_support_flags', 'pupil_history', 'support_flags', 'import_files']) {
+      for (const table of [
+        'pupils',
+        'parent_links',
+        'group_members',
+        'group_staff',
+        'groups',
+        'pupil_contacts',
+        'pupil_fsm_periods',
+        'pupil_support_flags',
+        'pupil_history',
+        'support_flags',
+        'import_files',
+      ]) {
         const rows = await asActor<{ n: number }>(k, operator, `select count(*)::int as n from ${table}`);
         expect(rows[0]!.n, table).to.equal(0);
       }
@@ -259,10 +372,20 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
   });
 
   it('P2: trust users see pupil rows only of schools sharing with the trust, and restricted pupils never', async () => {
-    const trust: Actor = { kind: 'trust', userId: ids.user('trust.admin@northstar.test'), orgId: ids.trust, roles: ['trust_admin'], meta: {} };
+    const trust: Actor = {
+      kind: 'trust',
+      userId: ids.user('trust.admin@northstar.test'),
+      orgId: ids.trust,
+      roles: ['trust_admin'],
+      meta: {},
+    };
     const k = runtimePool();
     try {
-      const before = await asActor<{ school_id: string; n: number }>(k, trust, 'select school_id, count(*)::int as n from pupils group by school_id');
+      const before = await asActor<{ school_id: string; n: number }>(
+        k,
+        trust,
+        'select school_id, count(*)::int as n from pupils group by school_id',
+      );
       expect(before.map((r) => r.school_id)).to.deep.equal([ids.oakfield]);
       const restrictedId = (await t.su('pupils').where({ school_id: ids.oakfield }).first('id')).id;
       await t.su('pupils').where({ id: restrictedId }).update({ restricted_at: t.su.fn.now() });
@@ -280,7 +403,13 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
   });
 
   it('P3: local-authority users see only schools sharing with their LA, under the same consent model', async () => {
-    const la: Actor = { kind: 'la', userId: ids.user('officer@westshire.test'), orgId: ids.la, roles: ['la_officer'], meta: {} };
+    const la: Actor = {
+      kind: 'la',
+      userId: ids.user('officer@westshire.test'),
+      orgId: ids.la,
+      roles: ['la_officer'],
+      meta: {},
+    };
     const k = runtimePool();
     try {
       const rows = await asActor<{ school_id: string }>(k, la, 'select distinct school_id from pupils');
@@ -299,7 +428,11 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     try {
       const visible = await asActor<{ n: number }>(k, admin, 'select count(*)::int as n from audit_events');
       expect(visible[0]!.n).to.be.greaterThan(0);
-      for (const sql of [`update audit_events set action = 'x.y'`, 'delete from audit_events', 'truncate audit_events']) {
+      for (const sql of [
+        `update audit_events set action = 'x.y'`,
+        'delete from audit_events',
+        'truncate audit_events',
+      ]) {
         let error: Error | undefined;
         try {
           await asActor(k, admin, sql);
@@ -308,9 +441,13 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
         }
         expect(error?.message, sql).to.match(/permission denied/);
       }
-      const privileges = (await t.su.raw(`select has_table_privilege(?, 'audit_events', 'UPDATE') as u, has_table_privilege(?, 'audit_events', 'DELETE') as d,
+      const privileges = (
+        await t.su.raw(
+          `select has_table_privilege(?, 'audit_events', 'UPDATE') as u, has_table_privilege(?, 'audit_events', 'DELETE') as d,
                                                  has_table_privilege(?, 'audit_events', 'INSERT') as i, has_table_privilege(?, 'audit_events', 'SELECT') as s`,
-        Array(4).fill(testCluster().runtimeRole))).rows[0];
+          Array(4).fill(testCluster().runtimeRole),
+        )
+      ).rows[0];
       expect(privileges).to.deep.equal({ u: false, d: false, i: true, s: true });
     } finally {
       await k.destroy();

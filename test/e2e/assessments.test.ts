@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { expectNoSeriousAxeViolations, followAndWait, type LiveApp, requireChromium, signInPage, startLiveApp, submitAndWait } from '../helpers/browser.js';
+import {
+  expectNoSeriousAxeViolations,
+  followAndWait,
+  type LiveApp,
+  requireChromium,
+  signInPage,
+  startLiveApp,
+  submitAndWait,
+} from '../helpers/browser.js';
+import type { Route } from 'playwright-core';
 
 describe('Browser: recording and reading assessments in real Chromium', function () {
   this.timeout(180_000);
@@ -24,7 +33,9 @@ describe('Browser: recording and reading assessments in real Chromium', function
     const pupilId = (await row.getAttribute('id'))!.replace('row-', '');
     const select = row.locator('select').nth(2);
     const current = await select.inputValue();
-    const options = await select.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    const options = await select
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
     const next = options.find((v) => v && v !== current)!;
     await select.focus();
     await select.selectOption(next);
@@ -32,12 +43,17 @@ describe('Browser: recording and reading assessments in real Chromium', function
     expect(await page.locator(`#row-${pupilId} .row-status`).textContent()).to.contain('Saved');
     const { su } = live.app.database;
     const item = (await select.getAttribute('name'))!.split(':')[2];
-    const stored = await su('assessment_scores').where({ pupil_id: pupilId, item_id: item }).orderBy('recorded_at', 'desc').first();
+    const stored = await su('assessment_scores')
+      .where({ pupil_id: pupilId, item_id: item })
+      .orderBy('recorded_at', 'desc')
+      .first();
     expect(stored.level_id).to.equal(next);
     // Keyboard: Tab moves to the next cell of the same row.
     await page.locator(`#row-${pupilId} select`).first().focus();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate('document.activeElement && document.activeElement.name')).to.match(new RegExp(`^l:${pupilId}:`));
+    expect(await page.evaluate('document.activeElement && document.activeElement.name')).to.match(
+      new RegExp(`^l:${pupilId}:`),
+    );
     await context.close();
   });
 
@@ -49,10 +65,16 @@ describe('Browser: recording and reading assessments in real Chromium', function
     const row = page.locator('tbody tr').nth(4);
     const pupilId = (await row.getAttribute('id'))!.replace('row-', '');
     const select = row.locator('select').first();
-    const values = (await select.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).filter(Boolean);
+    const values = (
+      await select.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
+    ).filter(Boolean);
     const status = page.locator(`#row-${pupilId} .row-status`);
-    const cases: [string, (route: import('playwright-core').Route) => Promise<void>, RegExp][] = [
-      ['server error', (route) => route.fulfill({ status: 500, contentType: 'text/html', body: '<p>boom</p>' }), /Not saved: something went wrong/],
+    const cases: [string, (route: Route) => Promise<void>, RegExp][] = [
+      [
+        'server error',
+        (route) => route.fulfill({ status: 500, contentType: 'text/html', body: '<p>boom</p>' }),
+        /Not saved: something went wrong/,
+      ],
       ['no connection', (route) => route.abort('internetdisconnected'), /Not saved: no connection/],
     ];
     for (const [label, handler, message] of cases) {
@@ -87,7 +109,9 @@ describe('Browser: recording and reading assessments in real Chromium', function
     await page.getByLabel('Date of assessment').fill('01/01/2001');
     await submitAndWait(page, page.getByRole('button', { name: 'Save all' }));
     expect(await page.locator('.error-summary').textContent()).to.contain('The date must be within');
-    expect(await page.locator('tbody tr').nth(5).locator('select').first().inputValue(), 'the choice is kept').to.equal(value);
+    expect(await page.locator('tbody tr').nth(5).locator('select').first().inputValue(), 'the choice is kept').to.equal(
+      value,
+    );
     const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('/');
     await page.getByLabel('Date of assessment').fill(today);
     await submitAndWait(page, page.getByRole('button', { name: 'Save all' }));
@@ -102,8 +126,18 @@ describe('Browser: recording and reading assessments in real Chromium', function
     const { su } = live.app.database;
     const pupil = (await su('group_members').where({ group_id: groupId }).first()).pupil_id;
     const intervention = (await su('interventions').first()).id;
-    for (const path of [`/groups/${groupId}`, `/groups/${groupId}/grid`, `/pupils/${pupil}`, `/pupils/${pupil}/notes`, `/pupils/${pupil}/assess`,
-      '/interventions', `/interventions/${intervention}`, '/interventions/new', '/dashboard', '/dashboard?group=pp']) {
+    for (const path of [
+      `/groups/${groupId}`,
+      `/groups/${groupId}/grid`,
+      `/pupils/${pupil}`,
+      `/pupils/${pupil}/notes`,
+      `/pupils/${pupil}/assess`,
+      '/interventions',
+      `/interventions/${intervention}`,
+      '/interventions/new',
+      '/dashboard',
+      '/dashboard?group=pp',
+    ]) {
       await page.goto(path);
       await expectNoSeriousAxeViolations(page, path);
     }

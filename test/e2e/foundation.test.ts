@@ -1,6 +1,13 @@
 import { expect } from 'chai';
-import { expectNoSeriousAxeViolations, followAndWait, type LiveApp, requireChromium, signInPage, startLiveApp, submitAndWait } from '../helpers/browser.js';
-
+import {
+  expectNoSeriousAxeViolations,
+  followAndWait,
+  type LiveApp,
+  requireChromium,
+  signInPage,
+  startLiveApp,
+  submitAndWait,
+} from '../helpers/browser.js';
 
 describe('Browser: foundation flows in real Chromium', function () {
   this.timeout(120_000);
@@ -100,7 +107,9 @@ describe('Browser: foundation flows in real Chromium', function () {
     const page = await context.newPage();
     await signInPage(page, 'teacher@oakfield.test');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).to.equal('Skip to main content');
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).to.equal(
+      'Skip to main content',
+    );
     await page.keyboard.press('Enter');
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).to.equal('main');
     await context.close();

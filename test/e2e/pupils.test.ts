@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { naughtyStrings } from '../helpers/blns.js';
-import { expectNoSeriousAxeViolations, followAndWait, type LiveApp, requireChromium, signInPage, startLiveApp, submitAndWait } from '../helpers/browser.js';
-
+import {
+  expectNoSeriousAxeViolations,
+  followAndWait,
+  type LiveApp,
+  requireChromium,
+  signInPage,
+  startLiveApp,
+  submitAndWait,
+} from '../helpers/browser.js';
 
 describe('Browser: pupils in real Chromium', function () {
   this.timeout(180_000);
@@ -16,7 +23,13 @@ describe('Browser: pupils in real Chromium', function () {
 
   const oakfieldPupil = async (year: string) => {
     const { su } = live.app.database;
-    return su('pupils').where({ year_group: year, school_id: su('organisations').where({ name: 'Oakfield Primary School' }).select('id') }).orderBy('surname').first();
+    return su('pupils')
+      .where({
+        year_group: year,
+        school_id: su('organisations').where({ name: 'Oakfield Primary School' }).select('id'),
+      })
+      .orderBy('surname')
+      .first();
   };
 
   it('search as you type (htmx), open a profile and edit it, with JavaScript on', async () => {
@@ -48,7 +61,10 @@ describe('Browser: pupils in real Chromium', function () {
     await page.getByLabel('Name, UPN or MIS ID').fill(target.upn);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/q=/);
-    expect(await page.locator('#pupil-results tbody tr').count(), `${page.url()} ${await page.locator('#pupil-results').textContent()}`).to.equal(1);
+    expect(
+      await page.locator('#pupil-results tbody tr').count(),
+      `${page.url()} ${await page.locator('#pupil-results').textContent()}`,
+    ).to.equal(1);
     await page.locator('#pupil-results tbody a').first().click();
     await page.getByRole('link', { name: 'Change details' }).click();
     await page.getByLabel('Date of birth').fill('31/02/2015');
@@ -66,7 +82,13 @@ describe('Browser: pupils in real Chromium', function () {
     const context = await live.newContext();
     const page = await context.newPage();
     await signInPage(page, 'admin@oakfield.test');
-    const busiest = await live.app.database.su('pupil_contacts').where({ school_id: (await oakfieldPupil('3')).school_id }).groupBy('pupil_id').select('pupil_id').orderByRaw('count(*) desc').first();
+    const busiest = await live.app.database
+      .su('pupil_contacts')
+      .where({ school_id: (await oakfieldPupil('3')).school_id })
+      .groupBy('pupil_id')
+      .select('pupil_id')
+      .orderByRaw('count(*) desc')
+      .first();
     await page.goto(`/pupils/${busiest.pupil_id}/print`);
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
@@ -79,12 +101,24 @@ describe('Browser: pupils in real Chromium', function () {
     this.timeout(180_000);
     const { su } = live.app.database;
     const school = await su('organisations').where({ name: 'Oakfield Primary School' }).first();
-    const group = await su('groups').insert({ school_id: school.id, kind: 'set', name: 'Naughty strings' }).returning('id');
-    const rows = naughtyStrings.filter((s) => s.trim() !== '' && [...s].length <= 100 && !s.includes('\u0000')).map((s, i) => ({
-      school_id: school.id, legal_forename: s, surname: s, date_of_birth: '2019-01-01', sex: 'U', year_group: '4', mis_id: `NAUGHTY${i}`,
-    }));
+    const group = await su('groups')
+      .insert({ school_id: school.id, kind: 'set', name: 'Naughty strings' })
+      .returning('id');
+    const rows = naughtyStrings
+      .filter((s) => s.trim() !== '' && [...s].length <= 100 && !s.includes('\u0000'))
+      .map((s, i) => ({
+        school_id: school.id,
+        legal_forename: s,
+        surname: s,
+        date_of_birth: '2019-01-01',
+        sex: 'U',
+        year_group: '4',
+        mis_id: `NAUGHTY${i}`,
+      }));
     const inserted: { id: string }[] = await su('pupils').insert(rows).returning('id');
-    await su('group_members').insert(inserted.map((p) => ({ school_id: school.id, group_id: group[0].id, pupil_id: p.id })));
+    await su('group_members').insert(
+      inserted.map((p) => ({ school_id: school.id, group_id: group[0].id, pupil_id: p.id })),
+    );
 
     const context = await live.chromium.newContext({ baseURL: live.origin, bypassCSP: true });
     const page = await context.newPage();
@@ -111,7 +145,16 @@ describe('Browser: pupils in real Chromium', function () {
     const page = await context.newPage();
     await signInPage(page, 'admin@oakfield.test');
     const pupil = await oakfieldPupil('3');
-    for (const path of ['/pupils', `/pupils/${pupil.id}`, `/pupils/${pupil.id}/edit`, `/pupils/${pupil.id}/print`, '/pupils/new', '/groups', '/support-flags', '/pupils/import']) {
+    for (const path of [
+      '/pupils',
+      `/pupils/${pupil.id}`,
+      `/pupils/${pupil.id}/edit`,
+      `/pupils/${pupil.id}/print`,
+      '/pupils/new',
+      '/groups',
+      '/support-flags',
+      '/pupils/import',
+    ]) {
       await page.goto(path);
       await expectNoSeriousAxeViolations(page, path);
     }
@@ -119,7 +162,13 @@ describe('Browser: pupils in real Chromium', function () {
     await submitAndWait(page, page.getByRole('button', { name: 'Add pupil' }));
     await expectNoSeriousAxeViolations(page, 'pupil form with errors');
     await page.goto('/pupils/import');
-    await page.setInputFiles('#f-file', { name: 'x.csv', mimeType: 'text/csv', buffer: Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\nA1,Amy,Ng,31/02/2019,F,3\nA2,Bo,Li,01/02/2019,F,3\n') });
+    await page.setInputFiles('#f-file', {
+      name: 'x.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'mis_id,legal_forename,surname,date_of_birth,sex,year_group\nA1,Amy,Ng,31/02/2019,F,3\nA2,Bo,Li,01/02/2019,F,3\n',
+      ),
+    });
     await page.getByRole('button', { name: 'Upload and check' }).click();
     await page.waitForURL(/\/pupils\/import\/[0-9a-f-]{36}$/);
     expect(await page.locator('h1').textContent()).to.equal('Check the import');

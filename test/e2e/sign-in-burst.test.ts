@@ -39,9 +39,15 @@ describe('Browser: sign-ins and invitation links in bursts of fresh browser cont
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     server = await startServerProcess({
-      DATABASE_URL: database.ownerUrl, RUNTIME_DATABASE_URL: database.runtimeUrl,
-      SESSION_SECRET: 'burst-session-secret-0123456789-abcdef', SEED_DEMO: 'false', NODE_ENV: 'test',
-      DATA_DIR: tempDir('waypoint-burst-data-'), OUTBOX_DIR: outboxDir, PORT: String(port), PUBLIC_ORIGIN: origin,
+      DATABASE_URL: database.ownerUrl,
+      RUNTIME_DATABASE_URL: database.runtimeUrl,
+      SESSION_SECRET: 'burst-session-secret-0123456789-abcdef',
+      SEED_DEMO: 'false',
+      NODE_ENV: 'test',
+      DATA_DIR: tempDir('waypoint-burst-data-'),
+      OUTBOX_DIR: outboxDir,
+      PORT: String(port),
+      PUBLIC_ORIGIN: origin,
     });
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumFlags });
   });
@@ -69,8 +75,18 @@ describe('Browser: sign-ins and invitation links in bursts of fresh browser cont
 
   async function describePage(page: Page, hops: string[]): Promise<string> {
     const url = new URL(page.url());
-    const h1 = (await page.locator('h1').first().textContent().catch(() => '')) ?? '';
-    const message = (await page.locator('.error-summary, .banner').allTextContents().catch(() => [])).join(' ');
+    const h1 =
+      (await page
+        .locator('h1')
+        .first()
+        .textContent()
+        .catch(() => '')) ?? '';
+    const message = (
+      await page
+        .locator('.error-summary, .banner')
+        .allTextContents()
+        .catch(() => [])
+    ).join(' ');
     return `at ${url.pathname}${url.search}, h1 "${h1.trim()}"${message ? `, message "${message.replace(/\s+/g, ' ').trim()}"` : ', no message'} (${hops.join(' -> ')})`;
   }
 
@@ -92,9 +108,10 @@ describe('Browser: sign-ins and invitation links in bursts of fresh browser cont
           page.getByLabel('Password', { exact: true }).press('Enter'),
         ]);
         await page.waitForLoadState('load');
-        const signedIn = new URL(page.url()).pathname === '/'
-          && (await page.getByRole('button', { name: 'Sign out' }).count()) === 1
-          && (await page.getByRole('link', { name: 'Your account' }).count()) === 1;
+        const signedIn =
+          new URL(page.url()).pathname === '/' &&
+          (await page.getByRole('button', { name: 'Sign out' }).count()) === 1 &&
+          (await page.getByRole('link', { name: 'Your account' }).count()) === 1;
         if (!signedIn) failures.push(`attempt ${i}: ${await describePage(page, hops)}`);
       } catch (err) {
         failures.push(`attempt ${i}: ${(err as Error).message.split('\n')[0]}`);
@@ -111,12 +128,20 @@ describe('Browser: sign-ins and invitation links in bursts of fresh browser cont
     // Set-up over HTTP; supertest reads each response to its end, so it never outruns a session save.
     const admin = new Browser(supertest.agent(origin));
     const signInToken = await admin.csrf('/sign-in');
-    const signedIn = await admin.postRaw('/sign-in', { _csrf: signInToken, email: 'admin@oakfield.test', password: demoPassword }, { Origin: origin });
+    const signedIn = await admin.postRaw(
+      '/sign-in',
+      { _csrf: signInToken, email: 'admin@oakfield.test', password: demoPassword },
+      { Origin: origin },
+    );
     expect(signedIn.status).to.equal(303);
     const token = await admin.csrf('/staff/invite');
     const emails = Array.from({ length: count }, (_, i) => `burst.invitee.${i + 1}@oakfield.test`);
     for (const [i, email] of emails.entries()) {
-      const res = await admin.postRaw('/staff/invite', { _csrf: token, email, given_name: 'Burst', family_name: `Invitee ${i + 1}`, roles: 'teacher' }, { Origin: origin });
+      const res = await admin.postRaw(
+        '/staff/invite',
+        { _csrf: token, email, given_name: 'Burst', family_name: `Invitee ${i + 1}`, roles: 'teacher' },
+        { Origin: origin },
+      );
       expect(res.status, `invitation ${i + 1}`).to.equal(303);
     }
     const links = new Map<string, string>();
@@ -145,7 +170,9 @@ describe('Browser: sign-ins and invitation links in bursts of fresh browser cont
         await context.close();
       }
     }
-    console.log(`      (${count} fresh-context invitation openings in ${Date.now() - started} ms: ${failures.length} failed)`);
+    console.log(
+      `      (${count} fresh-context invitation openings in ${Date.now() - started} ms: ${failures.length} failed)`,
+    );
     expect(failures, `${failures.length} of ${count} invitation links did not show the set-up page`).to.deep.equal([]);
   });
 });

@@ -43,7 +43,11 @@ export class Browser {
   }
 
   /** POSTs a form as a browser would: with the page's CSRF token and our Origin. */
-  async post(url: string, form: Record<string, string | string[] | undefined> = {}, opts: { tokenFrom?: string; headers?: Record<string, string> } = {}) {
+  async post(
+    url: string,
+    form: Record<string, string | string[] | undefined> = {},
+    opts: { tokenFrom?: string; headers?: Record<string, string> } = {},
+  ) {
     const token = await this.csrf(opts.tokenFrom ?? '/account');
     return this.postRaw(url, { _csrf: token, ...form }, opts.headers);
   }
@@ -76,7 +80,13 @@ export async function startTestApp(overrides: Record<string, string> = {}, exist
   });
   const logger = createLogger('debug', sink);
   const mailer = createMailer({ from: config.MAIL_FROM, outboxDir, logger });
-  const waypoint = createApp({ config, db: database.db, logger, mailer, sessionSecret: 'test-session-secret-of-enough-length-123' });
+  const waypoint = createApp({
+    config,
+    db: database.db,
+    logger,
+    mailer,
+    sessionSecret: 'test-session-secret-of-enough-length-123',
+  });
   const browser = () => new Browser(supertest.agent(waypoint.app));
   return {
     waypoint,
@@ -102,8 +112,13 @@ export async function startTestApp(overrides: Record<string, string> = {}, exist
 
 /** The newest email in the outbox (to one address, if given), as text. */
 export function latestMail(outboxDir: string, to?: string): string {
-  const files = fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort();
-  const mails = files.map((f) => fs.readFileSync(path.join(outboxDir, f), 'utf8')).filter((m) => !to || m.includes(`To: ${to}`));
+  const files = fs
+    .readdirSync(outboxDir)
+    .filter((f) => f.endsWith('.eml'))
+    .sort();
+  const mails = files
+    .map((f) => fs.readFileSync(path.join(outboxDir, f), 'utf8'))
+    .filter((m) => !to || m.includes(`To: ${to}`));
   if (!mails.length) throw new Error(to ? `No email to ${to} in the outbox` : 'The outbox is empty');
   return mails.at(-1)!;
 }

@@ -9,8 +9,13 @@ import { startTestApp, type TestApp } from './app.js';
 /** Debian's Chromium (CI installs it: `apt-get install -y chromium`). */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumFlags = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 export function chromiumAvailable(): boolean {
@@ -24,7 +29,9 @@ export function chromiumAvailable(): boolean {
 export function requireChromium(ctx: Mocha.Context): void {
   if (chromiumAvailable()) return;
   const line = '!'.repeat(78);
-  console.warn(`\n${line}\n  BROWSER TESTS SKIPPED: no Chromium at ${chromiumPath}.\n  Install it with: apt-get install -y chromium   (CI does this in .ci/run)\n${line}\n`);
+  console.warn(
+    `\n${line}\n  BROWSER TESTS SKIPPED: no Chromium at ${chromiumPath}.\n  Install it with: apt-get install -y chromium   (CI does this in .ci/run)\n${line}\n`,
+  );
   ctx.skip();
 }
 
@@ -73,8 +80,14 @@ export async function signInPage(page: Page, email: string, password = 'waypoint
   ]);
   // A refused sign-in says why, instead of leaving a timeout to guess from.
   if (answer.status() !== 303) {
-    const why = await page.locator('.error-summary, main').first().textContent().catch(() => '');
-    throw new Error(`sign-in as ${email} answered ${answer.status()}: ${(why ?? '').replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+    const why = await page
+      .locator('.error-summary, main')
+      .first()
+      .textContent()
+      .catch(() => '');
+    throw new Error(
+      `sign-in as ${email} answered ${answer.status()}: ${(why ?? '').replace(/\s+/g, ' ').trim().slice(0, 300)}`,
+    );
   }
   await page.waitForURL((url) => url.pathname !== '/sign-in', { waitUntil: 'load' });
 }
@@ -95,7 +108,11 @@ export async function followAndWait(page: Page, link: Locator, to: RegExp): Prom
 
 /** axe-core on the current page: no serious or critical WCAG 2.2 AA violation. */
 export async function expectNoSeriousAxeViolations(page: Page, label: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).to.deep.equal([]);
+  expect(
+    serious.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).to.deep.equal([]);
 }

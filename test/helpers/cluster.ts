@@ -50,7 +50,13 @@ export async function freePort(): Promise<number> {
 export async function startTestCluster(): Promise<TestCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-test-'));
   fs.chmodSync(dir, 0o711);
-  const cluster = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), password: 'test-superuser', logger: silent, throwaway: true });
+  const cluster = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'pg'),
+    port: await freePort(),
+    password: 'test-superuser',
+    logger: silent,
+    throwaway: true,
+  });
   await provisionEmbedded(cluster.superuserUrl(), { database: template, ...roles });
   const tc: TestCluster = {
     cluster,
@@ -111,4 +117,10 @@ export async function freshDatabase(): Promise<TestDatabase> {
 }
 
 export const testConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig({ NODE_ENV: 'test', PUBLIC_ORIGIN: 'http://127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO: 'false', ...overrides });
+  loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_ORIGIN: 'http://127.0.0.1',
+    LOG_LEVEL: 'info',
+    SEED_DEMO: 'false',
+    ...overrides,
+  });

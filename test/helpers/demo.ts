@@ -34,12 +34,22 @@ export interface ClassFramework {
 }
 
 /** The demo teacher's class (Oakfield's 3 Oak) with one of the school's frameworks and today's term. */
-export async function oakClassFramework(su: Knex, ids: DemoIds, kind: 'wellbeing' | 'attainment'): Promise<ClassFramework> {
+export async function oakClassFramework(
+  su: Knex,
+  ids: DemoIds,
+  kind: 'wellbeing' | 'attainment',
+): Promise<ClassFramework> {
   const groupId = (await su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first()).id;
   const framework = await su('frameworks').where({ school_id: ids.oakfield, kind }).first();
   const items = await su('framework_items').where({ framework_id: framework.id }).orderBy('position');
-  const levels = new Map<number, string>((await su('framework_levels').where({ framework_id: framework.id })).map((l) => [l.value, l.id]));
+  const levels = new Map<number, string>(
+    (await su('framework_levels').where({ framework_id: framework.id })).map((l) => [l.value, l.id]),
+  );
   const today = new Date().toISOString().slice(0, 10);
-  const term = await su('terms').where({ school_id: ids.oakfield }).where('starts_on', '<=', today).where('ends_on', '>=', today).first();
+  const term = await su('terms')
+    .where({ school_id: ids.oakfield })
+    .where('starts_on', '<=', today)
+    .where('ends_on', '>=', today)
+    .first();
   return { groupId, framework, items, levels, term };
 }

@@ -4,9 +4,25 @@
  * row, 250,000 rows). Deterministic.
  */
 export const hostileColumns = [
-  'mis_id', 'upn', 'legal_forename', 'preferred_forename', 'surname', 'date_of_birth', 'sex', 'year_group', 'admission_date',
-  'leaving_date', 'leaving_reason', 'ethnicity', 'first_language', 'eal', 'looked_after', 'service_child', 'sen_status',
-  'sen_primary_need', 'sen_secondary_need',
+  'mis_id',
+  'upn',
+  'legal_forename',
+  'preferred_forename',
+  'surname',
+  'date_of_birth',
+  'sex',
+  'year_group',
+  'admission_date',
+  'leaving_date',
+  'leaving_reason',
+  'ethnicity',
+  'first_language',
+  'eal',
+  'looked_after',
+  'service_child',
+  'sen_status',
+  'sen_primary_need',
+  'sen_secondary_need',
 ];
 
 /**
@@ -16,10 +32,16 @@ export const hostileColumns = [
  */
 export const problemsPerRow = 14;
 
-export function hostileImportFile(maxBytes = 10 * 1024 * 1024 - 64): { content: Buffer; rows: number; problems: number } {
+export function hostileImportFile(maxBytes = 10 * 1024 * 1024 - 64): {
+  content: Buffer;
+  rows: number;
+  problems: number;
+} {
   const lines = [hostileColumns.join(',')];
   let size = lines[0]!.length;
-  const tail = Array(hostileColumns.length - 5).fill('x').join(',');
+  const tail = Array(hostileColumns.length - 5)
+    .fill('x')
+    .join(',');
   for (let n = 1; ; n++) {
     const line = `${n},X,,,,${tail}`;
     if (size + 1 + line.length > maxBytes) break;

@@ -16,10 +16,15 @@ export interface RunningServer {
  * flags the README describes are the ones measured.
  */
 function startCommand(): { build: string[]; node: string[] } {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
   const [build, run] = pkg.scripts.start.split('&&').map((part) => part.trim().split(/\s+/));
   if (build?.[0] !== 'tsc' || run?.[0] !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
-  return { build: [path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), ...build.slice(1)], node: run.slice(1) };
+  return {
+    build: [path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), ...build.slice(1)],
+    node: run.slice(1),
+  };
 }
 
 let built: Promise<void> | undefined;
@@ -41,7 +46,11 @@ export function buildOnce(): Promise<void> {
  * ready. Another script (e.g. the bench's baseline) runs from TypeScript through tsx. `root` runs a copy of the project
  * (with this project's dist/ in it) from elsewhere.
  */
-export async function startServerProcess(env: Record<string, string>, script?: string, root = projectRoot): Promise<RunningServer> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  script?: string,
+  root = projectRoot,
+): Promise<RunningServer> {
   let out = '';
   if (!script) await buildOnce();
   const args = script ? ['--import', 'tsx', script] : startCommand().node;
@@ -69,7 +78,10 @@ export async function startServerProcess(env: Record<string, string>, script?: s
     });
   });
   return {
-    child, port, output: () => out, exited,
+    child,
+    port,
+    output: () => out,
+    exited,
     stop() {
       child.kill('SIGTERM');
       return exited;

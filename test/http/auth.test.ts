@@ -6,7 +6,12 @@ import { passwordProblem } from '../../src/modules/tenancy/passwords.js';
 function argon2Params(hash: string): { m: number; t: number; p: number } {
   const m = /^\$argon2id\$v=19\$([a-z0-9=,]+)\$/.exec(hash);
   if (!m) throw new Error(`not an argon2id hash: ${hash.slice(0, 12)}`);
-  const kv = Object.fromEntries(m[1]!.split(',').map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]));
+  const kv = Object.fromEntries(
+    m[1]!
+      .split(',')
+      .map((p) => p.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  );
   return { m: kv.m, t: kv.t, p: kv.p };
 }
 
@@ -34,7 +39,10 @@ describe('Sign-in, sessions and passwords', () => {
       const b = app.browser();
       const token = await b.csrf('/sign-in');
       const res = await b.postRaw('/sign-in', { _csrf: token, email, password: 'not the right password at all' });
-      answers.push({ status: res.status, body: res.text.replace(/value="[^"]*"/g, '').replace(/Reference: [0-9a-f-]+/, '') });
+      answers.push({
+        status: res.status,
+        body: res.text.replace(/value="[^"]*"/g, '').replace(/Reference: [0-9a-f-]+/, ''),
+      });
     }
     expect(answers[0]!.status).to.equal(401);
     expect(answers[0]).to.deep.equal(answers[1]);
@@ -74,7 +82,10 @@ describe('Sign-in, sessions and passwords', () => {
     for (const url of ['/', '/account', '/groups/00000000-0000-4000-8000-000000000000']) {
       const res = await signedIn.get(url);
       const set = ([res.headers['set-cookie']].flat().filter(Boolean) as string[]).map((c) => c.split('=')[0]);
-      expect(set.every((name) => name === 'waypoint'), url).to.equal(true);
+      expect(
+        set.every((name) => name === 'waypoint'),
+        url,
+      ).to.equal(true);
     }
   });
 
@@ -91,12 +102,21 @@ describe('Sign-in, sessions and passwords', () => {
     expect(await count()).to.equal(before);
   });
 
-  it('B1: the anonymous form token is signed: a forged or altered one is refused, and it never stands in for a signed-in session\'s token', async () => {
+  it("B1: the anonymous form token is signed: a forged or altered one is refused, and it never stands in for a signed-in session's token", async () => {
     const b = app.browser();
     const token = await b.csrf('/sign-in');
     const [expiry, nonce, mac] = token.split('.');
-    for (const forged of [`${expiry}.${nonce}.${'A'.repeat(mac!.length)}`, `${(parseInt(expiry!, 36) + 1e9).toString(36)}.${nonce}.${mac}`, 'x', '']) {
-      const res = await b.postRaw('/sign-in', { _csrf: forged, email: 'teacher@oakfield.test', password: demoPassword });
+    for (const forged of [
+      `${expiry}.${nonce}.${'A'.repeat(mac!.length)}`,
+      `${(parseInt(expiry!, 36) + 1e9).toString(36)}.${nonce}.${mac}`,
+      'x',
+      '',
+    ]) {
+      const res = await b.postRaw('/sign-in', {
+        _csrf: forged,
+        email: 'teacher@oakfield.test',
+        password: demoPassword,
+      });
       expect(res.status, forged).to.equal(403);
     }
     const signedIn = await app.signIn('teacher@oakfield.test');
@@ -105,10 +125,22 @@ describe('Sign-in, sessions and passwords', () => {
   });
 
   it('S2: in production the cookie is __Host- prefixed and Secure', async () => {
-    const prod = await startTestApp({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://unused/unused', PUBLIC_ORIGIN: 'https://waypoint.example', TRUST_PROXY: '1' }, app.database);
+    const prod = await startTestApp(
+      {
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'x'.repeat(40),
+        DATABASE_URL: 'postgres://unused/unused',
+        PUBLIC_ORIGIN: 'https://waypoint.example',
+        TRUST_PROXY: '1',
+      },
+      app.database,
+    );
     try {
-      const res = await prod.browser().agent.get(`/reset-password/${'x'.repeat(43)}`).set('X-Forwarded-Proto', 'https');
-      const cookie = ([res.headers['set-cookie']].flat()[0] as string);
+      const res = await prod
+        .browser()
+        .agent.get(`/reset-password/${'x'.repeat(43)}`)
+        .set('X-Forwarded-Proto', 'https');
+      const cookie = [res.headers['set-cookie']].flat()[0] as string;
       expect(cookie).to.match(/^__Host-waypoint=/);
       expect(cookie).to.match(/; Secure/);
       expect(cookie).to.match(/Path=\//);
@@ -119,7 +151,10 @@ describe('Sign-in, sessions and passwords', () => {
   });
 
   it('S3: a session idle for over 30 minutes, or older than 12 hours, is ended by the server', async () => {
-    for (const [field, ago] of [['lastSeenAt', 31 * 60 * 1000], ['signedInAt', 12 * 60 * 60 * 1000 + 1000]] as const) {
+    for (const [field, ago] of [
+      ['lastSeenAt', 31 * 60 * 1000],
+      ['signedInAt', 12 * 60 * 60 * 1000 + 1000],
+    ] as const) {
       const b = await app.signIn('teacher@oakfield.test');
       expect((await b.get('/')).status).to.equal(200);
       const uid = (await app.database.su('users').where({ email: 'teacher@oakfield.test' }).first('id')).id;
@@ -128,7 +163,10 @@ describe('Sign-in, sessions and passwords', () => {
         const sess = typeof row.sess === 'string' ? JSON.parse(row.sess) : row.sess;
         sess.auth[field] = Date.now() - ago;
         if (field === 'signedInAt') sess.auth.lastSeenAt = Date.now();
-        await app.database.su('session').where({ sid: row.sid }).update({ sess: JSON.stringify(sess) });
+        await app.database
+          .su('session')
+          .where({ sid: row.sid })
+          .update({ sess: JSON.stringify(sess) });
       }
       const res = await b.get('/');
       expect(res.status, field).to.equal(303);
@@ -168,7 +206,10 @@ describe('Sign-in, sessions and passwords', () => {
   });
 
   it('AU3 and P12: passwords are stored as argon2id with m>=19456, t>=2, p=1, never in plain text', async () => {
-    const rows: { password_hash: string }[] = await app.database.su('users').whereNotNull('password_hash').select('password_hash');
+    const rows: { password_hash: string }[] = await app.database
+      .su('users')
+      .whereNotNull('password_hash')
+      .select('password_hash');
     expect(rows.length).to.be.greaterThan(10);
     for (const { password_hash } of rows) {
       const params = argon2Params(password_hash);
@@ -183,7 +224,10 @@ describe('Sign-in, sessions and passwords', () => {
     const stronger = await startTestApp({ ARGON2_MEMORY_KIB: '24576', ARGON2_TIME_COST: '3' }, app.database);
     try {
       await stronger.signIn('dsl@oakfield.test');
-      const { password_hash } = await app.database.su('users').where({ email: 'dsl@oakfield.test' }).first('password_hash');
+      const { password_hash } = await app.database
+        .su('users')
+        .where({ email: 'dsl@oakfield.test' })
+        .first('password_hash');
       expect(argon2Params(password_hash)).to.deep.equal({ m: 24576, t: 3, p: 1 });
       await stronger.signIn('dsl@oakfield.test');
     } finally {
@@ -218,7 +262,11 @@ describe('Sign-in, sessions and passwords', () => {
     const b = app.browser();
     const token = await b.csrf('/sign-in');
     const hashed = countHashing(app);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => b.postRaw('/sign-in', { _csrf: token, email, password: `wrong-at-once-${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        b.postRaw('/sign-in', { _csrf: token, email, password: `wrong-at-once-${i}` }),
+      ),
+    );
     hashed.stop();
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 401).length).to.equal(10);
@@ -235,9 +283,17 @@ describe('Sign-in, sessions and passwords', () => {
     try {
       const b = throttled.browser();
       const token = await b.csrf('/sign-in');
-      const res = await b.postRaw('/sign-in', { _csrf: token, email: 'head@oakfield.test', password: demoPassword }, { 'X-Forwarded-For': ip });
+      const res = await b.postRaw(
+        '/sign-in',
+        { _csrf: token, email: 'head@oakfield.test', password: demoPassword },
+        { 'X-Forwarded-For': ip },
+      );
       expect(res.status).to.equal(429);
-      const fromElsewhere = await b.postRaw('/sign-in', { _csrf: token, email: 'head@oakfield.test', password: demoPassword }, { 'X-Forwarded-For': '198.51.100.7' });
+      const fromElsewhere = await b.postRaw(
+        '/sign-in',
+        { _csrf: token, email: 'head@oakfield.test', password: demoPassword },
+        { 'X-Forwarded-For': '198.51.100.7' },
+      );
       expect(fromElsewhere.status).to.equal(303);
     } finally {
       throttled.waypoint.close();
@@ -258,16 +314,26 @@ describe('Sign-in, sessions and passwords', () => {
 
   it('AU5: password reset gives the same page for unknown emails, and a single-use, hashed, expiring link', async () => {
     const b = app.browser();
-    const unknown = await b.post('/forgot-password', { email: 'nobody@oakfield.test' }, { tokenFrom: '/forgot-password' });
+    const unknown = await b.post(
+      '/forgot-password',
+      { email: 'nobody@oakfield.test' },
+      { tokenFrom: '/forgot-password' },
+    );
     const known = await b.post('/forgot-password', { email: 'head@oakfield.test' }, { tokenFrom: '/forgot-password' });
-    const strip = (s: string) => s.replace(/value="[^"]*"/g, '').replace(/Reference: [0-9a-f-]+/, '').replace(/<strong>[^<]*<\/strong>/, '');
+    const strip = (s: string) =>
+      s
+        .replace(/value="[^"]*"/g, '')
+        .replace(/Reference: [0-9a-f-]+/, '')
+        .replace(/<strong>[^<]*<\/strong>/, '');
     expect(unknown.status).to.equal(known.status);
     expect(strip(unknown.text)).to.equal(strip(known.text));
     await new Promise((r) => setTimeout(r, 100));
     const link = linkIn(latestMail(app.outboxDir), '/reset-password/');
     const token = link.split('/').at(-1)!;
     const hashes: { token_hash: Buffer }[] = await app.database.su('auth_tokens').select('token_hash');
-    expect(hashes.some((h) => h.token_hash.toString('hex').includes(Buffer.from(token).toString('hex')))).to.equal(false);
+    expect(hashes.some((h) => h.token_hash.toString('hex').includes(Buffer.from(token).toString('hex')))).to.equal(
+      false,
+    );
     const dump = JSON.stringify(await app.database.su('auth_tokens'));
     expect(dump).not.to.contain(token);
 
@@ -276,11 +342,19 @@ describe('Sign-in, sessions and passwords', () => {
     expect(follow.headers.location).to.equal('/reset-password');
     const form = await b.get('/reset-password');
     expect(form.text).to.contain('head@oakfield.test');
-    const weak = await b.post('/reset-password', { password: 'short', confirm: 'short' }, { tokenFrom: '/reset-password' });
+    const weak = await b.post(
+      '/reset-password',
+      { password: 'short', confirm: 'short' },
+      { tokenFrom: '/reset-password' },
+    );
     expect(weak.status).to.equal(422);
     expect(weak.text).to.contain('at least 15 characters');
     const newPassword = 'violet harbour lantern seventeen';
-    const done = await b.post('/reset-password', { password: newPassword, confirm: newPassword }, { tokenFrom: '/reset-password' });
+    const done = await b.post(
+      '/reset-password',
+      { password: newPassword, confirm: newPassword },
+      { tokenFrom: '/reset-password' },
+    );
     expect(done.status).to.equal(303);
     await app.signIn('head@oakfield.test', newPassword);
     // Single use: the same link no longer works.
@@ -292,7 +366,10 @@ describe('Sign-in, sessions and passwords', () => {
     await b.post('/forgot-password', { email: 'head@oakfield.test' }, { tokenFrom: '/forgot-password' });
     await new Promise((r) => setTimeout(r, 100));
     const second = linkIn(latestMail(app.outboxDir), '/reset-password/');
-    await app.database.su('auth_tokens').whereNull('used_at').update({ expires_at: app.database.su.raw(`now() - interval '1 second'`) });
+    await app.database
+      .su('auth_tokens')
+      .whereNull('used_at')
+      .update({ expires_at: app.database.su.raw(`now() - interval '1 second'`) });
     const late = app.browser();
     await late.get(second);
     expect((await late.get('/reset-password')).status).to.equal(410);
@@ -302,7 +379,11 @@ describe('Sign-in, sessions and passwords', () => {
     const email = 'senco@oakfield.test';
     const other = await app.signIn(email);
     const b = await app.signIn(email);
-    const wrong = await b.post('/account/password', { currentPassword: 'nope', newPassword: 'a b c d e f g h i j k', confirm: 'a b c d e f g h i j k' });
+    const wrong = await b.post('/account/password', {
+      currentPassword: 'nope',
+      newPassword: 'a b c d e f g h i j k',
+      confirm: 'a b c d e f g h i j k',
+    });
     expect(wrong.status).to.equal(422);
     expect(wrong.text).to.contain('current password is not right');
     const next = 'maple window otter quietly';
@@ -314,7 +395,8 @@ describe('Sign-in, sessions and passwords', () => {
   });
 
   it('a user with roles in several places chooses where to work, and can switch', async () => {
-    const riversideId = (await app.database.su('organisations').where({ name: 'Riverside Primary School' }).first('id')).id;
+    const riversideId = (await app.database.su('organisations').where({ name: 'Riverside Primary School' }).first('id'))
+      .id;
     const userId = (await app.database.su('users').where({ email: 'dsl@oakfield.test' }).first('id')).id;
     await app.database.su('memberships').insert({ user_id: userId, org_id: riversideId, role: 'dsl' });
     try {
@@ -328,7 +410,11 @@ describe('Sign-in, sessions and passwords', () => {
       expect((await b.post('/choose', { context: riversideId }, { tokenFrom: '/choose' })).status).to.equal(303);
       const page = await b.get('/');
       expect(page.text).to.contain('Riverside Primary School');
-      const bogus = await b.post('/choose', { context: '00000000-0000-4000-8000-000000000000' }, { tokenFrom: '/choose' });
+      const bogus = await b.post(
+        '/choose',
+        { context: '00000000-0000-4000-8000-000000000000' },
+        { tokenFrom: '/choose' },
+      );
       expect(bogus.status).to.equal(422);
     } finally {
       await app.database.su('memberships').where({ user_id: userId, org_id: riversideId }).del();
@@ -348,7 +434,13 @@ describe('Sign-in, sessions and passwords', () => {
     const cookie = (await signedIn.get('/account')).request.cookies;
     const logs = app.logs.join('');
     expect(logs.length).to.be.greaterThan(1000);
-    for (const secret of [secretPassword, demoPassword, token, link.split('/').at(-1)!, cookie.split('=')[1]!.split(';')[0]!]) {
+    for (const secret of [
+      secretPassword,
+      demoPassword,
+      token,
+      link.split('/').at(-1)!,
+      cookie.split('=')[1]!.split(';')[0]!,
+    ]) {
       expect(logs, 'a secret in the logs').not.to.contain(secret);
     }
     expect(logs).to.contain('/reset-password/[redacted]');

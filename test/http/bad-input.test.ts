@@ -13,7 +13,10 @@ import { groupAddQuery, listQuery } from '../../src/modules/pupils/schemas.js';
  */
 type Role = 'anon' | 'operator' | 'admin' | 'head' | 'teacher';
 const accounts: Record<Exclude<Role, 'anon'>, string> = {
-  operator: 'operator@waypoint.test', admin: 'admin@oakfield.test', head: 'head@oakfield.test', teacher: 'teacher@oakfield.test',
+  operator: 'operator@waypoint.test',
+  admin: 'admin@oakfield.test',
+  head: 'head@oakfield.test',
+  teacher: 'teacher@oakfield.test',
 };
 
 interface Case {
@@ -62,10 +65,21 @@ const cases: Case[] = [
   { role: 'admin', url: '/audit?before=99999999999999999999', says: /older entries/ },
   { role: 'admin', url: '/audit?before=1&before=2', says: once },
   // A class page and its "add pupils" search.
-  { role: 'admin', url: `/groups/:group?add=1&add_q=${long}`, says: /100 characters or fewer/, field: 'add_q', kept: long },
+  {
+    role: 'admin',
+    url: `/groups/:group?add=1&add_q=${long}`,
+    says: /100 characters or fewer/,
+    field: 'add_q',
+    kept: long,
+  },
   { role: 'admin', url: '/groups/:group?add=1&add_q=a&add_q=b', says: once, field: 'add_q', kept: 'a' },
   { role: 'admin', url: '/groups/:group?add=1&add_q=%07', says: /control character/, field: 'add_q' },
-  { role: 'admin', url: '/groups/:group?add=1&add_year=99', says: /Choose a year group from the list/, field: 'add_year' },
+  {
+    role: 'admin',
+    url: '/groups/:group?add=1&add_year=99',
+    says: /Choose a year group from the list/,
+    field: 'add_year',
+  },
   { role: 'teacher', url: `/groups/:group?term=${'-'.repeat(36)}`, says: /term/ },
   { role: 'teacher', url: '/groups/:group?term=a&term=b', says: once },
   { role: 'teacher', url: '/groups/:group?sort=name&sort=name', says: once },
@@ -97,7 +111,8 @@ describe('I4: bad input is a 400 with a clear message, never a 500', () => {
     const ids = await demoIds(app.database.su);
     vars.group = (await app.database.su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first()).id;
     vars.pupil = (await app.database.su('group_members').where({ group_id: vars.group }).first()).pupil_id;
-    for (const role of Object.keys(accounts) as Exclude<Role, 'anon'>[]) browsers.set(role, await app.signIn(accounts[role]));
+    for (const role of Object.keys(accounts) as Exclude<Role, 'anon'>[])
+      browsers.set(role, await app.signIn(accounts[role]));
     browsers.set('anon', app.browser());
   });
   after(() => app.close());
@@ -126,7 +141,11 @@ describe('I4: bad input is a 400 with a clear message, never a 500', () => {
     const anon = app.browser();
     const token = await anon.csrf('/sign-in');
     // The sign-in form does not check for NUL itself: Postgres refuses it, and that is a 400.
-    const signIn = await anon.postRaw('/sign-in', { _csrf: token, email: 'admin@oakfield.test\u0000', password: 'waypoint-demo-password' });
+    const signIn = await anon.postRaw('/sign-in', {
+      _csrf: token,
+      email: 'admin@oakfield.test\u0000',
+      password: 'waypoint-demo-password',
+    });
     expect(signIn.status).to.equal(400);
     expect(signIn.text).to.match(nul);
     // Forms built on the shared text helpers refuse it by the field.
@@ -140,12 +159,24 @@ describe('I4: bad input is a 400 with a clear message, never a 500', () => {
 
   it('I4: the same filters, given properly, still work', async () => {
     const admin = browsers.get('admin')!;
-    for (const url of ['/pupils?q=a', '/pupils?q=', '/pupils/export.csv?q=smith', '/audit?from=2024-02-29&to=2026-12-31', `/groups/${vars.group}?add=1&add_q=a`, '/groups?archived=1']) {
+    for (const url of [
+      '/pupils?q=a',
+      '/pupils?q=',
+      '/pupils/export.csv?q=smith',
+      '/audit?from=2024-02-29&to=2026-12-31',
+      `/groups/${vars.group}?add=1&add_q=a`,
+      '/groups?archived=1',
+    ]) {
       const res = await admin.get(url);
       expect(res.status, url).to.equal(200);
     }
     const teacher = browsers.get('teacher')!;
-    for (const url of [`/groups/${vars.group}?sort=name`, `/groups/${vars.group}/grid`, `/pupils/${vars.pupil}/assess`, '/interventions?status=running']) {
+    for (const url of [
+      `/groups/${vars.group}?sort=name`,
+      `/groups/${vars.group}/grid`,
+      `/pupils/${vars.pupil}/assess`,
+      '/interventions?status=running',
+    ]) {
       expect((await teacher.get(url)).status, url).to.equal(200);
     }
     expect((await browsers.get('head')!.get('/dashboard?group=')).status).to.equal(200);

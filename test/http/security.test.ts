@@ -7,7 +7,13 @@ import { answerClientErrors } from '../../src/http/client-errors.js';
 import { testCluster } from '../helpers/cluster.js';
 
 const cspExpected = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
 ];
 
 function expectSecurityHeaders(res: { headers: Record<string, string> }, label: string) {
@@ -32,7 +38,9 @@ function rawRequest(port: number, bytes: string): Promise<string> {
 
 function headersOf(raw: string): Record<string, string> {
   const lines = raw.split('\r\n\r\n')[0]!.split('\r\n').slice(1);
-  return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
 }
 
 describe('Browser security and error handling', () => {
@@ -59,7 +67,9 @@ describe('Browser security and error handling', () => {
         expectSecurityHeaders({ headers: headersOf(raw) }, label);
       }
       // The server still answers normally afterwards.
-      expect(await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).to.match(/^HTTP\/1.1 200/);
+      expect(await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).to.match(
+        /^HTTP\/1.1 200/,
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -104,11 +114,25 @@ describe('Browser security and error handling', () => {
     const wrongToken = await b.postRaw('/account/sign-out-everywhere', { _csrf: 'f'.repeat(64) });
     expect(wrongToken.status).to.equal(403);
     const token = await b.csrf();
-    const crossSite = await b.postRaw('/account/sign-out-everywhere', { _csrf: token }, { 'Sec-Fetch-Site': 'cross-site' });
+    const crossSite = await b.postRaw(
+      '/account/sign-out-everywhere',
+      { _csrf: token },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    );
     expect(crossSite.status).to.equal(403);
-    const otherOrigin = await b.agent.post('/account/sign-out-everywhere').set('Origin', 'https://evil.example').type('form').send({ _csrf: token });
+    const otherOrigin = await b.agent
+      .post('/account/sign-out-everywhere')
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({ _csrf: token });
     expect(otherOrigin.status).to.equal(403);
-    const viaHeader = await b.agent.post('/account/sign-out-everywhere').set('Origin', 'http://127.0.0.1').set('x-csrf-token', token).set('HX-Request', 'true').type('form').send({});
+    const viaHeader = await b.agent
+      .post('/account/sign-out-everywhere')
+      .set('Origin', 'http://127.0.0.1')
+      .set('x-csrf-token', token)
+      .set('HX-Request', 'true')
+      .type('form')
+      .send({});
     expect(viaHeader.status).to.equal(303);
     const ok = await b.postRaw('/account/sign-out-everywhere', { _csrf: token }, { 'Sec-Fetch-Site': 'same-origin' });
     expect(ok.status).to.equal(303);
@@ -154,7 +178,11 @@ describe('Browser security and error handling', () => {
   it('I5: a request that cannot be understood gets a plain 400 page with its reference', async () => {
     const b = await app.signIn('teacher@oakfield.test');
     const group = (await app.database.su('groups').where({ name: '3 Oak' }).first()).id;
-    const res = await b.post(`/groups/${group}/grid`, { assessed_on: '01/10/2026' }, { tokenFrom: `/groups/${group}/grid` });
+    const res = await b.post(
+      `/groups/${group}/grid`,
+      { assessed_on: '01/10/2026' },
+      { tokenFrom: `/groups/${group}/grid` },
+    );
     expect(res.status).to.equal(400);
     expect(res.text).to.contain('The form is out of date');
     expect(res.text).to.match(/class="request-id">[0-9a-f-]{36}</);

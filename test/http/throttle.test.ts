@@ -39,7 +39,7 @@ describe('Sign-in throttling and resets under attack', () => {
     }
   };
 
-  it('AU4: a stranger\'s failures throttle the stranger, not the person at their usual computer', async () => {
+  it("AU4: a stranger's failures throttle the stranger, not the person at their usual computer", async () => {
     const head = 'head@oakfield.test';
     expect(await attempt(head, demoPassword, school)).to.equal(303);
     const statuses: number[] = [];
@@ -57,16 +57,30 @@ describe('Sign-in throttling and resets under attack', () => {
     await b.get(link!);
     const fresh = 'lantern thistle harbour quietly';
     const token = await b.csrf('/reset-password');
-    expect((await b.postRaw('/reset-password', { _csrf: token, password: fresh, confirm: fresh }, { 'X-Forwarded-For': elsewhere })).status).to.equal(303);
+    expect(
+      (
+        await b.postRaw(
+          '/reset-password',
+          { _csrf: token, password: fresh, confirm: fresh },
+          { 'X-Forwarded-For': elsewhere },
+        )
+      ).status,
+    ).to.equal(303);
     expect(await attempt(head, fresh, elsewhere)).to.equal(303);
   });
 
-  it('AU4: 100 failures behind a school\'s shared address do not lock out its staff who have signed in there before', async () => {
+  it("AU4: 100 failures behind a school's shared address do not lock out its staff who have signed in there before", async () => {
     const teacher = 'teacher@oakfield.test';
     expect(await attempt(teacher, demoPassword, '127.0.0.9')).to.equal(303);
     const spray: number[] = [];
     for (let batch = 0; batch < 100; batch += 20) {
-      spray.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(`nobody-${batch + i}@spray.test`, 'guess guess guess', '127.0.0.9')))));
+      spray.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            attempt(`nobody-${batch + i}@spray.test`, 'guess guess guess', '127.0.0.9'),
+          ),
+        )),
+      );
     }
     expect([...new Set(spray)]).to.deep.equal([401]);
     expect(await attempt('nobody-else@spray.test', 'guess guess guess', '127.0.0.9')).to.equal(429);
@@ -111,7 +125,11 @@ describe('Sign-in throttling and resets under attack', () => {
     const answer = async (password: string) => {
       const b = app.browser();
       const token = await b.csrf('/sign-in');
-      const res = await b.postRaw('/sign-in', { _csrf: token, email: 'ta@oakfield.test', password }, { 'X-Forwarded-For': '127.0.0.12' });
+      const res = await b.postRaw(
+        '/sign-in',
+        { _csrf: token, email: 'ta@oakfield.test', password },
+        { 'X-Forwarded-For': '127.0.0.12' },
+      );
       return { status: res.status, body: res.text.replace(/value="[^"]*"/g, '').replace(/Reference: [0-9a-f-]+/, '') };
     };
     const right = await answer(demoPassword);

@@ -24,8 +24,15 @@ describe('I1: the Big List of Naughty Strings through every pupil text field', f
   after(() => app.close());
 
   const pupilForm = (s: string, i: number) => {
-    const form: Record<string, string> = { _csrf: token, date_of_birth: '01/02/2019', sex: 'U', year_group: '4', sen_status: 'N' };
-    for (const [field, rule] of Object.entries(pupilTextFields)) form[field] = acceptable(s, rule) ? s : rule.required ? `Fallback${i}` : '';
+    const form: Record<string, string> = {
+      _csrf: token,
+      date_of_birth: '01/02/2019',
+      sex: 'U',
+      year_group: '4',
+      sen_status: 'N',
+    };
+    for (const [field, rule] of Object.entries(pupilTextFields))
+      form[field] = acceptable(s, rule) ? s : rule.required ? `Fallback${i}` : '';
     if (form.mis_id === '' || !acceptable(s, pupilTextFields.mis_id!)) form.mis_id = `BLNS-${i}`;
     else form.mis_id = `${i}:${s}`.slice(0, 64);
     return form;
@@ -44,37 +51,52 @@ describe('I1: the Big List of Naughty Strings through every pupil text field', f
       const id = (res.headers.location as string).split('/').at(-1)!;
       created.set(i, id);
       const contact: Record<string, string> = { _csrf: token, priority: '1' };
-      for (const [field, rule] of Object.entries(contactTextFields)) contact[field] = acceptable(s, rule) ? s : rule.required ? 'Fallback' : '';
+      for (const [field, rule] of Object.entries(contactTextFields))
+        contact[field] = acceptable(s, rule) ? s : rule.required ? 'Fallback' : '';
       const c = await admin.postRaw(`/pupils/${id}/contacts`, contact);
       if (c.status !== 303) problems.push(`#${i} contact: ${c.status}`);
 
       const stored = await app.database.su('pupils').where({ id }).first();
       const storedContact = await app.database.su('pupil_contacts').where({ pupil_id: id }).first();
       for (const field of Object.keys(pupilTextFields)) {
-        if ((stored[field] ?? '') !== form[field]) problems.push(`#${i} ${field} stored as ${JSON.stringify(stored[field])}`);
+        if ((stored[field] ?? '') !== form[field])
+          problems.push(`#${i} ${field} stored as ${JSON.stringify(stored[field])}`);
       }
       for (const field of Object.keys(contactTextFields)) {
-        if ((storedContact?.[field] ?? '') !== contact[field]) problems.push(`#${i} contact ${field} stored as ${JSON.stringify(storedContact?.[field])}`);
+        if ((storedContact?.[field] ?? '') !== contact[field])
+          problems.push(`#${i} contact ${field} stored as ${JSON.stringify(storedContact?.[field])}`);
       }
       // The leaving reason too: mark the pupil as left with the string as the reason.
       const reason = acceptable(s, { max: 200, required: true }) ? s : `Fallback reason ${i}`;
-      const left = await admin.postRaw(`/pupils/${id}/leave`, { _csrf: token, version: String(stored.version), leaving_date: '01/09/2026', leaving_reason: reason });
+      const left = await admin.postRaw(`/pupils/${id}/leave`, {
+        _csrf: token,
+        version: String(stored.version),
+        leaving_date: '01/09/2026',
+        leaving_reason: reason,
+      });
       if (left.status !== 303) problems.push(`#${i} leave: ${left.status}`);
       const leaving = await app.database.su('pupils').where({ id }).first('leaving_reason');
-      if (leaving.leaving_reason !== reason) problems.push(`#${i} leaving_reason stored as ${JSON.stringify(leaving.leaving_reason)}`);
+      if (leaving.leaving_reason !== reason)
+        problems.push(`#${i} leaving_reason stored as ${JSON.stringify(leaving.leaving_reason)}`);
 
       const page = await admin.get(`/pupils/${id}`);
-      const shown = [...Object.keys(pupilTextFields).map((f) => stored[f]), ...Object.keys(contactTextFields).map((f) => storedContact?.[f]), reason];
+      const shown = [
+        ...Object.keys(pupilTextFields).map((f) => stored[f]),
+        ...Object.keys(contactTextFields).map((f) => storedContact?.[f]),
+        reason,
+      ];
       for (const value of shown.filter((v) => typeof v === 'string' && v.trim() !== '')) {
-        if (!page.text.includes(escapeHtml(value))) problems.push(`#${i} profile does not show ${JSON.stringify(value)} escaped`);
+        if (!page.text.includes(escapeHtml(value)))
+          problems.push(`#${i} profile does not show ${JSON.stringify(value)} escaped`);
       }
       if (/<script>alert|<img src=x onerror/i.test(page.text)) problems.push(`#${i} raw markup in the page`);
     }
     expect(problems).to.deep.equal([]);
 
     const csv = await admin.get('/pupils/export.csv?status=all&year=4');
-    const rows = (parse(csv.text.replace(/^\ufeff/, ''), { columns: true, relax_quotes: false }) as Record<string, string>[])
-      .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, unneutralise(v)])));
+    const rows = (
+      parse(csv.text.replace(/^\ufeff/, ''), { columns: true, relax_quotes: false }) as Record<string, string>[]
+    ).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, unneutralise(v)])));
     const byMis = new Map(rows.map((r) => [r.mis_id, r]));
     for (const [i, s] of naughtyStrings.entries()) {
       if (!created.has(i)) continue;
@@ -84,9 +106,11 @@ describe('I1: the Big List of Naughty Strings through every pupil text field', f
         problems.push(`#${i} missing from the export`);
         continue;
       }
-      for (const field of Object.keys(pupilTextFields)) if (row[field] !== form[field]) problems.push(`#${i} ${field} exported as ${JSON.stringify(row[field])}`);
+      for (const field of Object.keys(pupilTextFields))
+        if (row[field] !== form[field]) problems.push(`#${i} ${field} exported as ${JSON.stringify(row[field])}`);
       const reason = acceptable(s, { max: 200, required: true }) ? s : `Fallback reason ${i}`;
-      if (row.leaving_reason !== reason) problems.push(`#${i} leaving_reason exported as ${JSON.stringify(row.leaving_reason)}`);
+      if (row.leaving_reason !== reason)
+        problems.push(`#${i} leaving_reason exported as ${JSON.stringify(row.leaving_reason)}`);
     }
     expect(problems).to.deep.equal([]);
   });
@@ -94,8 +118,20 @@ describe('I1: the Big List of Naughty Strings through every pupil text field', f
   it('I1 and I4: values that cannot be stored are refused next to their field, and what was typed is kept', async () => {
     const tooLong = naughtyStrings.find((s) => [...s].length > 100)!;
     const spaces = naughtyStrings.find((s) => s !== '' && s.trim() === '')!;
-    for (const [field, value, message] of [['surname', tooLong, 'Surname must be 100 characters or fewer'], ['legal_forename', spaces, 'Enter a legal first name'], ['surname', 'nul\u0000byte', 'cannot be stored']] as const) {
-      const res = await admin.postRaw('/pupils', { _csrf: token, legal_forename: 'Kept', surname: 'Kept', date_of_birth: '01/02/2019', sex: 'F', year_group: '3', [field]: value });
+    for (const [field, value, message] of [
+      ['surname', tooLong, 'Surname must be 100 characters or fewer'],
+      ['legal_forename', spaces, 'Enter a legal first name'],
+      ['surname', 'nul\u0000byte', 'cannot be stored'],
+    ] as const) {
+      const res = await admin.postRaw('/pupils', {
+        _csrf: token,
+        legal_forename: 'Kept',
+        surname: 'Kept',
+        date_of_birth: '01/02/2019',
+        sex: 'F',
+        year_group: '3',
+        [field]: value,
+      });
       expect(res.status, field).to.equal(422);
       expect(res.text).to.contain(`href="#f-${field}"`);
       expect(res.text).to.contain(message);

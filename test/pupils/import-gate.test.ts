@@ -11,14 +11,26 @@ describe('The import gate: one import at a time per process', () => {
     const gate = new WorkGate({ concurrency: 1, maxWaitMs: 5_000, maxQueue: 4 });
     const order: string[] = [];
     const first = later();
-    const a = gate.run(async () => { order.push('a starts'); await first.done; order.push('a ends'); });
-    const b = gate.run(async () => { order.push('b'); throw new Error('b failed'); });
-    const c = gate.run(async () => { order.push('c'); });
+    const a = gate.run(async () => {
+      order.push('a starts');
+      await first.done;
+      order.push('a ends');
+    });
+    const b = gate.run(async () => {
+      order.push('b');
+      throw new Error('b failed');
+    });
+    const c = gate.run(async () => {
+      order.push('c');
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(order).to.deep.equal(['a starts']);
     first.release();
     await a;
-    await b.then(() => expect.fail('b should fail'), (err: Error) => expect(err.message).to.equal('b failed'));
+    await b.then(
+      () => expect.fail('b should fail'),
+      (err: Error) => expect(err.message).to.equal('b failed'),
+    );
     await c;
     expect(order).to.deep.equal(['a starts', 'a ends', 'b', 'c']);
   });

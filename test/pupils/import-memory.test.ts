@@ -27,8 +27,13 @@ describe('MIS import of a hostile file, in the server as npm start runs it (192 
     database = await freshDatabase();
     await database.su('school_settings').update({ mis_import_allowed: true });
     server = await startServerProcess({
-      DATABASE_URL: database.ownerUrl, RUNTIME_DATABASE_URL: database.runtimeUrl, SESSION_SECRET: 'import-memory-test-secret-0123456789abcdef',
-      SEED_DEMO: 'false', DATA_DIR: dataDir, NODE_ENV: 'test', DB_POOL_MAX: '10',
+      DATABASE_URL: database.ownerUrl,
+      RUNTIME_DATABASE_URL: database.runtimeUrl,
+      SESSION_SECRET: 'import-memory-test-secret-0123456789abcdef',
+      SEED_DEMO: 'false',
+      DATA_DIR: dataDir,
+      NODE_ENV: 'test',
+      DB_POOL_MAX: '10',
     });
     origin = `http://127.0.0.1:${server.port}`;
   });
@@ -42,7 +47,9 @@ describe('MIS import of a hostile file, in the server as npm start runs it (192 
     const page = await fetch(`${origin}/sign-in`);
     const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
     const res = await fetch(`${origin}/sign-in`, {
-      method: 'POST', redirect: 'manual', headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: tokenOf(await page.text()), email, password: 'waypoint-demo-password' }),
     });
     expect(res.status, `sign-in as ${email}`).to.equal(303);
@@ -54,7 +61,12 @@ describe('MIS import of a hostile file, in the server as npm start runs it (192 
     form.set('_csrf', tokenOf(await (await fetch(`${origin}/pupils/import`, { headers: { cookie } })).text()));
     form.set('mode', 'update');
     form.set('file', new Blob([content], { type: 'text/csv' }), 'hostile.csv');
-    return fetch(`${origin}/pupils/import`, { method: 'POST', redirect: 'manual', headers: { cookie, origin }, body: form });
+    return fetch(`${origin}/pupils/import`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin },
+      body: form,
+    });
   }
 
   const alive = async () => {

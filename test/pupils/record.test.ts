@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { checkUpn, makeUpn, upnCheckLetter, upnLetters } from '../../src/modules/pupils/upn.js';
-import { everSixFsm, formatFsmPeriods, fsmNow, parseDate, parseFsmPeriods, pupilRecordSchema } from '../../src/modules/pupils/record.js';
+import {
+  everSixFsm,
+  formatFsmPeriods,
+  fsmNow,
+  parseDate,
+  parseFsmPeriods,
+  pupilRecordSchema,
+} from '../../src/modules/pupils/record.js';
 import { neutralise, toCsv, unneutralise } from '../../src/modules/pupils/csv.js';
 import { isEal } from '../../src/modules/pupils/reference.js';
 
@@ -14,11 +21,22 @@ describe('UPN validation (format and check letter, never "fixed")', () => {
     expect(upnCheckLetter('801200005001')).to.equal('B');
     expect(upnLetters).to.have.length(23);
     expect(upnLetters).not.to.match(/[IOS]/);
-    for (let serial = 0; serial < 200; serial++) expect(checkUpn(makeUpn('938', '4321', 19, serial)).valid).to.equal(true);
+    for (let serial = 0; serial < 200; serial++)
+      expect(checkUpn(makeUpn('938', '4321', 19, serial)).valid).to.equal(true);
   });
 
   it('P5: rejects a wrong check letter, bad lengths, lower case and letters never used', () => {
-    for (const bad of ['A801200005001', 'C801200005001', 'B80120000500', 'B8012000050011', 'b801200005001', 'I801200005001', 'B80120000500I', '', 'B8O1200005001']) {
+    for (const bad of [
+      'A801200005001',
+      'C801200005001',
+      'B80120000500',
+      'B8012000050011',
+      'b801200005001',
+      'I801200005001',
+      'B80120000500I',
+      '',
+      'B8O1200005001',
+    ]) {
       const result = checkUpn(bad);
       expect(result.valid, bad).to.equal(false);
     }
@@ -36,7 +54,14 @@ describe('UPN validation (format and check letter, never "fixed")', () => {
 });
 
 describe('Pupil record parsing (shared by the form and the MIS import)', () => {
-  const base = { mis_id: 'M1', legal_forename: 'Ada', surname: 'Lovelace', date_of_birth: '10/12/2015', sex: 'F', year_group: '5' };
+  const base = {
+    mis_id: 'M1',
+    legal_forename: 'Ada',
+    surname: 'Lovelace',
+    date_of_birth: '10/12/2015',
+    sex: 'F',
+    year_group: '5',
+  };
 
   it('reads dates as dd/mm/yyyy or ISO, and refuses dates that do not exist', () => {
     expect(parseDate('27/03/2019')).to.equal('2019-03-27');
@@ -52,7 +77,12 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
   });
 
   it('keeps text exactly as typed, but requires names to contain more than spaces', () => {
-    const ok = pupilRecordSchema.parse({ ...base, legal_forename: '  Ada ', preferred_forename: '   ', first_language: '' });
+    const ok = pupilRecordSchema.parse({
+      ...base,
+      legal_forename: '  Ada ',
+      preferred_forename: '   ',
+      first_language: '',
+    });
     expect(ok.legal_forename).to.equal('  Ada ');
     expect(ok.preferred_forename).to.equal('   ');
     expect(ok.first_language).to.equal(null);
@@ -61,7 +91,15 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
   });
 
   it('accepts the ways MIS files write year groups, sex and yes/no', () => {
-    const r = pupilRecordSchema.parse({ ...base, year_group: 'Year 3', sex: 'female', looked_after: 'Yes', service_child: 'n', eal: '' , first_language: 'Polish' });
+    const r = pupilRecordSchema.parse({
+      ...base,
+      year_group: 'Year 3',
+      sex: 'female',
+      looked_after: 'Yes',
+      service_child: 'n',
+      eal: '',
+      first_language: 'Polish',
+    });
     expect(r).to.include({ year_group: '3', sex: 'F', looked_after: true, service_child: false, eal: true });
     expect(pupilRecordSchema.parse({ ...base, year_group: 'reception' }).year_group).to.equal('R');
     expect(pupilRecordSchema.safeParse({ ...base, year_group: 'Year 14' }).success).to.equal(false);
@@ -69,7 +107,9 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
 
   it('P5: SEN needs go with an SEN status, and the UPN must be valid', () => {
     expect(pupilRecordSchema.safeParse({ ...base, sen_status: 'N', sen_primary_need: 'ASD' }).success).to.equal(false);
-    expect(pupilRecordSchema.parse({ ...base, sen_status: 'K', sen_primary_need: 'ASD' }).sen_primary_need).to.equal('ASD');
+    expect(pupilRecordSchema.parse({ ...base, sen_status: 'K', sen_primary_need: 'ASD' }).sen_primary_need).to.equal(
+      'ASD',
+    );
     expect(pupilRecordSchema.safeParse({ ...base, upn: 'A801200005001' }).success).to.equal(false);
   });
 
@@ -93,7 +133,9 @@ describe('Pupil record parsing (shared by the form and the MIS import)', () => {
     expect(everSixFsm([{ start_date: '2019-09-01', end_date: '2020-12-01' }], today)).to.equal(true);
     expect(everSixFsm([{ start_date: '2015-09-01', end_date: '2020-11-21' }], today)).to.equal(false);
     expect(everSixFsm([], today)).to.equal(false);
-    expect(everSixFsm([{ start_date: '2027-01-05', end_date: null }], today), 'a period not yet started').to.equal(false);
+    expect(everSixFsm([{ start_date: '2027-01-05', end_date: null }], today), 'a period not yet started').to.equal(
+      false,
+    );
     expect(fsmNow([{ start_date: '2027-01-05', end_date: null }], today)).to.equal(false);
     expect(fsmNow([{ start_date: '2026-09-01', end_date: null }], today)).to.equal(true);
     expect(fsmNow([{ start_date: '2020-09-01', end_date: '2026-11-21' }], today)).to.equal(false);
@@ -110,7 +152,13 @@ describe('CSV (RFC 4180, formula-safe)', () => {
   });
 
   it('I3: quotes commas, quotes and line breaks; CRLF between records; a BOM for Excel', () => {
-    const csv = toCsv(['a', 'b'], [['x,y', 'say "hi"'], ['line\nbreak', '=cmd']]);
+    const csv = toCsv(
+      ['a', 'b'],
+      [
+        ['x,y', 'say "hi"'],
+        ['line\nbreak', '=cmd'],
+      ],
+    );
     expect(csv).to.equal('\ufeffa,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",\'=cmd\r\n');
   });
 });

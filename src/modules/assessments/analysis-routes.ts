@@ -2,7 +2,17 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { checkedValues, newSubmissionKey, optionalText, parseForm, requiredText, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
+import {
+  checkedValues,
+  newSubmissionKey,
+  optionalText,
+  parseForm,
+  requiredText,
+  submissionKey,
+  uuid,
+  uuidParam,
+  version,
+} from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { Conflict } from '../../errors.js';
@@ -14,24 +24,38 @@ import * as interventions from './interventions-service.js';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 
-const interventionForm = z.object({
-  name: requiredText('a name', 100),
-  type: requiredText('the type, for example Small-group reading or ELSA', 100),
-  lead_user_id: z.preprocess(blank, uuid.optional()).transform((v) => v ?? null),
-  start_date: date('the start date', true),
-  end_date: date('the end date'),
-  frequency: optionalText('how often', 100),
-  status: z.enum(interventions.statuses, { error: 'Choose a status' }),
-  target_item_ids: checkedValues(uuid),
-  version: version.optional(),
-  submissionKey,
-}).refine((v) => !v.end_date || !v.start_date || v.end_date >= v.start_date, { path: ['end_date'], message: 'The end date must be on or after the start date' })
-  .refine((v) => v.status !== 'ended' || !!v.end_date, { path: ['end_date'], message: 'An ended intervention needs an end date' });
+const interventionForm = z
+  .object({
+    name: requiredText('a name', 100),
+    type: requiredText('the type, for example Small-group reading or ELSA', 100),
+    lead_user_id: z.preprocess(blank, uuid.optional()).transform((v) => v ?? null),
+    start_date: date('the start date', true),
+    end_date: date('the end date'),
+    frequency: optionalText('how often', 100),
+    status: z.enum(interventions.statuses, { error: 'Choose a status' }),
+    target_item_ids: checkedValues(uuid),
+    version: version.optional(),
+    submissionKey,
+  })
+  .refine((v) => !v.end_date || !v.start_date || v.end_date >= v.start_date, {
+    path: ['end_date'],
+    message: 'The end date must be on or after the start date',
+  })
+  .refine((v) => v.status !== 'ended' || !!v.end_date, {
+    path: ['end_date'],
+    message: 'An ended intervention needs an end date',
+  });
 
 /** The dashboard's choices (I4): a bad one is a 400 naming it, not silently ignored. */
 const dashboardQuery = z.object({
-  term: queryUuid('term'), from: queryUuid('term to show progress from'), to: queryUuid('term to show progress to'),
-  group: queryChoice('group to compare', vulnerableGroups.map((g) => g.key)), attainment: queryUuid('attainment framework'),
+  term: queryUuid('term'),
+  from: queryUuid('term to show progress from'),
+  to: queryUuid('term to show progress to'),
+  group: queryChoice(
+    'group to compare',
+    vulnerableGroups.map((g) => g.key),
+  ),
+  attainment: queryUuid('attainment framework'),
 });
 
 const statusLabels = { planned: 'Planned', running: 'Running', ended: 'Ended', discontinued: 'Discontinued' };
@@ -46,24 +70,62 @@ export function analysisRoutes(deps: AppDeps): Router {
     const { status } = parseQuery(z.object({ status: queryChoice('status', interventions.statuses) }), req.query);
     const data = await interventions.provision(db, actorOf(req), status);
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'assessments/interventions', { title: 'Interventions', ...data, status, statusLabels, statuses: interventions.statuses });
+    renderer.render(req, res, 'assessments/interventions', {
+      title: 'Interventions',
+      ...data,
+      status,
+      statusLabels,
+      statuses: interventions.statuses,
+    });
   });
 
   const formPage = async (req: Request, res: Response, data: Record<string, unknown>, status = 200) => {
     const options = await interventions.formOptions(db, actorOf(req));
-    renderer.render(req, res, 'assessments/intervention-form', { errors: {}, statusLabels, statuses: interventions.statuses, ...options, ...data }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/intervention-form',
+      { errors: {}, statusLabels, statuses: interventions.statuses, ...options, ...data },
+      { status },
+    );
   };
 
   router.get('/interventions/new', (req, res) =>
-    formPage(req, res, { title: 'Start an intervention', values: { status: 'planned', target_item_ids: [] }, action: '/interventions', submissionKey: newSubmissionKey() }));
+    formPage(req, res, {
+      title: 'Start an intervention',
+      values: { status: 'planned', target_item_ids: [] },
+      action: '/interventions',
+      submissionKey: newSubmissionKey(),
+    }),
+  );
 
-  const values = (body: Record<string, unknown>) => ({ ...body, target_item_ids: [body?.target_item_ids ?? []].flat() });
+  const values = (body: Record<string, unknown>) => ({
+    ...body,
+    target_item_ids: [body?.target_item_ids ?? []].flat(),
+  });
 
   router.post('/interventions', async (req, res) => {
     const parsed = parseForm(interventionForm, req.body);
-    if (!parsed.ok) return formPage(req, res, { title: 'Start an intervention', values: values(req.body), action: '/interventions', submissionKey: req.body?.submissionKey, errors: parsed.errors }, 422);
+    if (!parsed.ok)
+      return formPage(
+        req,
+        res,
+        {
+          title: 'Start an intervention',
+          values: values(req.body),
+          action: '/interventions',
+          submissionKey: req.body?.submissionKey,
+          errors: parsed.errors,
+        },
+        422,
+      );
     const { version: _v, submissionKey: key, ...input } = parsed.data;
-    const created = await interventions.createIntervention(db, actorOf(req), { ...input, start_date: input.start_date! }, key);
+    const created = await interventions.createIntervention(
+      db,
+      actorOf(req),
+      { ...input, start_date: input.start_date! },
+      key,
+    );
     flash(req, 'Intervention created. Now add its pupils to its group.');
     res.redirect(303, created ? `/groups/${created.groupId}?add=1` : '/interventions');
   });
@@ -77,11 +139,24 @@ export function analysisRoutes(deps: AppDeps): Router {
   const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const id = uuidParam(req, 'id', 'intervention');
     const { intervention: found, targets } = await interventions.getForEdit(db, actorOf(req), id);
-    await formPage(req, res, {
-      title: `Change ${found.name}`, action: `/interventions/${id}`, version: found.version, interventionId: id,
-      values: { ...found, start_date: found.start_date.split('-').reverse().join('/'), end_date: found.end_date ? found.end_date.split('-').reverse().join('/') : '', target_item_ids: targets },
-      ...extra,
-    }, status);
+    await formPage(
+      req,
+      res,
+      {
+        title: `Change ${found.name}`,
+        action: `/interventions/${id}`,
+        version: found.version,
+        interventionId: id,
+        values: {
+          ...found,
+          start_date: found.start_date.split('-').reverse().join('/'),
+          end_date: found.end_date ? found.end_date.split('-').reverse().join('/') : '',
+          target_item_ids: targets,
+        },
+        ...extra,
+      },
+      status,
+    );
   };
 
   router.get('/interventions/:id/edit', (req, res) => editPage(req, res));
@@ -89,12 +164,22 @@ export function analysisRoutes(deps: AppDeps): Router {
   router.post('/interventions/:id', async (req, res) => {
     const id = uuidParam(req, 'id', 'intervention');
     const parsed = parseForm(interventionForm, req.body);
-    if (!parsed.ok || !parsed.data.version) return editPage(req, res, { errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors, values: values(req.body) }, 422);
+    if (!parsed.ok || !parsed.data.version)
+      return editPage(
+        req,
+        res,
+        {
+          errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors,
+          values: values(req.body),
+        },
+        422,
+      );
     const { version: ver, submissionKey: _k, ...input } = parsed.data;
     try {
       await interventions.updateIntervention(db, actorOf(req), id, { ...input, start_date: input.start_date! }, ver);
     } catch (err) {
-      if (err instanceof Conflict) return editPage(req, res, { errors: { name: err.publicMessage }, values: values(req.body) }, 409);
+      if (err instanceof Conflict)
+        return editPage(req, res, { errors: { name: err.publicMessage }, values: values(req.body) }, 409);
       throw err;
     }
     flash(req, 'Intervention saved.');
@@ -103,8 +188,20 @@ export function analysisRoutes(deps: AppDeps): Router {
 
   router.get('/dashboard', async (req, res) => {
     const q = parseQuery(dashboardQuery, req.query);
-    const data = await schoolDashboard(db, actorOf(req), { termId: q.term, fromTermId: q.from, toTermId: q.to, group: q.group, attainmentId: q.attainment });
-    renderer.render(req, res, 'assessments/dashboard', { title: 'School dashboard', ...data, termLabel, vulnerableGroups, stackedBar });
+    const data = await schoolDashboard(db, actorOf(req), {
+      termId: q.term,
+      fromTermId: q.from,
+      toTermId: q.to,
+      group: q.group,
+      attainmentId: q.attainment,
+    });
+    renderer.render(req, res, 'assessments/dashboard', {
+      title: 'School dashboard',
+      ...data,
+      termLabel,
+      vulnerableGroups,
+      stackedBar,
+    });
   });
 
   return router;

@@ -2,7 +2,13 @@ import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
-import { fsmEligibleInLastSixYears, fsmEligibleNow, groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
+import {
+  fsmEligibleInLastSixYears,
+  fsmEligibleNow,
+  groupIdsOf,
+  loadGroupForStaff,
+  loadPupilForStaff,
+} from '../pupils/service.js';
 import { loadFrameworks, loadTerms, type Term, termFor, termsWithCurrent } from './frameworks-service.js';
 
 /**
@@ -32,8 +38,13 @@ export interface OverviewRow {
 /** "Needs attention" first: the lowest domain score, then the steepest total fall, then the lowest average. */
 export function byAttention(a: OverviewRow, b: OverviewRow): number {
   const low = (r: OverviewRow) => r.lowest ?? Number.POSITIVE_INFINITY;
-  return low(a) - low(b) || a.totalChange - b.totalChange || (a.average ?? 99) - (b.average ?? 99)
-    || a.pupil.surname.localeCompare(b.pupil.surname) || a.pupil.legal_forename.localeCompare(b.pupil.legal_forename);
+  return (
+    low(a) - low(b) ||
+    a.totalChange - b.totalChange ||
+    (a.average ?? 99) - (b.average ?? 99) ||
+    a.pupil.surname.localeCompare(b.pupil.surname) ||
+    a.pupil.legal_forename.localeCompare(b.pupil.legal_forename)
+  );
 }
 
 /**
@@ -43,7 +54,15 @@ export function byAttention(a: OverviewRow, b: OverviewRow): number {
  */
 async function latestTwo(trx: Tx, schoolId: string, pupilIds: string[], itemIds: string[], uptoSequence: number) {
   if (!pupilIds.length || !itemIds.length) return [];
-  const { rows } = await prepared<{ pupil_id: string; item_id: string; value: number; term_sequence: number; rn: number }>(trx, 'latest-two-scores',
+  const { rows } = await prepared<{
+    pupil_id: string;
+    item_id: string;
+    value: number;
+    term_sequence: number;
+    rn: number;
+  }>(
+    trx,
+    'latest-two-scores',
     `select p.pupil_id, i.item_id, x.value, x.term_sequence, x.rn
        from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as i(item_id)
        cross join lateral (
@@ -67,7 +86,13 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
     const term = (termId ? terms.find((t) => t.id === termId) : termFor(terms, today())) ?? terms.at(-1);
     const rows: OverviewRow[] = [];
     if (wellbeing && term) {
-      const scores = await latestTwo(trx, staff.schoolId, group.pupils.map((p) => p.id), wellbeing.items.map((i) => i.id), term.sequence);
+      const scores = await latestTwo(
+        trx,
+        staff.schoolId,
+        group.pupils.map((p) => p.id),
+        wellbeing.items.map((i) => i.id),
+        term.sequence,
+      );
       const latestOf = new Map(scores.filter((s) => s.rn === 1).map((s) => [`${s.pupil_id}:${s.item_id}`, s]));
       const beforeOf = new Map(scores.filter((s) => s.rn === 2).map((s) => [`${s.pupil_id}:${s.item_id}`, s]));
       const termBySequence = new Map(terms.map((t) => [t.sequence, t]));
@@ -81,10 +106,15 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
           cells[item.id] = {
             value: latest?.value ?? null,
             change: latest && previous ? latest.value - previous.value : null,
-            fromTerm: latest && latest.term_sequence !== term.sequence ? termBySequence.get(latest.term_sequence) ?? null : null,
+            fromTerm:
+              latest && latest.term_sequence !== term.sequence
+                ? (termBySequence.get(latest.term_sequence) ?? null)
+                : null,
           };
         }
-        const values = Object.values(cells).map((c) => c.value).filter((v): v is number => v !== null);
+        const values = Object.values(cells)
+          .map((c) => c.value)
+          .filter((v): v is number => v !== null);
         rows.push({
           pupil,
           cells,
@@ -95,7 +125,12 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
       }
       rows.sort(byAttention);
     }
-    await audit.record(trx, staff, { action: 'assessment.viewed', entityType: 'group', entityId: groupId, meta: { pupils: rows.length } });
+    await audit.record(trx, staff, {
+      action: 'assessment.viewed',
+      entityType: 'group',
+      entityId: groupId,
+      meta: { pupils: rows.length },
+    });
     return { ...group, wellbeing: wellbeing ?? null, term: term ?? null, terms, rows };
   });
 }
@@ -113,24 +148,52 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
     // Archived frameworks and items keep their history on the profile: the scores are still real.
     const frameworks = await loadFrameworks(trx, staff.schoolId, { includeArchived: true });
     const terms = await loadTerms(trx, staff.schoolId);
-    const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] = await trx('assessment_scores')
-      .where({ school_id: staff.schoolId, pupil_id: pupilId }).select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
+    const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] =
+      await trx('assessment_scores')
+        .where({ school_id: staff.schoolId, pupil_id: pupilId })
+        .select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
     const byCell = new Map(scores.map((x) => [`${x.item_id}:${x.term_id}`, x]));
-    const result = frameworks.map((fw) => ({
-      framework: fw,
-      items: fw.items.map((item) => ({
-        item: { id: item.id, name: item.name },
-        points: terms.flatMap((term) => {
-          const s = byCell.get(`${item.id}:${term.id}`);
-          return s ? [{ term, value: s.value, label: fw.levels.find((l) => l.id === s.level_id)?.short_label ?? String(s.value) }] : [];
-        }),
-      })).filter((i) => i.points.length || !fw.items.find((x) => x.id === i.item.id)?.archived_at),
-    })).filter((f) => f.items.some((i) => i.points.length));
-    const interventions = await trx('interventions as i').leftJoin('users as u', 'u.id', 'i.lead_user_id')
+    const result = frameworks
+      .map((fw) => ({
+        framework: fw,
+        items: fw.items
+          .map((item) => ({
+            item: { id: item.id, name: item.name },
+            points: terms.flatMap((term) => {
+              const s = byCell.get(`${item.id}:${term.id}`);
+              return s
+                ? [
+                    {
+                      term,
+                      value: s.value,
+                      label: fw.levels.find((l) => l.id === s.level_id)?.short_label ?? String(s.value),
+                    },
+                  ]
+                : [];
+            }),
+          }))
+          .filter((i) => i.points.length || !fw.items.find((x) => x.id === i.item.id)?.archived_at),
+      }))
+      .filter((f) => f.items.some((i) => i.points.length));
+    const interventions = await trx('interventions as i')
+      .leftJoin('users as u', 'u.id', 'i.lead_user_id')
       .whereIn('i.group_id', await groupIdsOf(trx, staff, pupilId))
-      .select('i.id', 'i.name', 'i.type', 'i.status', 'i.start_date', 'i.end_date', trx.raw(`u.given_name || ' ' || u.family_name as lead_name`))
+      .select(
+        'i.id',
+        'i.name',
+        'i.type',
+        'i.status',
+        'i.start_date',
+        'i.end_date',
+        trx.raw(`u.given_name || ' ' || u.family_name as lead_name`),
+      )
       .orderBy('i.start_date', 'desc');
-    await audit.record(trx, staff, { action: 'assessment.viewed', entityType: 'pupil', entityId: pupilId, meta: { frameworks: result.length } });
+    await audit.record(trx, staff, {
+      action: 'assessment.viewed',
+      entityType: 'pupil',
+      entityId: pupilId,
+      meta: { frameworks: result.length },
+    });
     return { frameworks: result, interventions, terms };
   });
 }
@@ -156,8 +219,22 @@ interface DashboardFigures {
   cohortSize: number;
   groupSizes: { member: boolean | null; n: number }[];
   distribution: { item_id: string; term_id: string; member: boolean | null; value: number; n: number }[];
-  attainmentByYear: { item_id: string; year_group: string; member: boolean | null; assessed: number; expected: number }[];
-  progress: { framework_id: string; item_id: string; member: boolean | null; n: number; mean_change: number; improved: number; declined: number }[];
+  attainmentByYear: {
+    item_id: string;
+    year_group: string;
+    member: boolean | null;
+    assessed: number;
+    expected: number;
+  }[];
+  progress: {
+    framework_id: string;
+    item_id: string;
+    member: boolean | null;
+    n: number;
+    mean_change: number;
+    improved: number;
+    declined: number;
+  }[];
   groupWellbeing: { key: string; member: boolean; pupils: number; scores: number; mean: number | null }[];
   groupAttainment: { key: string; member: boolean; assessed: number; expected: number }[];
   groupProgress: { key: string; member: boolean; n: number; mean_change: number | null }[];
@@ -183,7 +260,8 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
   return db.withActor(staff, async (trx) => {
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const terms = await termsWithCurrent(db, trx, staff);
-    const term = (options.termId ? terms.find((t) => t.id === options.termId) : termFor(terms, today())) ?? terms.at(-1);
+    const term =
+      (options.termId ? terms.find((t) => t.id === options.termId) : termFor(terms, today())) ?? terms.at(-1);
     if (!term) throw new NotFound('term');
     const previous = [...terms].reverse().find((t) => t.sequence < term.sequence) ?? null;
     const fromTerm = (options.fromTermId ? terms.find((t) => t.id === options.fromTermId) : previous) ?? null;
@@ -285,17 +363,47 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
          'groupAttainment', (select json_agg(d) from (select key, member, assessed, expected from by_group) d),
          'groupProgress', (select json_agg(d) from (select key, member, progress_n as n, mean_change from by_group) d)
        ) as figures`,
-      { school, wb: wbId, att: attId, term: term.id, previous: previous?.id ?? none, from: fromTerm?.id ?? none, to: toTerm.id, group: group?.key ?? '' },
+      {
+        school,
+        wb: wbId,
+        att: attId,
+        term: term.id,
+        previous: previous?.id ?? none,
+        from: fromTerm?.id ?? none,
+        to: toTerm.id,
+        group: group?.key ?? '',
+      },
     );
     const figures = rows[0]!.figures;
     const progress: Record<string, DashboardFigures['progress']> = {};
-    if (fromTerm) for (const fw of [wellbeing, attainment]) if (fw) progress[fw.id] = figures.progress.filter((r) => r.framework_id === fw.id);
+    if (fromTerm)
+      for (const fw of [wellbeing, attainment])
+        if (fw) progress[fw.id] = figures.progress.filter((r) => r.framework_id === fw.id);
 
-    await audit.record(trx, staff, { action: 'dashboard.viewed', entityType: 'school', entityId: school, meta: { group: group?.key ?? null } });
+    await audit.record(trx, staff, {
+      action: 'dashboard.viewed',
+      entityType: 'school',
+      entityId: school,
+      meta: { group: group?.key ?? null },
+    });
     return {
-      terms, term, previous, fromTerm, toTerm, wellbeing, attainment, attainments, group, cohortSize: figures.cohortSize, groupSizes: figures.groupSizes,
-      distribution: figures.distribution, attainmentByYear: figures.attainmentByYear, progress,
-      groupWellbeing: figures.groupWellbeing, groupAttainment: figures.groupAttainment, groupProgress: fromTerm ? figures.groupProgress : [],
+      terms,
+      term,
+      previous,
+      fromTerm,
+      toTerm,
+      wellbeing,
+      attainment,
+      attainments,
+      group,
+      cohortSize: figures.cohortSize,
+      groupSizes: figures.groupSizes,
+      distribution: figures.distribution,
+      attainmentByYear: figures.attainmentByYear,
+      progress,
+      groupWellbeing: figures.groupWellbeing,
+      groupAttainment: figures.groupAttainment,
+      groupProgress: fromTerm ? figures.groupProgress : [],
     };
   });
 }

@@ -33,7 +33,12 @@ export function lineChart(
   const plotH = size.height - pad.top - pad.bottom;
   const xOf = (i: number) => pad.left + (allTerms.length <= 1 ? plotW / 2 : (i * plotW) / (allTerms.length - 1));
   const yOf = (v: number) => pad.top + (max === min ? plotH / 2 : ((max - v) * plotH) / (max - min));
-  const points = series.map((s) => ({ x: round(xOf(allTerms.indexOf(s.termLabel))), y: round(yOf(s.value)), label: s.label, term: s.termLabel }));
+  const points = series.map((s) => ({
+    x: round(xOf(allTerms.indexOf(s.termLabel))),
+    y: round(yOf(s.value)),
+    label: s.label,
+    term: s.termLabel,
+  }));
   return {
     ...size,
     points,
@@ -58,7 +63,11 @@ export interface BarSegment {
 }
 
 /** One horizontal 100% bar split by level, for a distribution of `counts` (value → number of pupils). */
-export function stackedBar(counts: Map<number, number>, values: number[], width: number): { total: number; segments: BarSegment[] } {
+export function stackedBar(
+  counts: Map<number, number>,
+  values: number[],
+  width: number,
+): { total: number; segments: BarSegment[] } {
   const total = values.reduce((n, v) => n + (counts.get(v) ?? 0), 0);
   let x = 0;
   const segments = values.map((value) => {

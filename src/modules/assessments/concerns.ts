@@ -44,7 +44,8 @@ export function concernsFor(
     if (value === undefined) continue;
     if (rules.anyScoreOfOne && value === 1) concerns.push({ rule: 'score_of_one', item: item.name });
     const before = previous.get(item.id);
-    if (rules.dropOf !== null && before !== undefined && before - value >= rules.dropOf) concerns.push({ rule: 'drop', item: item.name, from: before, to: value });
+    if (rules.dropOf !== null && before !== undefined && before - value >= rules.dropOf)
+      concerns.push({ rule: 'drop', item: item.name, from: before, to: value });
     if (rules.safetyDomainAtOrBelow !== null && item.is_safety_domain && value <= rules.safetyDomainAtOrBelow) {
       concerns.push({ rule: 'safety_domain', item: item.name, value });
     }
@@ -57,6 +58,7 @@ export function parseRules(raw: unknown): ConcernRules {
   return {
     anyScoreOfOne: r.anyScoreOfOne ?? defaultConcernRules.anyScoreOfOne,
     dropOf: r.dropOf === undefined ? defaultConcernRules.dropOf : r.dropOf,
-    safetyDomainAtOrBelow: r.safetyDomainAtOrBelow === undefined ? defaultConcernRules.safetyDomainAtOrBelow : r.safetyDomainAtOrBelow,
+    safetyDomainAtOrBelow:
+      r.safetyDomainAtOrBelow === undefined ? defaultConcernRules.safetyDomainAtOrBelow : r.safetyDomainAtOrBelow,
   };
 }

@@ -9,13 +9,29 @@ export const defaultWellbeing = {
   name: 'Wellbeing',
   description: 'Waypoint’s eight wellbeing domains, each scored 1 (significant concern) to 5 (thriving).',
   items: [
-    'Emotional wellbeing', 'Self-esteem and confidence', 'Relationships with peers', 'Relationships with adults',
-    'Self-regulation', 'Resilience and coping', 'Engagement with learning', 'Physical wellbeing and feeling safe',
+    'Emotional wellbeing',
+    'Self-esteem and confidence',
+    'Relationships with peers',
+    'Relationships with adults',
+    'Self-regulation',
+    'Resilience and coping',
+    'Engagement with learning',
+    'Physical wellbeing and feeling safe',
   ],
   safetyItem: 'Physical wellbeing and feeling safe',
   levels: [
-    { value: 1, label: 'Significant concern', short_label: '1', descriptor: 'Struggling most of the time; needs support now.' },
-    { value: 2, label: 'Some concern', short_label: '2', descriptor: 'Often finds this hard; would benefit from extra support.' },
+    {
+      value: 1,
+      label: 'Significant concern',
+      short_label: '1',
+      descriptor: 'Struggling most of the time; needs support now.',
+    },
+    {
+      value: 2,
+      label: 'Some concern',
+      short_label: '2',
+      descriptor: 'Often finds this hard; would benefit from extra support.',
+    },
     { value: 3, label: 'Developing', short_label: '3', descriptor: 'Getting there, with ups and downs.' },
     { value: 4, label: 'Secure', short_label: '4', descriptor: 'Usually fine; copes with everyday challenges.' },
     { value: 5, label: 'Thriving', short_label: '5', descriptor: 'Doing really well; a strength for this pupil.' },
@@ -23,10 +39,34 @@ export const defaultWellbeing = {
 };
 
 const primaryLevels = [
-  { value: 1, label: 'Pre-key stage', short_label: 'PKS', descriptor: 'Working below the key stage standards.', meets_expected: false },
-  { value: 2, label: 'Working towards', short_label: 'WTS', descriptor: 'Working towards the expected standard.', meets_expected: false },
-  { value: 3, label: 'Expected', short_label: 'EXS', descriptor: 'Working at the expected standard.', meets_expected: true },
-  { value: 4, label: 'Greater depth', short_label: 'GDS', descriptor: 'Working at greater depth within the expected standard.', meets_expected: true },
+  {
+    value: 1,
+    label: 'Pre-key stage',
+    short_label: 'PKS',
+    descriptor: 'Working below the key stage standards.',
+    meets_expected: false,
+  },
+  {
+    value: 2,
+    label: 'Working towards',
+    short_label: 'WTS',
+    descriptor: 'Working towards the expected standard.',
+    meets_expected: false,
+  },
+  {
+    value: 3,
+    label: 'Expected',
+    short_label: 'EXS',
+    descriptor: 'Working at the expected standard.',
+    meets_expected: true,
+  },
+  {
+    value: 4,
+    label: 'Greater depth',
+    short_label: 'GDS',
+    descriptor: 'Working at greater depth within the expected standard.',
+    meets_expected: true,
+  },
 ];
 
 export const defaultAttainment = {
@@ -49,11 +89,28 @@ export const termNames = ['Autumn', 'Spring', 'Summer'] as const;
 export type TermName = (typeof termNames)[number];
 
 /** Default term dates for an academic year (1 September – 31 August); schools can change them. */
-export function defaultTermDates(academicYear: number): { name: TermName; starts_on: string; ends_on: string; sequence: number }[] {
+export function defaultTermDates(
+  academicYear: number,
+): { name: TermName; starts_on: string; ends_on: string; sequence: number }[] {
   return [
-    { name: 'Autumn', starts_on: `${academicYear}-09-01`, ends_on: `${academicYear}-12-31`, sequence: academicYear * 3 },
-    { name: 'Spring', starts_on: `${academicYear + 1}-01-01`, ends_on: `${academicYear + 1}-03-31`, sequence: academicYear * 3 + 1 },
-    { name: 'Summer', starts_on: `${academicYear + 1}-04-01`, ends_on: `${academicYear + 1}-08-31`, sequence: academicYear * 3 + 2 },
+    {
+      name: 'Autumn',
+      starts_on: `${academicYear}-09-01`,
+      ends_on: `${academicYear}-12-31`,
+      sequence: academicYear * 3,
+    },
+    {
+      name: 'Spring',
+      starts_on: `${academicYear + 1}-01-01`,
+      ends_on: `${academicYear + 1}-03-31`,
+      sequence: academicYear * 3 + 1,
+    },
+    {
+      name: 'Summer',
+      starts_on: `${academicYear + 1}-04-01`,
+      ends_on: `${academicYear + 1}-08-31`,
+      sequence: academicYear * 3 + 2,
+    },
   ];
 }
 
@@ -66,16 +123,31 @@ export function academicYearOf(date: Date | string): number {
 type FrameworkDefinition = typeof defaultWellbeing | typeof defaultAttainment | typeof defaultEndOfKeyStage;
 
 async function insertFramework(trx: Tx, schoolId: string, def: FrameworkDefinition): Promise<string> {
-  const [fw] = await trx('frameworks').insert({ school_id: schoolId, kind: def.kind, name: def.name, description: def.description }).returning('id');
-  await trx('framework_items').insert(def.items.map((name, position) => ({
-    school_id: schoolId, framework_id: fw.id, name, position, is_safety_domain: 'safetyItem' in def && def.safetyItem === name,
-  })));
-  await trx('framework_levels').insert(def.levels.map((l) => ({ school_id: schoolId, framework_id: fw.id, meets_expected: false, ...l })));
+  const [fw] = await trx('frameworks')
+    .insert({ school_id: schoolId, kind: def.kind, name: def.name, description: def.description })
+    .returning('id');
+  await trx('framework_items').insert(
+    def.items.map((name, position) => ({
+      school_id: schoolId,
+      framework_id: fw.id,
+      name,
+      position,
+      is_safety_domain: 'safetyItem' in def && def.safetyItem === name,
+    })),
+  );
+  await trx('framework_levels').insert(
+    def.levels.map((l) => ({ school_id: schoolId, framework_id: fw.id, meets_expected: false, ...l })),
+  );
   return fw.id as string;
 }
 
 /** Gives a new school the default frameworks and this year's terms. Runs as the system actor for that school. */
-export async function insertSchoolDefaults(trx: Tx, schoolId: string, academicYear: number, phase: string | null): Promise<void> {
+export async function insertSchoolDefaults(
+  trx: Tx,
+  schoolId: string,
+  academicYear: number,
+  phase: string | null,
+): Promise<void> {
   await insertFramework(trx, schoolId, defaultWellbeing);
   if (phase !== 'secondary') {
     await insertFramework(trx, schoolId, defaultAttainment);
@@ -85,6 +157,8 @@ export async function insertSchoolDefaults(trx: Tx, schoolId: string, academicYe
 }
 
 export async function insertTerms(trx: Tx, schoolId: string, academicYear: number): Promise<void> {
-  await trx('terms').insert(defaultTermDates(academicYear).map((t) => ({ ...t, school_id: schoolId, academic_year: academicYear })))
-    .onConflict(['school_id', 'academic_year', 'name']).ignore();
+  await trx('terms')
+    .insert(defaultTermDates(academicYear).map((t) => ({ ...t, school_id: schoolId, academic_year: academicYear })))
+    .onConflict(['school_id', 'academic_year', 'name'])
+    .ignore();
 }

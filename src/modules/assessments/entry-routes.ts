@@ -21,7 +21,10 @@ const gridQuery = z.object({
 });
 
 /** Reads the grid form: `l:<pupil>:<item>` = level id (or blank), `stamp:<pupil>`, the date, framework and term. */
-function readGrid(body: Record<string, unknown>, onlyPupil?: string): { input: scores.SaveInput; typed: Record<string, string>; dateError?: string } {
+function readGrid(
+  body: Record<string, unknown>,
+  onlyPupil?: string,
+): { input: scores.SaveInput; typed: Record<string, string>; dateError?: string } {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const rows = new Map<string, scores.RowInput>();
   const typed: Record<string, string> = {};
@@ -42,10 +45,16 @@ function readGrid(body: Record<string, unknown>, onlyPupil?: string): { input: s
   }
   const frameworkId = z.uuid().safeParse(body?.framework_id);
   const termId = z.uuid().safeParse(body?.term_id);
-  if (!frameworkId.success || !termId.success) throw new BadRequest('The form is out of date. Reload the page and try again.');
+  if (!frameworkId.success || !termId.success)
+    throw new BadRequest('The form is out of date. Reload the page and try again.');
   const assessedOn = parseDate(str(body?.assessed_on));
   return {
-    input: { frameworkId: frameworkId.data, termId: termId.data, assessedOn: assessedOn ?? '', rows: [...rows.values()] },
+    input: {
+      frameworkId: frameworkId.data,
+      termId: termId.data,
+      assessedOn: assessedOn ?? '',
+      rows: [...rows.values()],
+    },
     typed,
     ...(assessedOn ? {} : { dateError: 'Enter the date of the assessment, like 14/11/2026' }),
   };
@@ -60,15 +69,38 @@ export function entryRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer, db } = deps;
 
-  const gridPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200, fragment?: string) => {
+  const gridPage = async (
+    req: Request,
+    res: Response,
+    extra: Record<string, unknown> = {},
+    status = 200,
+    fragment?: string,
+  ) => {
     const groupId = uuidParam(req, 'id', 'class or group');
-    const q = parseQuery(gridQuery, { ...req.query, ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}) });
+    const q = parseQuery(gridQuery, {
+      ...req.query,
+      ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}),
+    });
     const data = await scores.groupEntry(db, actorOf(req), groupId, q.framework, q.term);
     res.locals.ctx.pupilData = true;
     res.setHeader('Cache-Control', 'no-store');
-    renderer.render(req, res, 'assessments/grid', {
-      title: `${data.framework.name}: ${data.group.name}`, ...data, termLabel, errors: {}, typed: {}, conflicts: [], saved: null, concerns: [], ...extra,
-    }, { status, ...(fragment ? { fragment } : {}) });
+    renderer.render(
+      req,
+      res,
+      'assessments/grid',
+      {
+        title: `${data.framework.name}: ${data.group.name}`,
+        ...data,
+        termLabel,
+        errors: {},
+        typed: {},
+        conflicts: [],
+        saved: null,
+        concerns: [],
+        ...extra,
+      },
+      { status, ...(fragment ? { fragment } : {}) },
+    );
   };
 
   router.get('/groups/:id/grid', requireSignIn, (req, res) => gridPage(req, res));
@@ -80,26 +112,60 @@ export function entryRoutes(deps: AppDeps): Router {
     if (dateError) return gridPage(req, res, { errors: { assessed_on: dateError }, typed, onlyPupil }, 422, fragment);
     const result = await scores.saveScores(db, actorOf(req), input, { groupId });
     if (!result.ok) {
-      return gridPage(req, res, { errors: result.errors, typed, conflicts: result.conflicts, onlyPupil }, result.conflicts.length ? 409 : 422, fragment);
+      return gridPage(
+        req,
+        res,
+        { errors: result.errors, typed, conflicts: result.conflicts, onlyPupil },
+        result.conflicts.length ? 409 : 422,
+        fragment,
+      );
     }
-    return gridPage(req, res, {
-      saved: result.rows, concerns: result.rows.filter((r) => r.concerns.length), dsl: result.dsl, onlyPupil,
-      assessedOnTyped: req.body?.assessed_on,
-    }, 200, fragment);
+    return gridPage(
+      req,
+      res,
+      {
+        saved: result.rows,
+        concerns: result.rows.filter((r) => r.concerns.length),
+        dsl: result.dsl,
+        onlyPupil,
+        assessedOnTyped: req.body?.assessed_on,
+      },
+      200,
+      fragment,
+    );
   };
 
   router.post('/groups/:id/grid', requireSignIn, (req, res) => save(req, res));
-  router.post('/groups/:id/grid/rows/:pupilId', requireSignIn, (req, res) => save(req, res, uuidParam(req, 'pupilId', 'pupil')));
+  router.post('/groups/:id/grid/rows/:pupilId', requireSignIn, (req, res) =>
+    save(req, res, uuidParam(req, 'pupilId', 'pupil')),
+  );
 
   // One pupil -------------------------------------------------------------------------------------
   const pupilPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const pupilId = uuidParam(req, 'id', 'pupil');
-    const q = parseQuery(gridQuery, { ...req.query, ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}) });
+    const q = parseQuery(gridQuery, {
+      ...req.query,
+      ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}),
+    });
     const data = await scores.pupilEntry(db, actorOf(req), pupilId, q.framework, q.term);
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'assessments/pupil-form', {
-      title: `Record ${data.framework.name.toLowerCase()}`, ...data, termLabel, errors: {}, typed: {}, conflicts: [], saved: null, concerns: [], ...extra,
-    }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/pupil-form',
+      {
+        title: `Record ${data.framework.name.toLowerCase()}`,
+        ...data,
+        termLabel,
+        errors: {},
+        typed: {},
+        conflicts: [],
+        saved: null,
+        concerns: [],
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/pupils/:id/assess', requireSignIn, (req, res) => pupilPage(req, res));
@@ -109,8 +175,19 @@ export function entryRoutes(deps: AppDeps): Router {
     const { input, typed, dateError } = readGrid(req.body, pupilId);
     if (dateError) return pupilPage(req, res, { errors: { assessed_on: dateError }, typed }, 422);
     const result = await scores.saveScores(db, actorOf(req), input, { pupilId });
-    if (!result.ok) return pupilPage(req, res, { errors: result.errors, typed, conflicts: result.conflicts }, result.conflicts.length ? 409 : 422);
-    return pupilPage(req, res, { saved: result.rows, concerns: result.rows.filter((r) => r.concerns.length), dsl: result.dsl, assessedOnTyped: req.body?.assessed_on });
+    if (!result.ok)
+      return pupilPage(
+        req,
+        res,
+        { errors: result.errors, typed, conflicts: result.conflicts },
+        result.conflicts.length ? 409 : 422,
+      );
+    return pupilPage(req, res, {
+      saved: result.rows,
+      concerns: result.rows.filter((r) => r.concerns.length),
+      dsl: result.dsl,
+      assessedOnTyped: req.body?.assessed_on,
+    });
   });
 
   return router;

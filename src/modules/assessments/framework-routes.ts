@@ -2,7 +2,15 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { checkedValues, type FieldErrors, optionalText, parseForm, requiredText, uuidParam, version } from '../../http/forms.js';
+import {
+  checkedValues,
+  type FieldErrors,
+  optionalText,
+  parseForm,
+  requiredText,
+  uuidParam,
+  version,
+} from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { roleLabels, schoolRoles } from '../../policy/index.js';
@@ -10,33 +18,63 @@ import { date } from '../pupils/record.js';
 import * as frameworks from './frameworks-service.js';
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const levelLine = /^\s*(\d{1,2})\s*\|\s*([^|]{1,12}?)\s*\|\s*([^|]{1,100}?)\s*(?:\|\s*([^|]{0,300}?)\s*)?(?:\|\s*(expected)\s*)?$/i;
+const levelLine =
+  /^\s*(\d{1,2})\s*\|\s*([^|]{1,12}?)\s*\|\s*([^|]{1,100}?)\s*(?:\|\s*([^|]{0,300}?)\s*)?(?:\|\s*(expected)\s*)?$/i;
 
 const newFrameworkForm = z.object({
   kind: z.enum(['wellbeing', 'attainment', 'end_of_key_stage'], { error: 'Choose the kind of framework' }),
   name: requiredText('a name', 100),
   description: optionalText('description', 1000),
-  recorded_by: checkedValues(z.enum(schoolRoles)).pipe(z.array(z.enum(schoolRoles)).min(1, 'Choose at least one role that records it')),
-  items: z.string({ error: 'List the domains or subjects, one per line' }).transform((v) => v.split(/\r?\n/).map((l) => l.trim()).filter(Boolean))
-    .pipe(z.array(z.string().max(100, 'Each domain or subject must be 100 characters or fewer')).min(1, 'List the domains or subjects, one per line')),
+  recorded_by: checkedValues(z.enum(schoolRoles)).pipe(
+    z.array(z.enum(schoolRoles)).min(1, 'Choose at least one role that records it'),
+  ),
+  items: z
+    .string({ error: 'List the domains or subjects, one per line' })
+    .transform((v) =>
+      v
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().max(100, 'Each domain or subject must be 100 characters or fewer'))
+        .min(1, 'List the domains or subjects, one per line'),
+    ),
   levels: z.string({ error: 'List the levels, one per line' }).transform((v, ctx) => {
-    const lines = v.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = v
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     const out = [];
     for (const [i, line] of lines.entries()) {
       const m = levelLine.exec(line);
       if (!m) {
-        ctx.addIssue({ code: 'custom', message: `Level line ${i + 1} should look like “3 | EXS | Expected | Working at the expected standard | expected”` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `Level line ${i + 1} should look like “3 | EXS | Expected | Working at the expected standard | expected”`,
+        });
         return z.NEVER;
       }
-      out.push({ value: Number(m[1]), short_label: m[2]!, label: m[3]!, descriptor: m[4] || null, meets_expected: !!m[5] });
+      out.push({
+        value: Number(m[1]),
+        short_label: m[2]!,
+        label: m[3]!,
+        descriptor: m[4] || null,
+        meets_expected: !!m[5],
+      });
     }
     if (out.length < 2) ctx.addIssue({ code: 'custom', message: 'A scale needs at least two levels' });
-    if (new Set(out.map((l) => l.value)).size !== out.length) ctx.addIssue({ code: 'custom', message: 'Each level needs its own value' });
+    if (new Set(out.map((l) => l.value)).size !== out.length)
+      ctx.addIssue({ code: 'custom', message: 'Each level needs its own value' });
     return out;
   }),
 });
 
-function readEdit(body: Record<string, string | string[] | undefined>, fw: frameworks.Framework): { edit?: frameworks.FrameworkEdit; version?: number; errors: FieldErrors } {
+function readEdit(
+  body: Record<string, string | string[] | undefined>,
+  fw: frameworks.Framework,
+): { edit?: frameworks.FrameworkEdit; version?: number; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
   const text = (k: string, label: string, max: number, required = true) => {
@@ -46,7 +84,9 @@ function readEdit(body: Record<string, string | string[] | undefined>, fw: frame
     return v;
   };
   const ver = version.safeParse(body.version);
-  const roles = [body.recorded_by ?? []].flat().filter((r): r is (typeof schoolRoles)[number] => (schoolRoles as readonly string[]).includes(r as string));
+  const roles = [body.recorded_by ?? []]
+    .flat()
+    .filter((r): r is (typeof schoolRoles)[number] => (schoolRoles as readonly string[]).includes(r as string));
   if (!roles.length) errors.recorded_by = 'Choose at least one role that records it';
   const edit: frameworks.FrameworkEdit = {
     name: text('name', 'a name', 100),
@@ -72,18 +112,28 @@ function readEdit(body: Record<string, string | string[] | undefined>, fw: frame
   };
   if (str('new_level_label').trim() || str('new_level_value').trim()) {
     const value = Number(str('new_level_value'));
-    if (!Number.isInteger(value) || value < 0 || value > 99) errors.new_level_value = 'The new level’s value must be a whole number from 0 to 99';
+    if (!Number.isInteger(value) || value < 0 || value > 99)
+      errors.new_level_value = 'The new level’s value must be a whole number from 0 to 99';
     edit.newLevel = {
-      value, label: text('new_level_label', 'a label for the new level', 100), short_label: text('new_level_short', 'a short label for the new level', 12),
-      descriptor: str('new_level_descriptor').trim() || null, meets_expected: str('new_level_expected') === 'on',
+      value,
+      label: text('new_level_label', 'a label for the new level', 100),
+      short_label: text('new_level_short', 'a short label for the new level', 12),
+      descriptor: str('new_level_descriptor').trim() || null,
+      meets_expected: str('new_level_expected') === 'on',
     };
   }
   if (str('safety_item') && !uuidRe.test(str('safety_item'))) errors.safety_item = 'Choose a domain';
-  return ver.success ? { edit, version: ver.data, errors } : { errors: { ...errors, name: 'The form is out of date. Reload the page.' } };
+  return ver.success
+    ? { edit, version: ver.data, errors }
+    : { errors: { ...errors, name: 'The form is out of date. Reload the page.' } };
 }
 
-const termForm = z.object({ starts_on: date('the first day', true), ends_on: date('the last day', true) })
-  .refine((v) => !v.starts_on || !v.ends_on || v.ends_on >= v.starts_on, { path: ['ends_on'], message: 'The last day must be on or after the first day' });
+const termForm = z
+  .object({ starts_on: date('the first day', true), ends_on: date('the last day', true) })
+  .refine((v) => !v.starts_on || !v.ends_on || v.ends_on >= v.starts_on, {
+    path: ['ends_on'],
+    message: 'The last day must be on or after the first day',
+  });
 
 /** The school admin's assessment set-up: frameworks (as data) and term dates. */
 export function frameworkRoutes(deps: AppDeps): Router {
@@ -94,12 +144,38 @@ export function frameworkRoutes(deps: AppDeps): Router {
 
   const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await frameworks.settingsData(db, actorOf(req));
-    renderer.render(req, res, 'assessments/frameworks', { title: 'Assessment set-up', ...data, kindLabels: frameworks.kindLabels, termLabel: frameworks.termLabel, errors: {}, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/frameworks',
+      {
+        title: 'Assessment set-up',
+        ...data,
+        kindLabels: frameworks.kindLabels,
+        termLabel: frameworks.termLabel,
+        errors: {},
+        ...extra,
+      },
+      { status },
+    );
   };
   router.get('/frameworks', (req, res) => listPage(req, res));
 
   const newPage = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    renderer.render(req, res, 'assessments/framework-new', { title: 'Add a framework', kindLabels: frameworks.kindLabels, roleOptions, errors: {}, values: { recorded_by: ['school_admin', 'head', 'dsl', 'senco', 'teacher'] }, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/framework-new',
+      {
+        title: 'Add a framework',
+        kindLabels: frameworks.kindLabels,
+        roleOptions,
+        errors: {},
+        values: { recorded_by: ['school_admin', 'head', 'dsl', 'senco', 'teacher'] },
+        ...extra,
+      },
+      { status },
+    );
 
   router.get('/frameworks/new', (req, res) => {
     frameworks.assertMayManage(actorOf(req));
@@ -108,7 +184,13 @@ export function frameworkRoutes(deps: AppDeps): Router {
 
   router.post('/frameworks', async (req, res) => {
     const parsed = parseForm(newFrameworkForm, req.body);
-    if (!parsed.ok) return newPage(req, res, { errors: parsed.errors, values: { ...req.body, recorded_by: [req.body?.recorded_by ?? []].flat() } }, 422);
+    if (!parsed.ok)
+      return newPage(
+        req,
+        res,
+        { errors: parsed.errors, values: { ...req.body, recorded_by: [req.body?.recorded_by ?? []].flat() } },
+        422,
+      );
     const id = await frameworks.createFramework(db, actorOf(req), parsed.data);
     flash(req, `${parsed.data.name} created.`);
     res.redirect(303, `/frameworks/${id}`);
@@ -118,7 +200,22 @@ export function frameworkRoutes(deps: AppDeps): Router {
     const data = await frameworks.settingsData(db, actorOf(req));
     const fw = data.frameworks.find((f) => f.id === req.params.id);
     if (!fw) throw new NotFound('framework');
-    renderer.render(req, res, 'assessments/framework-edit', { title: fw.name, fw, usage: data.usage, roleOptions, kindLabels: frameworks.kindLabels, errors: {}, values: null, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/framework-edit',
+      {
+        title: fw.name,
+        fw,
+        usage: data.usage,
+        roleOptions,
+        kindLabels: frameworks.kindLabels,
+        errors: {},
+        values: null,
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/frameworks/:id', (req, res) => editPage(req, res));
@@ -129,12 +226,15 @@ export function frameworkRoutes(deps: AppDeps): Router {
     const fw = data.frameworks.find((f) => f.id === id);
     if (!fw) throw new NotFound('framework');
     const { edit, version: ver, errors } = readEdit(req.body, fw);
-    if (!edit || ver === undefined || Object.keys(errors).length) return editPage(req, res, { errors, values: req.body }, 422);
+    if (!edit || ver === undefined || Object.keys(errors).length)
+      return editPage(req, res, { errors, values: req.body }, 422);
     try {
       await frameworks.updateFramework(db, actorOf(req), id, edit, ver);
     } catch (err) {
-      if (err instanceof frameworks.FrameworkRuleBroken) return editPage(req, res, { errors: { new_level_value: err.message }, values: req.body }, 422);
-      if (err instanceof Conflict) return editPage(req, res, { errors: { name: err.publicMessage }, values: req.body }, 409);
+      if (err instanceof frameworks.FrameworkRuleBroken)
+        return editPage(req, res, { errors: { new_level_value: err.message }, values: req.body }, 422);
+      if (err instanceof Conflict)
+        return editPage(req, res, { errors: { name: err.publicMessage }, values: req.body }, 409);
       throw err;
     }
     flash(req, 'Framework saved.');
@@ -146,7 +246,8 @@ export function frameworkRoutes(deps: AppDeps): Router {
     try {
       await frameworks.deleteLevel(db, actorOf(req), id, uuidParam(req, 'levelId', 'level'));
     } catch (err) {
-      if (err instanceof frameworks.FrameworkRuleBroken) return editPage(req, res, { errors: { levels: err.message } }, 409);
+      if (err instanceof frameworks.FrameworkRuleBroken)
+        return editPage(req, res, { errors: { levels: err.message } }, 409);
       throw err;
     }
     flash(req, 'Level deleted.');
@@ -157,12 +258,25 @@ export function frameworkRoutes(deps: AppDeps): Router {
     const parsed = parseForm(termForm, req.body);
     const termId = uuidParam(req, 'id', 'term');
     // Each term's form has its own field ids, so errors are keyed by field and term.
-    const againWith = (errors: Record<string, string | undefined>) => listPage(req, res, {
-      errors: Object.fromEntries(Object.entries(errors).filter(([, v]) => v).map(([k, v]) => [`${k}-${termId}`, v])),
-      termValues: { [termId]: { starts_on: req.body?.starts_on, ends_on: req.body?.ends_on } },
-    }, 422);
+    const againWith = (errors: Record<string, string | undefined>) =>
+      listPage(
+        req,
+        res,
+        {
+          errors: Object.fromEntries(
+            Object.entries(errors)
+              .filter(([, v]) => v)
+              .map(([k, v]) => [`${k}-${termId}`, v]),
+          ),
+          termValues: { [termId]: { starts_on: req.body?.starts_on, ends_on: req.body?.ends_on } },
+        },
+        422,
+      );
     if (!parsed.ok) return againWith(parsed.errors);
-    const result = await frameworks.updateTerm(db, actorOf(req), termId, { starts_on: parsed.data.starts_on!, ends_on: parsed.data.ends_on! });
+    const result = await frameworks.updateTerm(db, actorOf(req), termId, {
+      starts_on: parsed.data.starts_on!,
+      ends_on: parsed.data.ends_on!,
+    });
     if (!result.ok) return againWith(result.errors);
     flash(req, 'Term dates saved.');
     res.redirect(303, '/frameworks');

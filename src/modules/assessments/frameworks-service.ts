@@ -42,11 +42,21 @@ export interface Term {
   ends_on: string;
 }
 
-export const kindLabels = { wellbeing: 'Wellbeing', attainment: 'Attainment', end_of_key_stage: 'End of key stage' } as const;
+export const kindLabels = {
+  wellbeing: 'Wellbeing',
+  attainment: 'Attainment',
+  end_of_key_stage: 'End of key stage',
+} as const;
 
 /** Frameworks with their items and levels, read inside the caller's transaction (one query). */
-export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeArchived?: boolean } = {}): Promise<Framework[]> {
-  const { rows } = await prepared<Framework>(trx, 'frameworks-of-school',
+export async function loadFrameworks(
+  trx: Tx,
+  schoolId: string,
+  opts: { includeArchived?: boolean } = {},
+): Promise<Framework[]> {
+  const { rows } = await prepared<Framework>(
+    trx,
+    'frameworks-of-school',
     `select f.id, f.kind, f.name, f.description, f.recorded_by, f.archived_at, f.version,
             coalesce((select json_agg(json_build_object('id', i.id, 'name', i.name, 'position', i.position,
                         'is_safety_domain', i.is_safety_domain, 'archived_at', i.archived_at) order by i.position)
@@ -63,8 +73,12 @@ export async function loadFrameworks(trx: Tx, schoolId: string, opts: { includeA
 }
 
 export async function loadTerms(trx: Tx, schoolId: string): Promise<Term[]> {
-  const { rows } = await prepared<Term>(trx, 'terms-of-school',
-    'select id, academic_year, name, sequence, starts_on, ends_on from terms where school_id = ? order by sequence', [schoolId]);
+  const { rows } = await prepared<Term>(
+    trx,
+    'terms-of-school',
+    'select id, academic_year, name, sequence, starts_on, ends_on from terms where school_id = ? order by sequence',
+    [schoolId],
+  );
   return rows;
 }
 
@@ -84,10 +98,15 @@ export async function termsWithCurrent(db: Database, trx: Tx, staff: StaffActor,
 
 /** The term a date falls in, or else the latest term that has started. */
 export function termFor(terms: Term[], date: string): Term | undefined {
-  return terms.find((t) => t.starts_on <= date && date <= t.ends_on) ?? [...terms].reverse().find((t) => t.starts_on <= date) ?? terms[0];
+  return (
+    terms.find((t) => t.starts_on <= date && date <= t.ends_on) ??
+    [...terms].reverse().find((t) => t.starts_on <= date) ??
+    terms[0]
+  );
 }
 
-export const termLabel = (t: Pick<Term, 'name' | 'academic_year'>) => `${t.name} ${t.academic_year}/${String((t.academic_year + 1) % 100).padStart(2, '0')}`;
+export const termLabel = (t: Pick<Term, 'name' | 'academic_year'>) =>
+  `${t.name} ${t.academic_year}/${String((t.academic_year + 1) % 100).padStart(2, '0')}`;
 
 export async function listFrameworks(db: Database, actor: Actor, includeArchived = false) {
   const staff = assertStaff(actor, 'assessment.read');
@@ -95,7 +114,12 @@ export async function listFrameworks(db: Database, actor: Actor, includeArchived
 }
 
 /** Sets up a new school: the default frameworks and this year's terms. */
-export async function provisionSchool(trx: Tx, schoolId: string, phase: string | null, today = new Date()): Promise<void> {
+export async function provisionSchool(
+  trx: Tx,
+  schoolId: string,
+  phase: string | null,
+  today = new Date(),
+): Promise<void> {
   await insertSchoolDefaults(trx, schoolId, academicYearOf(today), phase);
 }
 
@@ -117,10 +141,27 @@ export function assertMayManage(actor: Actor): void {
 export async function createFramework(db: Database, actor: Actor, input: NewFramework): Promise<string> {
   const staff = assertStaff(actor, 'framework.manage');
   return db.withActor(staff, async (trx) => {
-    const [fw] = await trx('frameworks').insert({ school_id: staff.schoolId, kind: input.kind, name: input.name, description: input.description, recorded_by: input.recorded_by }).returning('id');
-    await trx('framework_items').insert(input.items.map((name, position) => ({ school_id: staff.schoolId, framework_id: fw.id, name, position })));
-    await trx('framework_levels').insert(input.levels.map((l) => ({ ...l, school_id: staff.schoolId, framework_id: fw.id })));
-    await audit.record(trx, staff, { action: 'framework.created', entityType: 'framework', entityId: fw.id, meta: { items: input.items.length, levels: input.levels.length } });
+    const [fw] = await trx('frameworks')
+      .insert({
+        school_id: staff.schoolId,
+        kind: input.kind,
+        name: input.name,
+        description: input.description,
+        recorded_by: input.recorded_by,
+      })
+      .returning('id');
+    await trx('framework_items').insert(
+      input.items.map((name, position) => ({ school_id: staff.schoolId, framework_id: fw.id, name, position })),
+    );
+    await trx('framework_levels').insert(
+      input.levels.map((l) => ({ ...l, school_id: staff.schoolId, framework_id: fw.id })),
+    );
+    await audit.record(trx, staff, {
+      action: 'framework.created',
+      entityType: 'framework',
+      entityId: fw.id,
+      meta: { items: input.items.length, levels: input.levels.length },
+    });
     return fw.id as string;
   });
 }
@@ -142,20 +183,39 @@ export class FrameworkRuleBroken extends Error {}
  * Edits names, labels and descriptors without code. Values of levels never change (scores keep
  * their meaning); a level's value must be unique in its framework.
  */
-export async function updateFramework(db: Database, actor: Actor, id: string, edit: FrameworkEdit, version: number): Promise<void> {
+export async function updateFramework(
+  db: Database,
+  actor: Actor,
+  id: string,
+  edit: FrameworkEdit,
+  version: number,
+): Promise<void> {
   const staff = assertStaff(actor, 'framework.manage');
   await db.withActor(staff, async (trx) => {
     const fw = await trx('frameworks').where({ id, school_id: staff.schoolId }).first().forUpdate();
     if (!fw) throw new NotFound('framework');
-    if (fw.version !== version) throw new Conflict('Someone else changed this framework while you were editing it. Nothing was saved; review it and try again.');
-    await trx('frameworks').where({ id }).update({
-      name: edit.name, description: edit.description, recorded_by: edit.recorded_by,
-      archived_at: edit.archived ? (fw.archived_at ?? new Date()) : null, version: fw.version + 1,
-    });
-    for (const item of edit.items) {
-      const n = await trx('framework_items').where({ id: item.id, framework_id: id }).update({
-        name: item.name, position: item.position, archived_at: item.archived ? new Date() : null, is_safety_domain: item.is_safety_domain,
+    if (fw.version !== version)
+      throw new Conflict(
+        'Someone else changed this framework while you were editing it. Nothing was saved; review it and try again.',
+      );
+    await trx('frameworks')
+      .where({ id })
+      .update({
+        name: edit.name,
+        description: edit.description,
+        recorded_by: edit.recorded_by,
+        archived_at: edit.archived ? (fw.archived_at ?? new Date()) : null,
+        version: fw.version + 1,
       });
+    for (const item of edit.items) {
+      const n = await trx('framework_items')
+        .where({ id: item.id, framework_id: id })
+        .update({
+          name: item.name,
+          position: item.position,
+          archived_at: item.archived ? new Date() : null,
+          is_safety_domain: item.is_safety_domain,
+        });
       if (!n) throw new NotFound('framework item');
     }
     for (const level of edit.levels) {
@@ -165,14 +225,27 @@ export async function updateFramework(db: Database, actor: Actor, id: string, ed
     }
     if (edit.newItem) {
       const max = (await trx('framework_items').where({ framework_id: id }).max('position as m'))[0]?.m ?? -1;
-      await trx('framework_items').insert({ school_id: staff.schoolId, framework_id: id, name: edit.newItem, position: Number(max) + 1 });
+      await trx('framework_items').insert({
+        school_id: staff.schoolId,
+        framework_id: id,
+        name: edit.newItem,
+        position: Number(max) + 1,
+      });
     }
     if (edit.newLevel) {
       const clash = await trx('framework_levels').where({ framework_id: id, value: edit.newLevel.value }).first();
-      if (clash) throw new FrameworkRuleBroken(`There is already a level with the value ${edit.newLevel.value} (“${clash.label}”). Each level needs its own value.`);
+      if (clash)
+        throw new FrameworkRuleBroken(
+          `There is already a level with the value ${edit.newLevel.value} (“${clash.label}”). Each level needs its own value.`,
+        );
       await trx('framework_levels').insert({ ...edit.newLevel, school_id: staff.schoolId, framework_id: id });
     }
-    await audit.record(trx, staff, { action: 'framework.updated', entityType: 'framework', entityId: id, fields: ['name', 'description', 'recorded_by', 'items', 'levels'] });
+    await audit.record(trx, staff, {
+      action: 'framework.updated',
+      entityType: 'framework',
+      entityId: id,
+      fields: ['name', 'description', 'recorded_by', 'items', 'levels'],
+    });
   });
 }
 
@@ -180,12 +253,23 @@ export async function updateFramework(db: Database, actor: Actor, id: string, ed
 export async function deleteLevel(db: Database, actor: Actor, frameworkId: string, levelId: string): Promise<void> {
   const staff = assertStaff(actor, 'framework.manage');
   await db.withActor(staff, async (trx) => {
-    const level = await trx('framework_levels').where({ id: levelId, framework_id: frameworkId, school_id: staff.schoolId }).first();
+    const level = await trx('framework_levels')
+      .where({ id: levelId, framework_id: frameworkId, school_id: staff.schoolId })
+      .first();
     if (!level) throw new NotFound('framework level');
     const used = await trx('assessment_scores').where({ school_id: staff.schoolId, level_id: levelId }).first('id');
-    if (used) throw new FrameworkRuleBroken(`“${level.label}” is used by recorded assessments, so it cannot be deleted. You can rename it or change its descriptor.`);
+    if (used)
+      throw new FrameworkRuleBroken(
+        `“${level.label}” is used by recorded assessments, so it cannot be deleted. You can rename it or change its descriptor.`,
+      );
     await trx('framework_levels').where({ id: levelId }).del();
-    await audit.record(trx, staff, { action: 'framework.updated', entityType: 'framework', entityId: frameworkId, fields: ['levels'], meta: { deleted_level: level.value } });
+    await audit.record(trx, staff, {
+      action: 'framework.updated',
+      entityType: 'framework',
+      entityId: frameworkId,
+      fields: ['levels'],
+      meta: { deleted_level: level.value },
+    });
   });
 }
 
@@ -202,20 +286,26 @@ const ukDate = (iso: string) => iso.split('-').reverse().join('/');
 export async function updateTerm(db: Database, actor: Actor, termId: string, dates: TermDates): Promise<TermChange> {
   const staff = assertStaff(actor, 'framework.manage');
   return db.withActor(staff, async (trx) => {
-    const terms = (await trx('terms').where({ school_id: staff.schoolId }).select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on').forUpdate()) as Term[];
+    const terms = (await trx('terms')
+      .where({ school_id: staff.schoolId })
+      .select('id', 'academic_year', 'name', 'sequence', 'starts_on', 'ends_on')
+      .forUpdate()) as Term[];
     const term = terms.find((t) => t.id === termId);
     if (!term) throw new NotFound('term');
     const errors: Partial<Record<keyof TermDates, string>> = {};
     const yearStart = `${term.academic_year}-09-01`;
     const yearEnd = `${term.academic_year + 1}-08-31`;
     const year = `${term.academic_year}/${String((term.academic_year + 1) % 100).padStart(2, '0')}`;
-    if (dates.starts_on < yearStart || dates.starts_on > yearEnd) errors.starts_on = `The first day must be in the ${year} academic year (${ukDate(yearStart)} to ${ukDate(yearEnd)})`;
-    if (dates.ends_on < yearStart || dates.ends_on > yearEnd) errors.ends_on = `The last day must be in the ${year} academic year (${ukDate(yearStart)} to ${ukDate(yearEnd)})`;
+    if (dates.starts_on < yearStart || dates.starts_on > yearEnd)
+      errors.starts_on = `The first day must be in the ${year} academic year (${ukDate(yearStart)} to ${ukDate(yearEnd)})`;
+    if (dates.ends_on < yearStart || dates.ends_on > yearEnd)
+      errors.ends_on = `The last day must be in the ${year} academic year (${ukDate(yearStart)} to ${ukDate(yearEnd)})`;
     for (const other of terms) {
       if (other.id === term.id || errors.starts_on || errors.ends_on) continue;
       const overlaps = dates.starts_on <= other.ends_on && dates.ends_on >= other.starts_on;
-      const outOfOrder = other.academic_year === term.academic_year
-        && (other.sequence < term.sequence ? other.ends_on >= dates.starts_on : other.starts_on <= dates.ends_on);
+      const outOfOrder =
+        other.academic_year === term.academic_year &&
+        (other.sequence < term.sequence ? other.ends_on >= dates.starts_on : other.starts_on <= dates.ends_on);
       if (overlaps || outOfOrder) {
         const message = `${termLabel(term)} would ${overlaps ? 'overlap' : 'come out of order with'} ${termLabel(other)} (${ukDate(other.starts_on)} to ${ukDate(other.ends_on)})`;
         if (other.sequence < term.sequence) errors.starts_on = message;
@@ -223,16 +313,27 @@ export async function updateTerm(db: Database, actor: Actor, termId: string, dat
       }
     }
     if (!errors.starts_on && !errors.ends_on) {
-      const outside = await trx('assessment_scores').where({ school_id: staff.schoolId, term_id: termId })
+      const outside = await trx('assessment_scores')
+        .where({ school_id: staff.schoolId, term_id: termId })
         .where((q) => q.where('assessed_on', '<', dates.starts_on).orWhere('assessed_on', '>', dates.ends_on))
-        .select(trx.raw('count(*)::int as n'), trx.raw('min(assessed_on) as first'), trx.raw('max(assessed_on) as last')).first();
+        .select(
+          trx.raw('count(*)::int as n'),
+          trx.raw('min(assessed_on) as first'),
+          trx.raw('max(assessed_on) as last'),
+        )
+        .first();
       if (outside.n > 0) {
         errors.starts_on = `${outside.n} assessment${outside.n === 1 ? ' is' : 's are'} already recorded in this term between ${ukDate(outside.first)} and ${ukDate(outside.last)}; the term must still include those dates`;
       }
     }
     if (errors.starts_on || errors.ends_on) return { ok: false, errors };
     await trx('terms').where({ id: termId, school_id: staff.schoolId }).update(dates);
-    await audit.record(trx, staff, { action: 'term.updated', entityType: 'term', entityId: termId, fields: ['starts_on', 'ends_on'] });
+    await audit.record(trx, staff, {
+      action: 'term.updated',
+      entityType: 'term',
+      entityId: termId,
+      fields: ['starts_on', 'ends_on'],
+    });
     return { ok: true };
   });
 }
@@ -241,7 +342,12 @@ export async function addAcademicYear(db: Database, actor: Actor, academicYear: 
   const staff = assertStaff(actor, 'framework.manage');
   await db.withActor(staff, async (trx) => {
     await insertTerms(trx, staff.schoolId, academicYear);
-    await audit.record(trx, staff, { action: 'term.updated', entityType: 'school', entityId: staff.schoolId, meta: { academic_year: academicYear } });
+    await audit.record(trx, staff, {
+      action: 'term.updated',
+      entityType: 'school',
+      entityId: staff.schoolId,
+      meta: { academic_year: academicYear },
+    });
   });
 }
 
@@ -250,7 +356,13 @@ export async function settingsData(db: Database, actor: Actor) {
   return db.withActor(staff, async (trx) => ({
     frameworks: await loadFrameworks(trx, staff.schoolId, { includeArchived: true }),
     terms: await termsWithCurrent(db, trx, staff),
-    usage: Object.fromEntries((await trx('assessment_scores').where({ school_id: staff.schoolId }).groupBy('level_id').select('level_id', trx.raw('count(*)::int as n')))
-      .map((r: { level_id: string; n: number }) => [r.level_id, r.n])) as Record<string, number>,
+    usage: Object.fromEntries(
+      (
+        await trx('assessment_scores')
+          .where({ school_id: staff.schoolId })
+          .groupBy('level_id')
+          .select('level_id', trx.raw('count(*)::int as n'))
+      ).map((r: { level_id: string; n: number }) => [r.level_id, r.n]),
+    ) as Record<string, number>,
   }));
 }

@@ -35,11 +35,17 @@ export async function provision(db: Database, actor: Actor, status?: Status) {
       .join('groups as g', 'g.id', 'i.group_id')
       .where('i.school_id', staff.schoolId)
       .modify((q) => (status ? q.where('i.status', status) : q))
-      .select('i.*', 'g.name as group_name', trx.raw(`u.given_name || ' ' || u.family_name as lead_name`),
+      .select(
+        'i.*',
+        'g.name as group_name',
+        trx.raw(`u.given_name || ' ' || u.family_name as lead_name`),
         trx.raw('(select count(*)::int from group_members gm where gm.group_id = i.group_id) as pupil_count'),
-        trx.raw(`(select coalesce(array_agg(fi.name order by fi.position), '{}') from intervention_targets t join framework_items fi on fi.id = t.item_id where t.intervention_id = i.id) as targets`),
+        trx.raw(
+          `(select coalesce(array_agg(fi.name order by fi.position), '{}') from intervention_targets t join framework_items fi on fi.id = t.item_id where t.intervention_id = i.id) as targets`,
+        ),
         trx.raw(`(select coalesce(array_agg(p.surname || ', ' || coalesce(nullif(trim(p.preferred_forename), ''), p.legal_forename) order by p.surname), '{}')
-                   from group_members gm join pupils p on p.id = gm.pupil_id where gm.group_id = i.group_id) as pupils`))
+                   from group_members gm join pupils p on p.id = gm.pupil_id where gm.group_id = i.group_id) as pupils`),
+      )
       .orderByRaw(`array_position(array['running','planned','ended','discontinued'], i.status), i.start_date desc`);
     return { interventions, canManage: can(staff, 'intervention.manage'), scope: pupilScope(staff).kind };
   });
@@ -49,8 +55,12 @@ export async function formOptions(db: Database, actor: Actor) {
   const staff = assertStaff(actor, 'intervention.manage');
   return db.withActor(staff, async (trx) => ({
     frameworks: (await loadFrameworks(trx, staff.schoolId)).filter((f) => f.kind !== 'end_of_key_stage'),
-    staff: await trx('users as u').join('memberships as m', 'm.user_id', 'u.id').where('m.org_id', staff.schoolId).whereNull('m.disabled_at')
-      .distinct('u.id', 'u.given_name', 'u.family_name').orderBy(['u.family_name', 'u.given_name']),
+    staff: await trx('users as u')
+      .join('memberships as m', 'm.user_id', 'u.id')
+      .where('m.org_id', staff.schoolId)
+      .whereNull('m.disabled_at')
+      .distinct('u.id', 'u.given_name', 'u.family_name')
+      .orderBy(['u.family_name', 'u.given_name']),
   }));
 }
 
@@ -58,22 +68,42 @@ async function checkTargets(trx: Tx, schoolId: string, input: InterventionInput)
   const items = new Set((await loadFrameworks(trx, schoolId)).flatMap((f) => f.items.map((i) => i.id)));
   if (input.target_item_ids.some((id) => !items.has(id))) throw new NotFound('domain or subject');
   if (input.lead_user_id) {
-    const lead = await trx('memberships').where({ org_id: schoolId, user_id: input.lead_user_id }).whereNull('disabled_at').first();
+    const lead = await trx('memberships')
+      .where({ org_id: schoolId, user_id: input.lead_user_id })
+      .whereNull('disabled_at')
+      .first();
     if (!lead) throw new NotFound('member of staff');
   }
 }
 
 /** Creates the intervention and its own intervention group (pupils are added on the group's page). */
-export async function createIntervention(db: Database, actor: Actor, input: InterventionInput, submissionKey?: string): Promise<{ id: string; groupId: string } | null> {
+export async function createIntervention(
+  db: Database,
+  actor: Actor,
+  input: InterventionInput,
+  submissionKey?: string,
+): Promise<{ id: string; groupId: string } | null> {
   const staff = assertStaff(actor, 'intervention.manage');
   return db.withActor(staff, async (trx) => {
     if (!(await firstSubmission(trx, staff.userId, submissionKey))) return null;
     await checkTargets(trx, staff.schoolId, input);
-    const [group] = await trx('groups').insert({ school_id: staff.schoolId, kind: 'intervention', name: input.name.slice(0, 100) }).returning('id');
+    const [group] = await trx('groups')
+      .insert({ school_id: staff.schoolId, kind: 'intervention', name: input.name.slice(0, 100) })
+      .returning('id');
     const { target_item_ids, ...values } = input;
-    const [row] = await trx('interventions').insert({ ...values, school_id: staff.schoolId, group_id: group.id }).returning('id');
-    if (target_item_ids.length) await trx('intervention_targets').insert(target_item_ids.map((item_id) => ({ school_id: staff.schoolId, intervention_id: row.id, item_id })));
-    await audit.record(trx, staff, { action: 'intervention.created', entityType: 'intervention', entityId: row.id, fields: Object.keys(input) });
+    const [row] = await trx('interventions')
+      .insert({ ...values, school_id: staff.schoolId, group_id: group.id })
+      .returning('id');
+    if (target_item_ids.length)
+      await trx('intervention_targets').insert(
+        target_item_ids.map((item_id) => ({ school_id: staff.schoolId, intervention_id: row.id, item_id })),
+      );
+    await audit.record(trx, staff, {
+      action: 'intervention.created',
+      entityType: 'intervention',
+      entityId: row.id,
+      fields: Object.keys(input),
+    });
     return { id: row.id as string, groupId: group.id as string };
   });
 }
@@ -88,18 +118,37 @@ export async function getForEdit(db: Database, actor: Actor, id: string) {
   });
 }
 
-export async function updateIntervention(db: Database, actor: Actor, id: string, input: InterventionInput, version: number): Promise<void> {
+export async function updateIntervention(
+  db: Database,
+  actor: Actor,
+  id: string,
+  input: InterventionInput,
+  version: number,
+): Promise<void> {
   const staff = assertStaff(actor, 'intervention.manage');
   await db.withActor(staff, async (trx) => {
     const before = await trx('interventions').where({ id, school_id: staff.schoolId }).first().forUpdate();
     if (!before) throw new NotFound('intervention');
-    if (before.version !== version) throw new Conflict('Someone else changed this intervention while you were editing it. Nothing was saved; review it and try again.');
+    if (before.version !== version)
+      throw new Conflict(
+        'Someone else changed this intervention while you were editing it. Nothing was saved; review it and try again.',
+      );
     await checkTargets(trx, staff.schoolId, input);
     const { target_item_ids, ...values } = input;
-    await trx('interventions').where({ id }).update({ ...values, version: before.version + 1 });
+    await trx('interventions')
+      .where({ id })
+      .update({ ...values, version: before.version + 1 });
     await trx('intervention_targets').where({ intervention_id: id }).del();
-    if (target_item_ids.length) await trx('intervention_targets').insert(target_item_ids.map((item_id) => ({ school_id: staff.schoolId, intervention_id: id, item_id })));
-    await audit.record(trx, staff, { action: 'intervention.updated', entityType: 'intervention', entityId: id, fields: Object.keys(input) });
+    if (target_item_ids.length)
+      await trx('intervention_targets').insert(
+        target_item_ids.map((item_id) => ({ school_id: staff.schoolId, intervention_id: id, item_id })),
+      );
+    await audit.record(trx, staff, {
+      action: 'intervention.updated',
+      entityType: 'intervention',
+      entityId: id,
+      fields: Object.keys(input),
+    });
   });
 }
 
@@ -117,16 +166,23 @@ export interface ImpactRow {
 export async function impact(db: Database, actor: Actor, id: string) {
   const staff = assertStaff(actor, 'intervention.read');
   return db.withActor(staff, async (trx) => {
-    const intervention = await trx('interventions as i').leftJoin('users as u', 'u.id', 'i.lead_user_id')
-      .where({ 'i.id': id, 'i.school_id': staff.schoolId }).first('i.*', trx.raw(`u.given_name || ' ' || u.family_name as lead_name`));
+    const intervention = await trx('interventions as i')
+      .leftJoin('users as u', 'u.id', 'i.lead_user_id')
+      .where({ 'i.id': id, 'i.school_id': staff.schoolId })
+      .first('i.*', trx.raw(`u.given_name || ' ' || u.family_name as lead_name`));
     if (!intervention) throw new NotFound('intervention');
     const pupils = await visibleGroupMembers(trx, staff, intervention.group_id);
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const targetIds: string[] = await trx('intervention_targets').where({ intervention_id: id }).pluck('item_id');
-    const items = frameworks.flatMap((f) => f.items.filter((i) => targetIds.includes(i.id)).map((i) => ({ ...i, framework: f })));
+    const items = frameworks.flatMap((f) =>
+      f.items.filter((i) => targetIds.includes(i.id)).map((i) => ({ ...i, framework: f })),
+    );
     const measureAfter = intervention.end_date && intervention.status !== 'running' ? 'ended' : 'running';
-    const rows: ImpactRow[] = pupils.length && items.length ? (await trx.raw(
-      `select p.pupil_id, t.item_id,
+    const rows: ImpactRow[] =
+      pupils.length && items.length
+        ? (
+            await trx.raw(
+              `select p.pupil_id, t.item_id,
               (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on < ?
                 order by s.assessed_on desc, s.id desc limit 1) as before,
               (case when ? = 'ended'
@@ -135,8 +191,17 @@ export async function impact(db: Database, actor: Actor, id: string) {
                  else (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on >= ?
                         order by s.assessed_on desc, s.id desc limit 1) end) as after
          from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as t(item_id)`,
-      [intervention.start_date, measureAfter, intervention.end_date ?? intervention.start_date, intervention.start_date, pupils.map((p) => p.id), items.map((i) => i.id)],
-    )).rows : [];
+              [
+                intervention.start_date,
+                measureAfter,
+                intervention.end_date ?? intervention.start_date,
+                intervention.start_date,
+                pupils.map((p) => p.id),
+                items.map((i) => i.id),
+              ],
+            )
+          ).rows
+        : [];
     const averages = items.map((item) => {
       const both = rows.filter((r) => r.item_id === item.id && r.before !== null && r.after !== null);
       const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);

@@ -2,7 +2,15 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/current-actor.js';
-import { checkedValues, newSubmissionKey, parseForm, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
+import {
+  checkedValues,
+  newSubmissionKey,
+  parseForm,
+  submissionKey,
+  uuid,
+  uuidParam,
+  version,
+} from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { date, requiredExactText } from '../pupils/record.js';
@@ -29,19 +37,42 @@ export function notesRoutes(deps: AppDeps): Router {
   const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await notes.notesPage(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'assessments/notes', {
-      title: 'Observations and notes', ...data, errors: {}, values: {}, noteKey: newSubmissionKey(), observationKey: newSubmissionKey(),
-      today: new Date().toISOString().slice(0, 10).split('-').reverse().join('/'), ...extra,
-    }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/notes',
+      {
+        title: 'Observations and notes',
+        ...data,
+        errors: {},
+        values: {},
+        noteKey: newSubmissionKey(),
+        observationKey: newSubmissionKey(),
+        today: new Date().toISOString().slice(0, 10).split('-').reverse().join('/'),
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/pupils/:id/notes', requireSignIn, (req, res) => page(req, res));
 
   router.post('/pupils/:id/notes', requireSignIn, async (req, res) => {
     const parsed = parseForm(noteForm, req.body);
-    if (!parsed.ok) return page(req, res, { errors: parsed.errors, values: { note: req.body }, noteKey: req.body?.submissionKey }, 422);
+    if (!parsed.ok)
+      return page(
+        req,
+        res,
+        { errors: parsed.errors, values: { note: req.body }, noteKey: req.body?.submissionKey },
+        422,
+      );
     await notes.writeNote(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data);
-    flash(req, parsed.data.sensitivity === 'restricted' ? 'Restricted note saved. Only the DSL, the head, the school admin and you can read it.' : 'Note saved.');
+    flash(
+      req,
+      parsed.data.sensitivity === 'restricted'
+        ? 'Restricted note saved. Only the DSL, the head, the school admin and you can read it.'
+        : 'Note saved.',
+    );
     res.redirect(303, `/pupils/${req.params.id}/notes`);
   });
 
@@ -51,7 +82,13 @@ export function notesRoutes(deps: AppDeps): Router {
     const actor = actorOf(req);
     if (!note || actor.kind !== 'staff' || note.author_id !== actor.userId) throw new NotFound('note you wrote');
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'assessments/note-edit', { title: 'Change a note', pupil: data.pupil, note, errors: {}, values: { body: note.body }, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'assessments/note-edit',
+      { title: 'Change a note', pupil: data.pupil, note, errors: {}, values: { body: note.body }, ...extra },
+      { status },
+    );
   };
 
   router.get('/pupils/:id/notes/:noteId/edit', requireSignIn, (req, res) => editPage(req, res));
@@ -60,9 +97,17 @@ export function notesRoutes(deps: AppDeps): Router {
     const parsed = parseForm(noteEditForm, req.body);
     if (!parsed.ok) return editPage(req, res, { errors: parsed.errors, values: req.body }, 422);
     try {
-      await notes.updateNote(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'noteId', 'note'), parsed.data.body, parsed.data.version);
+      await notes.updateNote(
+        db,
+        actorOf(req),
+        uuidParam(req, 'id', 'pupil'),
+        uuidParam(req, 'noteId', 'note'),
+        parsed.data.body,
+        parsed.data.version,
+      );
     } catch (err) {
-      if (err instanceof Conflict) return editPage(req, res, { errors: { body: err.publicMessage }, values: req.body, conflict: true }, 409);
+      if (err instanceof Conflict)
+        return editPage(req, res, { errors: { body: err.publicMessage }, values: req.body, conflict: true }, 409);
       throw err;
     }
     flash(req, 'Note saved.');
@@ -71,8 +116,21 @@ export function notesRoutes(deps: AppDeps): Router {
 
   router.post('/pupils/:id/observations', requireSignIn, async (req, res) => {
     const parsed = parseForm(observationForm, req.body);
-    if (!parsed.ok) return page(req, res, { errors: parsed.errors, values: { observation: { ...req.body, item_ids: [req.body?.item_ids ?? []].flat() } }, observationKey: req.body?.submissionKey }, 422);
-    await notes.recordObservation(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { ...parsed.data, observed_on: parsed.data.observed_on! });
+    if (!parsed.ok)
+      return page(
+        req,
+        res,
+        {
+          errors: parsed.errors,
+          values: { observation: { ...req.body, item_ids: [req.body?.item_ids ?? []].flat() } },
+          observationKey: req.body?.submissionKey,
+        },
+        422,
+      );
+    await notes.recordObservation(db, actorOf(req), uuidParam(req, 'id', 'pupil'), {
+      ...parsed.data,
+      observed_on: parsed.data.observed_on!,
+    });
     flash(req, 'Observation saved.');
     res.redirect(303, `/pupils/${req.params.id}/notes`);
   });

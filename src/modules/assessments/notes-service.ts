@@ -32,22 +32,51 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
       .leftJoin('note_bodies as b', 'b.note_id', 'n.id')
       .join('users as u', 'u.id', 'n.author_id')
       .where({ 'n.school_id': staff.schoolId, 'n.pupil_id': pupilId })
-      .select('n.id', 'n.sensitivity', 'n.author_id', 'n.created_at', 'n.updated_at', 'n.version', 'b.body',
-        trx.raw(`u.given_name || ' ' || u.family_name as author_name`))
+      .select(
+        'n.id',
+        'n.sensitivity',
+        'n.author_id',
+        'n.created_at',
+        'n.updated_at',
+        'n.version',
+        'b.body',
+        trx.raw(`u.given_name || ' ' || u.family_name as author_name`),
+      )
       .orderBy('n.created_at', 'desc');
     const mayReadRestricted = can(staff, 'note.read_restricted');
     // The policy decides again what the database returned: a restricted body only for its circle.
-    const visible = rows.filter((n) => n.sensitivity === 'standard' || mayReadRestricted || n.author_id === staff.userId)
+    const visible = rows
+      .filter((n) => n.sensitivity === 'standard' || mayReadRestricted || n.author_id === staff.userId)
       .map((n) => ({ ...n, body: n.body }));
     const hiddenRestricted = rows.length - visible.length;
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const wellbeing = frameworks.find((f) => f.kind === 'wellbeing');
-    const observations = await trx('observations as o').join('users as u', 'u.id', 'o.author_id').where({ 'o.school_id': staff.schoolId, 'o.pupil_id': pupilId })
-      .select('o.id', 'o.observed_on', 'o.body', 'o.item_ids', trx.raw(`u.given_name || ' ' || u.family_name as author_name`))
-      .orderBy([{ column: 'o.observed_on', order: 'desc' }, { column: 'o.created_at', order: 'desc' }]);
-    await audit.record(trx, staff, { action: 'note.viewed', entityType: 'pupil', entityId: pupilId, meta: { notes: visible.length, observations: observations.length } });
+    const observations = await trx('observations as o')
+      .join('users as u', 'u.id', 'o.author_id')
+      .where({ 'o.school_id': staff.schoolId, 'o.pupil_id': pupilId })
+      .select(
+        'o.id',
+        'o.observed_on',
+        'o.body',
+        'o.item_ids',
+        trx.raw(`u.given_name || ' ' || u.family_name as author_name`),
+      )
+      .orderBy([
+        { column: 'o.observed_on', order: 'desc' },
+        { column: 'o.created_at', order: 'desc' },
+      ]);
+    await audit.record(trx, staff, {
+      action: 'note.viewed',
+      entityType: 'pupil',
+      entityId: pupilId,
+      meta: { notes: visible.length, observations: observations.length },
+    });
     return {
-      pupil, notes: visible, hiddenRestricted, observations, domains: wellbeing?.items ?? [],
+      pupil,
+      notes: visible,
+      hiddenRestricted,
+      observations,
+      domains: wellbeing?.items ?? [],
       canWrite: can(staff, 'note.write') && !pupil.restricted_at,
       canObserve: can(staff, 'observation.record') && !pupil.restricted_at,
     };
@@ -66,9 +95,17 @@ export async function writeNote(db: Database, actor: Actor, pupilId: string, inp
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
     if (pupil.restricted_at) throw new PolicyDenied('note.write', 'restricted record is read-only');
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return;
-    const [note] = await trx('notes').insert({ school_id: staff.schoolId, pupil_id: pupilId, sensitivity: input.sensitivity, author_id: staff.userId }).returning('id');
+    const [note] = await trx('notes')
+      .insert({ school_id: staff.schoolId, pupil_id: pupilId, sensitivity: input.sensitivity, author_id: staff.userId })
+      .returning('id');
     await trx('note_bodies').insert({ note_id: note.id, school_id: staff.schoolId, body: input.body });
-    await audit.record(trx, staff, { action: 'note.written', entityType: 'pupil', entityId: pupilId, fields: ['body'], meta: { sensitivity: input.sensitivity } });
+    await audit.record(trx, staff, {
+      action: 'note.written',
+      entityType: 'pupil',
+      entityId: pupilId,
+      fields: ['body'],
+      meta: { sensitivity: input.sensitivity },
+    });
   });
 }
 
@@ -76,7 +113,14 @@ export async function writeNote(db: Database, actor: Actor, pupilId: string, inp
  * Only a note's author may change its text, and not while the pupil's record is restricted (P29):
  * the policy answers both from the facts loaded here. A stale edit is refused (R5).
  */
-export async function updateNote(db: Database, actor: Actor, pupilId: string, noteId: string, body: string, version: number): Promise<void> {
+export async function updateNote(
+  db: Database,
+  actor: Actor,
+  pupilId: string,
+  noteId: string,
+  body: string,
+  version: number,
+): Promise<void> {
   const staff = assertStaff(actor, 'note.write');
   await db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
@@ -85,10 +129,18 @@ export async function updateNote(db: Database, actor: Actor, pupilId: string, no
     assert(staff, 'note.edit', { restricted: !!pupil.restricted_at, authorId: note.author_id });
     const locked = await trx('notes').where({ id: noteId }).forUpdate().first('version');
     if (!locked) throw new NotFound('note');
-    if (locked.version !== version) throw new Conflict('This note was changed after you opened it. Nothing was saved; reload it and try again.');
+    if (locked.version !== version)
+      throw new Conflict('This note was changed after you opened it. Nothing was saved; reload it and try again.');
     await trx('note_bodies').where({ note_id: noteId }).update({ body });
-    await trx('notes').where({ id: noteId }).update({ version: locked.version + 1, updated_at: trx.fn.now() });
-    await audit.record(trx, staff, { action: 'note.updated', entityType: 'pupil', entityId: pupilId, fields: ['body'] });
+    await trx('notes')
+      .where({ id: noteId })
+      .update({ version: locked.version + 1, updated_at: trx.fn.now() });
+    await audit.record(trx, staff, {
+      action: 'note.updated',
+      entityType: 'pupil',
+      entityId: pupilId,
+      fields: ['body'],
+    });
   });
 }
 
@@ -99,7 +151,12 @@ export interface ObservationInput {
   submissionKey?: string | undefined;
 }
 
-export async function recordObservation(db: Database, actor: Actor, pupilId: string, input: ObservationInput): Promise<void> {
+export async function recordObservation(
+  db: Database,
+  actor: Actor,
+  pupilId: string,
+  input: ObservationInput,
+): Promise<void> {
   const staff = assertStaff(actor, 'observation.record');
   await db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
@@ -107,7 +164,19 @@ export async function recordObservation(db: Database, actor: Actor, pupilId: str
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return;
     const domains = new Set((await loadFrameworks(trx, staff.schoolId)).flatMap((f) => f.items.map((i) => i.id)));
     if (input.item_ids.some((id) => !domains.has(id))) throw new NotFound('domain');
-    await trx('observations').insert({ school_id: staff.schoolId, pupil_id: pupilId, observed_on: input.observed_on, body: input.body, item_ids: input.item_ids, author_id: staff.userId });
-    await audit.record(trx, staff, { action: 'observation.recorded', entityType: 'pupil', entityId: pupilId, fields: ['body', 'domains'] });
+    await trx('observations').insert({
+      school_id: staff.schoolId,
+      pupil_id: pupilId,
+      observed_on: input.observed_on,
+      body: input.body,
+      item_ids: input.item_ids,
+      author_id: staff.userId,
+    });
+    await audit.record(trx, staff, {
+      action: 'observation.recorded',
+      entityType: 'pupil',
+      entityId: pupilId,
+      fields: ['body', 'domains'],
+    });
   });
 }

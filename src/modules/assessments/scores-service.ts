@@ -4,7 +4,14 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
 import { type Concern, concernsFor, parseRules } from './concerns.js';
-import { type Framework, loadFrameworks, type Term, termFor, termLabel, termsWithCurrent } from './frameworks-service.js';
+import {
+  type Framework,
+  loadFrameworks,
+  type Term,
+  termFor,
+  termLabel,
+  termsWithCurrent,
+} from './frameworks-service.js';
 
 export interface EntryPupil {
   id: string;
@@ -46,8 +53,11 @@ export const mayRecord = (staff: StaffActor, fw: Framework) => fw.recorded_by.so
 
 async function scoresFor(trx: Tx, schoolId: string, pupilIds: string[], frameworkId: string, termId: string) {
   const rows: (StoredScore & { pupil_id: string; item_id: string })[] = pupilIds.length
-    ? await trx('assessment_scores').where({ school_id: schoolId }).whereIn('pupil_id', pupilIds).where({ framework_id: frameworkId, term_id: termId })
-      .select('pupil_id', 'item_id', 'level_id', 'value', 'recorded_at')
+    ? await trx('assessment_scores')
+        .where({ school_id: schoolId })
+        .whereIn('pupil_id', pupilIds)
+        .where({ framework_id: frameworkId, term_id: termId })
+        .select('pupil_id', 'item_id', 'level_id', 'value', 'recorded_at')
     : [];
   const scores: EntryData['scores'] = {};
   const stamps: EntryData['stamps'] = {};
@@ -59,16 +69,36 @@ async function scoresFor(trx: Tx, schoolId: string, pupilIds: string[], framewor
   return { scores, stamps };
 }
 
-async function entry(db: Database, staff: StaffActor, trx: Tx, pupils: EntryPupil[], frameworkId?: string, termId?: string): Promise<EntryData> {
+async function entry(
+  db: Database,
+  staff: StaffActor,
+  trx: Tx,
+  pupils: EntryPupil[],
+  frameworkId?: string,
+  termId?: string,
+): Promise<EntryData> {
   const frameworks = await loadFrameworks(trx, staff.schoolId);
   const framework = pickFramework(frameworks, frameworkId);
   const terms = await termsWithCurrent(db, trx, staff);
   const term = (termId ? terms.find((t) => t.id === termId) : termFor(terms, today())) ?? terms.at(-1);
   if (!term) throw new NotFound('term');
-  const { scores, stamps } = await scoresFor(trx, staff.schoolId, pupils.map((p) => p.id), framework.id, term.id);
+  const { scores, stamps } = await scoresFor(
+    trx,
+    staff.schoolId,
+    pupils.map((p) => p.id),
+    framework.id,
+    term.id,
+  );
   const now = today();
   return {
-    framework, frameworks, term, terms, pupils, scores, stamps, canRecord: mayRecord(staff, framework),
+    framework,
+    frameworks,
+    term,
+    terms,
+    pupils,
+    scores,
+    stamps,
+    canRecord: mayRecord(staff, framework),
     assessedOn: term.starts_on <= now && now <= term.ends_on ? now : term.ends_on < now ? term.ends_on : term.starts_on,
   };
 }
@@ -79,7 +109,12 @@ export async function groupEntry(db: Database, actor: Actor, groupId: string, fr
   return db.withActor(staff, async (trx) => {
     const { group, pupils } = await loadGroupForStaff(trx, staff, groupId);
     const data = await entry(db, staff, trx, pupils, frameworkId, termId);
-    await audit.record(trx, staff, { action: 'assessment.viewed', entityType: 'group', entityId: groupId, meta: { framework: data.framework.kind } });
+    await audit.record(trx, staff, {
+      action: 'assessment.viewed',
+      entityType: 'group',
+      entityId: groupId,
+      meta: { framework: data.framework.kind },
+    });
     return { group, ...data };
   });
 }
@@ -89,7 +124,12 @@ export async function pupilEntry(db: Database, actor: Actor, pupilId: string, fr
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
     const data = await entry(db, staff, trx, [pupil], frameworkId, termId);
-    await audit.record(trx, staff, { action: 'assessment.viewed', entityType: 'pupil', entityId: pupilId, meta: { framework: data.framework.kind } });
+    await audit.record(trx, staff, {
+      action: 'assessment.viewed',
+      entityType: 'pupil',
+      entityId: pupilId,
+      meta: { framework: data.framework.kind },
+    });
     return { pupil, ...data };
   });
 }
@@ -128,18 +168,25 @@ export const cellKey = (pupilId: string, itemId: string) => `${pupilId}:${itemId
  * nothing the second time (R4). Wellbeing rows are checked against the school's prompt rules; the
  * result goes back in the response and nowhere else.
  */
-export async function saveScores(db: Database, actor: Actor, input: SaveInput, within: { groupId: string } | { pupilId: string }): Promise<SaveResult> {
+export async function saveScores(
+  db: Database,
+  actor: Actor,
+  input: SaveInput,
+  within: { groupId: string } | { pupilId: string },
+): Promise<SaveResult> {
   const staff = assertStaff(actor, 'assessment.record');
   return db.withActor(staff, async (trx) => {
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const framework = pickFramework(frameworks, input.frameworkId);
-    if (!mayRecord(staff, framework)) throw new PolicyDenied('assessment.record', 'framework not recordable by this role');
+    if (!mayRecord(staff, framework))
+      throw new PolicyDenied('assessment.record', 'framework not recordable by this role');
     const terms = await termsWithCurrent(db, trx, staff);
     const term = terms.find((t) => t.id === input.termId);
     if (!term) throw new NotFound('term');
-    const allowed = 'groupId' in within
-      ? (await loadGroupForStaff(trx, staff, within.groupId)).pupils
-      : [await loadPupilForStaff(trx, staff, within.pupilId)];
+    const allowed =
+      'groupId' in within
+        ? (await loadGroupForStaff(trx, staff, within.groupId)).pupils
+        : [await loadPupilForStaff(trx, staff, within.pupilId)];
     const byId = new Map(allowed.map((p) => [p.id, p]));
     const itemIds = new Set(framework.items.map((i) => i.id));
     const levels = new Map(framework.levels.map((l) => [l.id, l]));
@@ -153,8 +200,10 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
       if (!pupil) throw new NotFound('pupil');
       if (pupil.restricted_at) throw new PolicyDenied('assessment.record', 'restricted record is read-only');
       for (const [itemId, levelId] of Object.entries(row.levels)) {
-        if (!itemIds.has(itemId)) errors[cellKey(row.pupilId, itemId)] = 'That is not part of this framework. Reload the page.';
-        else if (levelId !== '' && !levels.has(levelId)) errors[cellKey(row.pupilId, itemId)] = `Choose one of the ${framework.name} levels`;
+        if (!itemIds.has(itemId))
+          errors[cellKey(row.pupilId, itemId)] = 'That is not part of this framework. Reload the page.';
+        else if (levelId !== '' && !levels.has(levelId))
+          errors[cellKey(row.pupilId, itemId)] = `Choose one of the ${framework.name} levels`;
       }
     }
 
@@ -166,16 +215,34 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
       `select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from (select k from unnest(?::text[]) as k order by k) as keys`,
       [[...new Set(pupilIds)].map((id) => `scores:${framework.id}:${term.id}:${id}`)],
     );
-    const current = await trx('assessment_scores').where({ school_id: staff.schoolId }).whereIn('pupil_id', pupilIds).where({ term_id: term.id, framework_id: framework.id })
-      .select('id', 'pupil_id', 'item_id', 'level_id', 'value', 'recorded_at', 'version').forUpdate();
-    const currentOf = (p: string, i: string) => current.find((c: { pupil_id: string; item_id: string }) => c.pupil_id === p && c.item_id === i);
+    const current = await trx('assessment_scores')
+      .where({ school_id: staff.schoolId })
+      .whereIn('pupil_id', pupilIds)
+      .where({ term_id: term.id, framework_id: framework.id })
+      .select('id', 'pupil_id', 'item_id', 'level_id', 'value', 'recorded_at', 'version')
+      .forUpdate();
+    const currentOf = (p: string, i: string) =>
+      current.find((c: { pupil_id: string; item_id: string }) => c.pupil_id === p && c.item_id === i);
     const conflicts: { pupilId: string; current: Record<string, string> }[] = [];
     for (const row of input.rows) {
       const rowScores = current.filter((c: { pupil_id: string }) => c.pupil_id === row.pupilId);
-      const newest = rowScores.reduce((m: string, c: { recorded_at: Date }) => (c.recorded_at.toISOString() > m ? c.recorded_at.toISOString() : m), '');
-      const differs = Object.entries(row.levels).some(([itemId, levelId]) => (currentOf(row.pupilId, itemId)?.level_id ?? '') !== levelId);
+      const newest = rowScores.reduce(
+        (m: string, c: { recorded_at: Date }) => (c.recorded_at.toISOString() > m ? c.recorded_at.toISOString() : m),
+        '',
+      );
+      const differs = Object.entries(row.levels).some(
+        ([itemId, levelId]) => (currentOf(row.pupilId, itemId)?.level_id ?? '') !== levelId,
+      );
       if (newest > row.stamp && differs) {
-        conflicts.push({ pupilId: row.pupilId, current: Object.fromEntries(rowScores.map((c: { item_id: string; level_id: string }) => [c.item_id, levels.get(c.level_id)?.short_label ?? '?'])) });
+        conflicts.push({
+          pupilId: row.pupilId,
+          current: Object.fromEntries(
+            rowScores.map((c: { item_id: string; level_id: string }) => [
+              c.item_id,
+              levels.get(c.level_id)?.short_label ?? '?',
+            ]),
+          ),
+        });
       }
     }
     if (Object.keys(errors).length || conflicts.length) return { ok: false, errors, conflicts };
@@ -195,37 +262,78 @@ export async function saveScores(db: Database, actor: Actor, input: SaveInput, w
         }
         const level = levels.get(levelId)!;
         if (existing?.level_id === levelId) continue;
-        const values = { level_id: levelId, value: level.value, assessed_on: input.assessedOn, recorded_by: staff.userId, recorded_at: trx.fn.now() };
-        if (existing) await trx('assessment_scores').where({ id: existing.id }).update({ ...values, version: existing.version + 1 });
-        else await trx('assessment_scores').insert({ ...values, school_id: staff.schoolId, pupil_id: row.pupilId, framework_id: framework.id, item_id: itemId, term_id: term.id });
+        const values = {
+          level_id: levelId,
+          value: level.value,
+          assessed_on: input.assessedOn,
+          recorded_by: staff.userId,
+          recorded_at: trx.fn.now(),
+        };
+        if (existing)
+          await trx('assessment_scores')
+            .where({ id: existing.id })
+            .update({ ...values, version: existing.version + 1 });
+        else
+          await trx('assessment_scores').insert({
+            ...values,
+            school_id: staff.schoolId,
+            pupil_id: row.pupilId,
+            framework_id: framework.id,
+            item_id: itemId,
+            term_id: term.id,
+          });
         changed.push(item.name);
       }
       if (changed.length) {
-        await audit.record(trx, staff, { action: 'assessment.recorded', entityType: 'pupil', entityId: row.pupilId, fields: changed, meta: { framework: framework.name, term: termLabel(term) } });
+        await audit.record(trx, staff, {
+          action: 'assessment.recorded',
+          entityType: 'pupil',
+          entityId: row.pupilId,
+          fields: changed,
+          meta: { framework: framework.name, term: termLabel(term) },
+        });
       }
       saved.push({ pupilId: row.pupilId, changed, concerns: [] });
     }
 
     if (framework.kind === 'wellbeing') {
-      const settings = await trx('school_settings').where({ school_id: staff.schoolId }).first('concern_rules', 'dsl_name', 'dsl_contact');
+      const settings = await trx('school_settings')
+        .where({ school_id: staff.schoolId })
+        .first('concern_rules', 'dsl_name', 'dsl_contact');
       const rules = parseRules(settings?.concern_rules);
       const previous = await previousScores(trx, staff.schoolId, pupilIds, framework.id, term.sequence);
       for (const row of saved) {
-        const values = new Map(Object.entries(input.rows.find((r) => r.pupilId === row.pupilId)!.levels)
-          .filter(([, l]) => l !== '').map(([itemId, l]) => [itemId, levels.get(l)!.value]));
+        const values = new Map(
+          Object.entries(input.rows.find((r) => r.pupilId === row.pupilId)!.levels)
+            .filter(([, l]) => l !== '')
+            .map(([itemId, l]) => [itemId, levels.get(l)!.value]),
+        );
         row.concerns = concernsFor(rules, framework.items, values, previous.get(row.pupilId) ?? new Map());
       }
-      return { ok: true, rows: saved, dsl: { name: settings?.dsl_name ?? null, contact: settings?.dsl_contact ?? null } };
+      return {
+        ok: true,
+        rows: saved,
+        dsl: { name: settings?.dsl_name ?? null, contact: settings?.dsl_contact ?? null },
+      };
     }
     return { ok: true, rows: saved, dsl: { name: null, contact: null } };
   });
 }
 
 /** Each pupil's most recent score per item from terms before this one. */
-async function previousScores(trx: Tx, schoolId: string, pupilIds: string[], frameworkId: string, beforeSequence: number): Promise<Map<string, Map<string, number>>> {
+async function previousScores(
+  trx: Tx,
+  schoolId: string,
+  pupilIds: string[],
+  frameworkId: string,
+  beforeSequence: number,
+): Promise<Map<string, Map<string, number>>> {
   const rows: { pupil_id: string; item_id: string; value: number }[] = await trx('assessment_scores as s')
     .join('terms as t', 't.id', 's.term_id')
-    .where('s.school_id', schoolId).whereIn('s.pupil_id', pupilIds).where('s.framework_id', frameworkId).where('t.sequence', '<', beforeSequence)
+    .where('s.school_id', schoolId)
+    .whereIn('s.pupil_id', pupilIds)
+    .where('s.framework_id', frameworkId)
+    .where('t.sequence', '<', beforeSequence)
     .distinctOn('s.pupil_id', 's.item_id')
     .select('s.pupil_id', 's.item_id', 's.value')
     .orderBy([{ column: 's.pupil_id' }, { column: 's.item_id' }, { column: 't.sequence', order: 'desc' }]);

@@ -34,13 +34,26 @@ export interface AuditListItem {
   request_id: string | null;
 }
 
-export async function searchBySchool(trx: Tx, schoolId: string, f: AuditFilters, limit: number): Promise<AuditListItem[]> {
+export async function searchBySchool(
+  trx: Tx,
+  schoolId: string,
+  f: AuditFilters,
+  limit: number,
+): Promise<AuditListItem[]> {
   const q = trx('audit_events as a')
     .leftJoin('users as u', 'u.id', 'a.actor_user_id')
     .where('a.school_id', schoolId)
     .select(
-      'a.id', 'a.occurred_at', 'a.actor_user_id', 'a.action', 'a.entity_type', 'a.entity_id', 'a.fields',
-      'a.outcome', 'a.ip', 'a.request_id',
+      'a.id',
+      'a.occurred_at',
+      'a.actor_user_id',
+      'a.action',
+      'a.entity_type',
+      'a.entity_id',
+      'a.fields',
+      'a.outcome',
+      'a.ip',
+      'a.request_id',
       trx.raw(`nullif(concat_ws(' ', u.given_name, u.family_name), '') as actor_name`),
     )
     .orderBy('a.id', 'desc')
@@ -69,7 +82,12 @@ export async function recentAuthEvents(trx: Tx, userId: string, limit: number) {
                 where actor_user_id = ? and action = any(?) order by id desc limit ?) recent
         order by coalesce(request_id, id::text), id desc) one_per_request
      order by occurred_at desc limit ?`,
-    [userId, ['auth.sign_in', 'auth.sign_in_failed', 'auth.sign_out', 'auth.password_changed', 'auth.sign_out_everywhere'], limit * 5, limit],
+    [
+      userId,
+      ['auth.sign_in', 'auth.sign_in_failed', 'auth.sign_out', 'auth.password_changed', 'auth.sign_out_everywhere'],
+      limit * 5,
+      limit,
+    ],
   );
   return rows;
 }

@@ -12,7 +12,11 @@ const filtersSchema = z.object({
   action: queryChoice('action', Object.keys(auditActions), 'Choose an action from the list'),
   from: queryDate('the from date'),
   to: queryDate('the to date'),
-  before: queryWholeNumber('the link to older entries', Number.MAX_SAFE_INTEGER, 'The link to older entries is not valid'),
+  before: queryWholeNumber(
+    'the link to older entries',
+    Number.MAX_SAFE_INTEGER,
+    'The link to older entries is not valid',
+  ),
 });
 /** The filter form's fields; `before` comes from the "Older entries" link. */
 const formFields = ['user', 'action', 'from', 'to'];
@@ -26,21 +30,54 @@ export function auditRoutes(deps: AppDeps): Router {
     if (!parsed.ok) {
       // The form again with each problem by its field, keeping what was typed; no entries are read.
       const choices = await service.filterChoices(deps.db, actor);
-      return deps.renderer.render(req, res, 'audit/log', {
-        title: 'Audit log', ...choices, rows: [], filters: parsed.values, errors: parsed.errors, nextUrl: null, firstUrl: null, label: auditActionLabel,
-      }, { fragment: 'audit/_results', status: 400 });
+      return deps.renderer.render(
+        req,
+        res,
+        'audit/log',
+        {
+          title: 'Audit log',
+          ...choices,
+          rows: [],
+          filters: parsed.values,
+          errors: parsed.errors,
+          nextUrl: null,
+          firstUrl: null,
+          label: auditActionLabel,
+        },
+        { fragment: 'audit/_results', status: 400 },
+      );
     }
     const filters = parsed.data;
     const result = await service.searchSchoolLog(deps.db, actor, {
-      userId: filters.user, action: filters.action, from: filters.from, to: filters.to, before: filters.before,
+      userId: filters.user,
+      action: filters.action,
+      from: filters.from,
+      to: filters.to,
+      before: filters.before,
     });
     const query = new URLSearchParams(
-      Object.entries({ user: filters.user, action: filters.action, from: filters.from, to: filters.to }).filter((e): e is [string, string] => !!e[1]),
+      Object.entries({ user: filters.user, action: filters.action, from: filters.from, to: filters.to }).filter(
+        (e): e is [string, string] => !!e[1],
+      ),
     );
-    const nextUrl = result.nextBefore ? `/audit?${new URLSearchParams([...query, ['before', String(result.nextBefore)]])}` : null;
-    deps.renderer.render(req, res, 'audit/log', {
-      title: 'Audit log', ...result, filters, errors: {}, nextUrl, firstUrl: filters.before ? `/audit?${query}` : null, label: auditActionLabel,
-    }, { fragment: 'audit/_results' });
+    const nextUrl = result.nextBefore
+      ? `/audit?${new URLSearchParams([...query, ['before', String(result.nextBefore)]])}`
+      : null;
+    deps.renderer.render(
+      req,
+      res,
+      'audit/log',
+      {
+        title: 'Audit log',
+        ...result,
+        filters,
+        errors: {},
+        nextUrl,
+        firstUrl: filters.before ? `/audit?${query}` : null,
+        label: auditActionLabel,
+      },
+      { fragment: 'audit/_results' },
+    );
   });
   return router;
 }

@@ -64,7 +64,12 @@ export async function searchSchoolLog(db: Database, actor: Actor, filters: Audit
     const rows = await queries.searchBySchool(trx, staff.schoolId, filters, auditPageSize + 1);
     const users = await queries.schoolUsers(trx, staff.schoolId);
     await record(trx, staff, { action: 'audit.viewed', meta: { filtered: Object.values(filters).some(Boolean) } });
-    return { rows: rows.slice(0, auditPageSize), nextBefore: rows.length > auditPageSize ? rows[auditPageSize - 1]!.id : null, users, actions: actionChoices() };
+    return {
+      rows: rows.slice(0, auditPageSize),
+      nextBefore: rows.length > auditPageSize ? rows[auditPageSize - 1]!.id : null,
+      users,
+      actions: actionChoices(),
+    };
   });
 }
 

@@ -24,20 +24,49 @@ export function groupRoutes(deps: AppDeps): Router {
   router.get('/groups', async (req, res) => {
     const showArchived = parseQuery(schemas.groupsQuery, req.query).archived === '1';
     const list = await groups.listGroups(db, actorOf(req), showArchived);
-    renderer.render(req, res, 'pupils/groups', { title: 'Classes and groups', groups: list, kindLabels, yearGroupLabel, showArchived });
+    renderer.render(req, res, 'pupils/groups', {
+      title: 'Classes and groups',
+      groups: list,
+      kindLabels,
+      yearGroupLabel,
+      showArchived,
+    });
   });
 
   const groupForm = (req: Request, res: Response, data: Record<string, unknown>, status = 200) =>
-    renderer.render(req, res, 'pupils/group-form', { errors: {}, kindLabels, yearGroups, yearGroupLabel, ...data }, { status });
+    renderer.render(
+      req,
+      res,
+      'pupils/group-form',
+      { errors: {}, kindLabels, yearGroups, yearGroupLabel, ...data },
+      { status },
+    );
 
   router.get('/groups/new', async (req, res) => {
     groups.assertMayManage(actorOf(req));
-    groupForm(req, res, { title: 'Add a class or group', values: { kind: 'class' }, action: '/groups', submissionKey: newSubmissionKey() });
+    groupForm(req, res, {
+      title: 'Add a class or group',
+      values: { kind: 'class' },
+      action: '/groups',
+      submissionKey: newSubmissionKey(),
+    });
   });
 
   router.post('/groups', async (req, res) => {
     const parsed = parseForm(schemas.groupForm, req.body);
-    if (!parsed.ok) return groupForm(req, res, { title: 'Add a class or group', values: req.body, action: '/groups', submissionKey: req.body?.submissionKey, errors: parsed.errors }, 422);
+    if (!parsed.ok)
+      return groupForm(
+        req,
+        res,
+        {
+          title: 'Add a class or group',
+          values: req.body,
+          action: '/groups',
+          submissionKey: req.body?.submissionKey,
+          errors: parsed.errors,
+        },
+        422,
+      );
     const { archived: _a, version: _v, submissionKey, ...input } = parsed.data;
     const id = await groups.createGroup(db, actorOf(req), input, submissionKey);
     flash(req, `${input.name} created. Now add its pupils.`);
@@ -52,15 +81,37 @@ export function groupRoutes(deps: AppDeps): Router {
     const query = parseQuery(schemas.groupPageQuery, req.query);
     const search = parseFilters(schemas.groupAddQuery, req.query, manage ? schemas.groupAddFields : []);
     const data = await classOverview(db, actor, id, query.term);
-    const addQ = search.ok ? search.data.add_q ?? '' : search.values.add_q ?? '';
-    const addYear = search.ok ? search.data.add_year ?? data.group.year_group ?? undefined : search.values.add_year;
+    const addQ = search.ok ? (search.data.add_q ?? '') : (search.values.add_q ?? '');
+    const addYear = search.ok ? (search.data.add_year ?? data.group.year_group ?? undefined) : search.values.add_year;
     const candidates = manage && search.ok && query.add ? await groups.candidates(db, actor, id, addQ, addYear) : null;
     const staffOptions = can(actor, 'group.assign_staff') ? await groups.staffOptions(db, actor) : null;
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'pupils/group', {
-      title: data.group.name, ...data, manage, candidates, addQ, addYear, staffOptions, kindLabels, yearGroups, yearGroupLabel,
-      errors: search.ok ? {} : search.errors, sortByName: query.sort === 'name', termLabel, canRecord: can(actor, 'assessment.record'), ...extra,
-    }, { status: search.ok ? status : 400, fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined });
+    renderer.render(
+      req,
+      res,
+      'pupils/group',
+      {
+        title: data.group.name,
+        ...data,
+        manage,
+        candidates,
+        addQ,
+        addYear,
+        staffOptions,
+        kindLabels,
+        yearGroups,
+        yearGroupLabel,
+        errors: search.ok ? {} : search.errors,
+        sortByName: query.sort === 'name',
+        termLabel,
+        canRecord: can(actor, 'assessment.record'),
+        ...extra,
+      },
+      {
+        status: search.ok ? status : 400,
+        fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined,
+      },
+    );
   };
 
   router.get('/groups/:id', (req, res) => groupPage(req, res));
@@ -70,20 +121,51 @@ export function groupRoutes(deps: AppDeps): Router {
     const group = (await groups.listGroups(db, actorOf(req), true)).find((g: { id: string }) => g.id === id);
     if (!group) throw new NotFound('class or group');
     const full = (await service.groupWithPupils(db, actorOf(req), id)).group;
-    groupForm(req, res, { title: `Change ${group.name}`, values: { ...full, archived: full.archived_at ? 'on' : '' }, version: full.version, action: `/groups/${id}`, groupId: id });
+    groupForm(req, res, {
+      title: `Change ${group.name}`,
+      values: { ...full, archived: full.archived_at ? 'on' : '' },
+      version: full.version,
+      action: `/groups/${id}`,
+      groupId: id,
+    });
   });
 
   router.post('/groups/:id', async (req, res) => {
     const id = uuidParam(req, 'id', 'class or group');
     const parsed = parseForm(schemas.groupForm, req.body);
     if (!parsed.ok || !parsed.data.version) {
-      return groupForm(req, res, { title: 'Change class or group', values: req.body, version: req.body?.version, action: `/groups/${id}`, groupId: id, errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors }, 422);
+      return groupForm(
+        req,
+        res,
+        {
+          title: 'Change class or group',
+          values: req.body,
+          version: req.body?.version,
+          action: `/groups/${id}`,
+          groupId: id,
+          errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors,
+        },
+        422,
+      );
     }
     const { version, submissionKey: _k, ...input } = parsed.data;
     try {
       await groups.updateGroup(db, actorOf(req), id, input, version);
     } catch (err) {
-      if (err instanceof Conflict) return groupForm(req, res, { title: 'Change class or group', values: req.body, version, action: `/groups/${id}`, groupId: id, errors: { name: err.publicMessage } }, 409);
+      if (err instanceof Conflict)
+        return groupForm(
+          req,
+          res,
+          {
+            title: 'Change class or group',
+            values: req.body,
+            version,
+            action: `/groups/${id}`,
+            groupId: id,
+            errors: { name: err.publicMessage },
+          },
+          409,
+        );
       throw err;
     }
     flash(req, 'Saved.');
@@ -99,7 +181,12 @@ export function groupRoutes(deps: AppDeps): Router {
   });
 
   router.post('/groups/:id/members/:pupilId/remove', async (req, res) => {
-    await groups.removeMember(db, actorOf(req), uuidParam(req, 'id', 'class or group'), uuidParam(req, 'pupilId', 'pupil'));
+    await groups.removeMember(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'class or group'),
+      uuidParam(req, 'pupilId', 'pupil'),
+    );
     flash(req, 'Pupil removed from the group. Their records are unchanged.');
     res.redirect(303, `/groups/${req.params.id}`);
   });
@@ -107,13 +194,24 @@ export function groupRoutes(deps: AppDeps): Router {
   router.post('/groups/:id/staff', async (req, res) => {
     const parsed = parseForm(schemas.assignStaffForm, req.body);
     if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
-    await groups.assignStaff(db, actorOf(req), uuidParam(req, 'id', 'class or group'), parsed.data.userId, parsed.data.role);
+    await groups.assignStaff(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'class or group'),
+      parsed.data.userId,
+      parsed.data.role,
+    );
     flash(req, 'Staff assignment saved.');
     res.redirect(303, `/groups/${req.params.id}`);
   });
 
   router.post('/groups/:id/staff/:userId/remove', async (req, res) => {
-    await groups.unassignStaff(db, actorOf(req), uuidParam(req, 'id', 'class or group'), uuidParam(req, 'userId', 'staff member'));
+    await groups.unassignStaff(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'class or group'),
+      uuidParam(req, 'userId', 'staff member'),
+    );
     flash(req, 'Removed from the group.');
     res.redirect(303, `/groups/${req.params.id}`);
   });

@@ -1,8 +1,16 @@
 import type { Tx } from '../../db/index.js';
 import type { StaffActor } from '../../policy/index.js';
 import type { ImportRow } from './import-parse.js';
-import { type Field, type ImportPreview, incomingValues, loadExisting, type PlannedUpdate, planImport, type PlanSink } from './import-plan.js';
-import * as q from './queries.js';
+import {
+  type Field,
+  type ImportPreview,
+  incomingValues,
+  loadExisting,
+  type PlannedUpdate,
+  planImport,
+  type PlanSink,
+} from './import-plan.js';
+import type * as q from './queries.js';
 
 /**
  * Confirm: plans the file again against the records as they are now and writes each row as it is
@@ -47,14 +55,27 @@ const historyBatch = 2000;
 
 type History = q.HistoryEntry & { pupil_id: string };
 
-export async function applyImport(trx: Tx, staff: StaffActor, file: { content: Buffer; mode: 'update' | 'full' }, options: ConfirmOptions): Promise<ImportSummary> {
+export async function applyImport(
+  trx: Tx,
+  staff: StaffActor,
+  file: { content: Buffer; mode: 'update' | 'full' },
+  options: ConfirmOptions,
+): Promise<ImportSummary> {
   const schoolId = staff.schoolId;
   const now = new Date();
   const snapshot = (row: ImportRow) => JSON.stringify(incomingValues(row));
   let creates: ImportRow[] = [];
   let unchanged: { mis_id: string; snap: unknown }[] = [];
   let history: History[] = [];
-  const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, conflictsKept: 0, conflictsOverwritten: 0, restrictedSkipped: 0, leaversMarked: 0 };
+  const summary: ImportSummary = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    conflictsKept: 0,
+    conflictsOverwritten: 0,
+    restrictedSkipped: 0,
+    leaversMarked: 0,
+  };
 
   const flushHistory = async (all = false) => {
     while (history.length >= historyBatch || (all && history.length)) {
@@ -67,13 +88,31 @@ export async function applyImport(trx: Tx, staff: StaffActor, file: { content: B
     if (!creates.length) return;
     const batch = creates;
     creates = [];
-    const inserted: { id: string; mis_id: string }[] = await trx('pupils').insert(batch.map((row) => ({
-      ...row.record, ...(row.leaving ?? {}), school_id: schoolId, mis_snapshot: snapshot(row), last_imported_at: now,
-    }))).returning(['id', 'mis_id']);
+    const inserted: { id: string; mis_id: string }[] = await trx('pupils')
+      .insert(
+        batch.map((row) => ({
+          ...row.record,
+          ...(row.leaving ?? {}),
+          school_id: schoolId,
+          mis_snapshot: snapshot(row),
+          last_imported_at: now,
+        })),
+      )
+      .returning(['id', 'mis_id']);
     const idOf = new Map(inserted.map((r) => [r.mis_id, r.id]));
-    const periods = batch.flatMap((row) => row.fsm.map((f) => ({ ...f, school_id: schoolId, pupil_id: idOf.get(row.record.mis_id)! })));
+    const periods = batch.flatMap((row) =>
+      row.fsm.map((f) => ({ ...f, school_id: schoolId, pupil_id: idOf.get(row.record.mis_id)! })),
+    );
     if (periods.length) await trx('pupil_fsm_periods').insert(periods);
-    for (const row of batch) history.push({ pupil_id: idOf.get(row.record.mis_id)!, field: 'record', old_value: null, new_value: 'created by MIS import', source: 'import', changed_by: staff.userId });
+    for (const row of batch)
+      history.push({
+        pupil_id: idOf.get(row.record.mis_id)!,
+        field: 'record',
+        old_value: null,
+        new_value: 'created by MIS import',
+        source: 'import',
+        changed_by: staff.userId,
+      });
     await flushHistory();
   };
   // Unchanged pupils: only remember what the MIS said, for the next import's comparison.
@@ -99,16 +138,33 @@ export async function applyImport(trx: Tx, staff: StaffActor, file: { content: B
       if (options.overwriteConflicts) summary.conflictsOverwritten += u.conflicts.length;
       else summary.conflictsKept += u.conflicts.length;
       if (apply.length) summary.updated++;
-      const values = Object.fromEntries(apply.filter((c) => c.field !== 'fsm_periods').map((c) => [c.field, typed(c.field, c.to)]));
-      await trx('pupils').where({ id: u.pupil.id }).update({
-        ...values, mis_snapshot: snapshot(u.row), last_imported_at: now,
-        ...(apply.length ? { version: u.pupil.version + 1, updated_at: now } : {}),
-      });
+      const values = Object.fromEntries(
+        apply.filter((c) => c.field !== 'fsm_periods').map((c) => [c.field, typed(c.field, c.to)]),
+      );
+      await trx('pupils')
+        .where({ id: u.pupil.id })
+        .update({
+          ...values,
+          mis_snapshot: snapshot(u.row),
+          last_imported_at: now,
+          ...(apply.length ? { version: u.pupil.version + 1, updated_at: now } : {}),
+        });
       if (apply.some((c) => c.field === 'fsm_periods')) {
         await trx('pupil_fsm_periods').where({ pupil_id: u.pupil.id }).del();
-        if (u.row.fsm.length) await trx('pupil_fsm_periods').insert(u.row.fsm.map((f) => ({ ...f, school_id: schoolId, pupil_id: u.pupil.id })));
+        if (u.row.fsm.length)
+          await trx('pupil_fsm_periods').insert(
+            u.row.fsm.map((f) => ({ ...f, school_id: schoolId, pupil_id: u.pupil.id })),
+          );
       }
-      for (const c of apply) history.push({ pupil_id: u.pupil.id, field: c.field, old_value: c.from, new_value: c.to, source: 'import', changed_by: staff.userId });
+      for (const c of apply)
+        history.push({
+          pupil_id: u.pupil.id,
+          field: c.field,
+          old_value: c.from,
+          new_value: c.to,
+          source: 'import',
+          changed_by: staff.userId,
+        });
       await flushHistory();
     },
     async unchanged(row) {
@@ -119,14 +175,31 @@ export async function applyImport(trx: Tx, staff: StaffActor, file: { content: B
   };
 
   const { preview, leavers } = await planImport(() => loadExisting(trx, schoolId), file.content, file.mode, sink);
-  if (preview.fatal || preview.errors.total || preview.fingerprint !== options.fingerprint) throw new StalePreview(preview);
+  if (preview.fatal || preview.errors.total || preview.fingerprint !== options.fingerprint)
+    throw new StalePreview(preview);
   await flushCreates();
   await flushUnchanged();
   if (options.leavers) {
     for (const pupil of leavers) {
-      await trx('pupils').where({ id: pupil.id }).update({ ...options.leavers, version: pupil.version + 1, updated_at: now });
-      history.push({ pupil_id: pupil.id, field: 'leaving_date', old_value: pupil.leaving_date, new_value: options.leavers.leaving_date, source: 'import', changed_by: staff.userId });
-      history.push({ pupil_id: pupil.id, field: 'leaving_reason', old_value: pupil.leaving_reason, new_value: options.leavers.leaving_reason, source: 'import', changed_by: staff.userId });
+      await trx('pupils')
+        .where({ id: pupil.id })
+        .update({ ...options.leavers, version: pupil.version + 1, updated_at: now });
+      history.push({
+        pupil_id: pupil.id,
+        field: 'leaving_date',
+        old_value: pupil.leaving_date,
+        new_value: options.leavers.leaving_date,
+        source: 'import',
+        changed_by: staff.userId,
+      });
+      history.push({
+        pupil_id: pupil.id,
+        field: 'leaving_reason',
+        old_value: pupil.leaving_reason,
+        new_value: options.leavers.leaving_reason,
+        source: 'import',
+        changed_by: staff.userId,
+      });
     }
     summary.leaversMarked = leavers.length;
   }

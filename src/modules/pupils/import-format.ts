@@ -6,15 +6,41 @@ import type { ExportRow } from './pupil-service.js';
  * docs/sample-mis-import.csv.
  */
 export const csvColumns = [
-  'mis_id', 'upn', 'legal_forename', 'preferred_forename', 'surname', 'date_of_birth', 'sex', 'year_group',
-  'admission_date', 'leaving_date', 'leaving_reason', 'ethnicity', 'first_language', 'eal', 'looked_after',
-  'service_child', 'sen_status', 'sen_primary_need', 'sen_secondary_need', 'attendance_percent', 'fsm_periods',
-  'pupil_premium', 'ever_6_fsm',
+  'mis_id',
+  'upn',
+  'legal_forename',
+  'preferred_forename',
+  'surname',
+  'date_of_birth',
+  'sex',
+  'year_group',
+  'admission_date',
+  'leaving_date',
+  'leaving_reason',
+  'ethnicity',
+  'first_language',
+  'eal',
+  'looked_after',
+  'service_child',
+  'sen_status',
+  'sen_primary_need',
+  'sen_secondary_need',
+  'attendance_percent',
+  'fsm_periods',
+  'pupil_premium',
+  'ever_6_fsm',
 ] as const;
 
 export type CsvColumn = (typeof csvColumns)[number];
 
-export const requiredColumns: CsvColumn[] = ['mis_id', 'legal_forename', 'surname', 'date_of_birth', 'sex', 'year_group'];
+export const requiredColumns: CsvColumn[] = [
+  'mis_id',
+  'legal_forename',
+  'surname',
+  'date_of_birth',
+  'sex',
+  'year_group',
+];
 
 /** Written by the export for people to read; ignored by the import (they are worked out, not stored). */
 export const derivedColumns: CsvColumn[] = ['pupil_premium', 'ever_6_fsm'];
@@ -42,7 +68,8 @@ export function exportRow(p: ExportRow): string[] {
     sen_status: p.sen_status,
     sen_primary_need: p.sen_primary_need ?? '',
     sen_secondary_need: p.sen_secondary_need ?? '',
-    attendance_percent: p.attendance_percent === null || p.attendance_percent === undefined ? '' : String(p.attendance_percent),
+    attendance_percent:
+      p.attendance_percent === null || p.attendance_percent === undefined ? '' : String(p.attendance_percent),
     fsm_periods: p.fsm_periods ?? '',
     pupil_premium: yn(p.pupil_premium),
     ever_6_fsm: yn(p.ever_6_fsm),
@@ -52,5 +79,8 @@ export function exportRow(p: ExportRow): string[] {
 
 /** Header names as people write them: any case, spaces or hyphens for underscores. */
 export function normaliseHeader(h: string): string {
-  return h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }

@@ -36,9 +36,12 @@ const skippedListed = 20;
 
 function looksBinary(buffer: Buffer): string | null {
   const head = buffer.subarray(0, 8);
-  if (head.subarray(0, 4).equals(Buffer.from('PK\u0003\u0004', 'latin1'))) return 'This looks like an Excel workbook (.xlsx), not a CSV file. In Excel choose File › Save As › “CSV UTF-8”, then upload that.';
-  if (head.equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) return 'This looks like an old Excel file (.xls), not a CSV file. Save it as “CSV UTF-8” and upload that.';
-  if (head.subarray(0, 4).toString('latin1') === '%PDF') return 'This is a PDF, not a CSV file. Export the pupil data from your MIS as CSV.';
+  if (head.subarray(0, 4).equals(Buffer.from('PK\u0003\u0004', 'latin1')))
+    return 'This looks like an Excel workbook (.xlsx), not a CSV file. In Excel choose File › Save As › “CSV UTF-8”, then upload that.';
+  if (head.equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])))
+    return 'This looks like an old Excel file (.xls), not a CSV file. Save it as “CSV UTF-8” and upload that.';
+  if (head.subarray(0, 4).toString('latin1') === '%PDF')
+    return 'This is a PDF, not a CSV file. Export the pupil data from your MIS as CSV.';
   if (buffer.subarray(0, 8192).includes(0)) return 'This is not a text file. Upload a CSV file exported from your MIS.';
   return null;
 }
@@ -47,7 +50,8 @@ const bom = Buffer.from([0xef, 0xbb, 0xbf]);
 const blankBytes = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]);
 
 function isBlank(buffer: Buffer): boolean {
-  for (let i = buffer.subarray(0, 3).equals(bom) ? 3 : 0; i < buffer.length; i++) if (!blankBytes.has(buffer[i]!)) return false;
+  for (let i = buffer.subarray(0, 3).equals(bom) ? 3 : 0; i < buffer.length; i++)
+    if (!blankBytes.has(buffer[i]!)) return false;
   return true;
 }
 
@@ -102,8 +106,10 @@ async function oversized(buffer: Buffer, ending: string): Promise<{ line: number
 }
 
 function sizeProblem(found: { line: number; wide: boolean }): string {
-  if (found.line === 1) return `The header row (the first row of the file) is ${found.wide ? `wider than ${maxFields} columns` : `longer than ${maxRecordBytes / 1024} KB`}, so this is not a pupil file. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
-  if (found.wide) return `The row starting on line ${found.line} has more than ${maxFields} values, far more than the ${csvColumns.length} columns of a pupil file. Check that this is the file exported from your MIS.`;
+  if (found.line === 1)
+    return `The header row (the first row of the file) is ${found.wide ? `wider than ${maxFields} columns` : `longer than ${maxRecordBytes / 1024} KB`}, so this is not a pupil file. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
+  if (found.wide)
+    return `The row starting on line ${found.line} has more than ${maxFields} values, far more than the ${csvColumns.length} columns of a pupil file. Check that this is the file exported from your MIS.`;
   return `The row starting on line ${found.line} is longer than ${maxRecordBytes / 1024} KB, far longer than any pupil's details. This usually means a quote that is never closed: check the file and that it was saved as CSV.`;
 }
 
@@ -128,9 +134,12 @@ export class ImportReader {
   /** The valid rows, in file order. When it ends, `fatal`, `errors` and `skipped` are complete. */
   async *rows(): AsyncGenerator<ImportRow> {
     const { buffer } = this;
-    const early = looksBinary(buffer)
-      ?? (!isUtf8(buffer) ? 'The file is not UTF-8 text. Save it from your MIS or spreadsheet as “CSV UTF-8” and upload it again.' : null)
-      ?? (isBlank(buffer) ? 'The file is empty. Export the pupils from your MIS again.' : null);
+    const early =
+      looksBinary(buffer) ??
+      (!isUtf8(buffer)
+        ? 'The file is not UTF-8 text. Save it from your MIS or spreadsheet as “CSV UTF-8” and upload it again.'
+        : null) ??
+      (isBlank(buffer) ? 'The file is empty. Export the pupils from your MIS again.' : null);
     if (early) {
       this.fatal = early;
       return;
@@ -147,7 +156,14 @@ export class ImportReader {
     const seenUpn = new Map<string, number>();
     const validator = new RowValidator();
     let header: (CsvColumn | null)[] | null = null;
-    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: maxRecordBytes, record_delimiter: ending });
+    const parser = parse({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      max_record_size: maxRecordBytes,
+      record_delimiter: ending,
+    });
     const source = Readable.from(chunks(buffer), { objectMode: false });
     source.pipe(parser);
     try {
@@ -161,7 +177,11 @@ export class ImportReader {
         }
         if (++this.rowsRead % rowsPerTurn === 0) await nextTurn();
         if (record.length !== header.length) {
-          this.errors.add(line, '(whole row)', `This row has ${record.length} values but the header has ${header.length} columns. Check for a missing or extra comma.`);
+          this.errors.add(
+            line,
+            '(whole row)',
+            `This row has ${record.length} values but the header has ${header.length} columns. Check for a missing or extra comma.`,
+          );
           continue;
         }
         const raw: Partial<Record<CsvColumn, string>> = {};
@@ -175,11 +195,15 @@ export class ImportReader {
         }
         // Duplicates are found among all rows, valid or not, so both copies get reported.
         const before = this.errors.total;
-        for (const [column, seen, label] of [['mis_id', seenMis, 'MIS ID'], ['upn', seenUpn, 'UPN']] as const) {
+        for (const [column, seen, label] of [
+          ['mis_id', seenMis, 'MIS ID'],
+          ['upn', seenUpn, 'UPN'],
+        ] as const) {
           const value = (raw[column] ?? '').trim();
           if (!value) continue;
           const first = seen.get(value);
-          if (first) this.errors.add(line, column, `${label} ${value} appears more than once in the file (also row ${first})`);
+          if (first)
+            this.errors.add(line, column, `${label} ${value} appears more than once in the file (also row ${first})`);
           else seen.set(value, line);
         }
         const row = validator.validate(raw, line, this.errors);
@@ -195,7 +219,9 @@ export class ImportReader {
     }
     if (!header) this.fatal = 'The file is empty. Export the pupils from your MIS again.';
     else if (!this.rowsRead) this.fatal = 'The file has a header row but no pupils.';
-    else if (this.skipped.count === this.rowsRead) this.fatal = 'No row in the file has an MIS ID, so no pupil can be matched. Export the pupils from your MIS with their MIS IDs.';
+    else if (this.skipped.count === this.rowsRead)
+      this.fatal =
+        'No row in the file has an MIS ID, so no pupil can be matched. Export the pupils from your MIS with their MIS IDs.';
   }
 }
 
@@ -203,7 +229,8 @@ function readFailure(err: unknown): string {
   if (!(err instanceof CsvError)) throw err;
   const line = (err as CsvError & { lines?: number }).lines;
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
-    if (line === 1) return `The header row (the first row of the file) is longer than ${maxRecordBytes / 1024} KB, so this is not a pupil file. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
+    if (line === 1)
+      return `The header row (the first row of the file) is longer than ${maxRecordBytes / 1024} KB, so this is not a pupil file. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
     return `Line ${line ?? '?'} of the file is longer than ${maxRecordBytes / 1024} KB, far longer than any pupil's details. This usually means a quote that is never closed: check the file and that it was saved as CSV.`;
   }
   return `The file could not be read as CSV${line ? ` (near line ${line})` : ''}: check that quotes are closed and that it was saved as CSV.`;
@@ -221,7 +248,8 @@ function checkHeader(cells: string[]): string | null {
     return `The header row has column${unknown.length > 1 ? 's' : ''} Waypoint does not know: ${listed}${more}. The first row must name the columns, for example: ${requiredColumns.join(', ')}.`;
   }
   const missing = requiredColumns.filter((c) => !names.includes(c));
-  if (missing.length) return `The file has no ${missing.map((m) => `“${m}”`).join(', ')} column${missing.length > 1 ? 's' : ''}. These are required.`;
+  if (missing.length)
+    return `The file has no ${missing.map((m) => `“${m}”`).join(', ')} column${missing.length > 1 ? 's' : ''}. These are required.`;
   const seen = new Set<string>();
   const dup = names.find((n) => seen.size === seen.add(n).size);
   if (dup) return `The column “${dup}” appears twice in the header row.`;

@@ -15,7 +15,12 @@ import { editableFields, formatFsmPeriods } from './record.js';
  */
 
 /** The fields an import compares and writes (everything the MIS owns). */
-export const comparedFields = [...editableFields.filter((f) => f !== 'mis_id'), 'leaving_date', 'leaving_reason', 'fsm_periods'] as const;
+export const comparedFields = [
+  ...editableFields.filter((f) => f !== 'mis_id'),
+  'leaving_date',
+  'leaving_reason',
+  'fsm_periods',
+] as const;
 export type Field = (typeof comparedFields)[number];
 export type Values = Record<Field, string | null>;
 
@@ -36,12 +41,24 @@ export interface PlannedUpdate {
   conflicts: FieldChange[];
 }
 
-interface ShownPupil { mis_id: string; name: string }
+interface ShownPupil {
+  mis_id: string;
+  name: string;
+}
 
 /** The bounded summary kept with the file (import_files.preview) and shown on the preview page. */
 export interface ImportPreview {
   fatal: string | null;
-  counts: { creates: number; updates: number; changed: number; unchanged: number; conflicts: number; restricted: number; leavers: number; skipped: number };
+  counts: {
+    creates: number;
+    updates: number;
+    changed: number;
+    unchanged: number;
+    conflicts: number;
+    restricted: number;
+    leavers: number;
+    skipped: number;
+  };
   errors: ErrorSummary;
   /** The first lines without an MIS ID. */
   skipped: number[];
@@ -62,7 +79,9 @@ export interface PlanSink {
 }
 
 export function incomingValues(row: ImportRow): Values {
-  const v = Object.fromEntries(editableFields.filter((f) => f !== 'mis_id').map((f) => [f, displayValue(row.record[f])])) as Values;
+  const v = Object.fromEntries(
+    editableFields.filter((f) => f !== 'mis_id').map((f) => [f, displayValue(row.record[f])]),
+  ) as Values;
   v.leaving_date = row.leaving?.leaving_date ?? null;
   v.leaving_reason = row.leaving?.leaving_reason ?? null;
   v.fsm_periods = row.fsm.length ? formatFsmPeriods(row.fsm) : null;
@@ -78,7 +97,11 @@ function currentValues(p: Existing): Values {
  * the same → nothing; the MIS still says what it said last time → the local edit stands;
  * only the MIS moved since last time → apply; both moved (or never imported before) → conflict.
  */
-function compare(incoming: Values, current: Values, snapshot: Values | null): { changes: FieldChange[]; conflicts: FieldChange[] } {
+function compare(
+  incoming: Values,
+  current: Values,
+  snapshot: Values | null,
+): { changes: FieldChange[]; conflicts: FieldChange[] } {
   const changes: FieldChange[] = [];
   const conflicts: FieldChange[] = [];
   for (const field of comparedFields) {
@@ -94,11 +117,13 @@ function compare(incoming: Values, current: Values, snapshot: Values | null): { 
 
 /** The school's pupils, for matching. Read in the caller's transaction. */
 export async function loadExisting(trx: Tx, schoolId: string): Promise<Existing[]> {
-  return (await trx('pupils as p').where('p.school_id', schoolId).select(
-    ...q.recordColumns,
-    trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
+  return (await trx('pupils as p')
+    .where('p.school_id', schoolId)
+    .select(
+      ...q.recordColumns,
+      trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
               from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id) as fsm_periods`),
-  )) as Existing[];
+    )) as Existing[];
 }
 
 function indexed(pupils: Existing[]) {
@@ -111,7 +136,10 @@ function indexed(pupils: Existing[]) {
   return { pupils, byMis, byUpn };
 }
 
-const shown = (mis_id: string, p: { surname: string; legal_forename: string }): ShownPupil => ({ mis_id, name: `${p.surname}, ${p.legal_forename}` });
+const shown = (mis_id: string, p: { surname: string; legal_forename: string }): ShownPupil => ({
+  mis_id,
+  name: `${p.surname}, ${p.legal_forename}`,
+});
 
 /**
  * Plans (and, with a sink, applies) a file. Returns the preview and every leaver (for confirm).
@@ -120,11 +148,23 @@ const shown = (mis_id: string, p: { surname: string; legal_forename: string }): 
  * would be ended by PostgreSQL's idle-in-transaction timeout (60 s); confirm reads them in its one
  * transaction, which stays busy writing every few hundred rows.
  */
-export async function planImport(existingPupils: () => Promise<Existing[]>, buffer: Buffer, mode: 'update' | 'full', sink?: PlanSink): Promise<{ preview: ImportPreview; leavers: Existing[] }> {
+export async function planImport(
+  existingPupils: () => Promise<Existing[]>,
+  buffer: Buffer,
+  mode: 'update' | 'full',
+  sink?: PlanSink,
+): Promise<{ preview: ImportPreview; leavers: Existing[] }> {
   const reader = new ImportReader(buffer);
   const preview: ImportPreview = {
-    fatal: null, counts: { creates: 0, updates: 0, changed: 0, unchanged: 0, conflicts: 0, restricted: 0, leavers: 0, skipped: 0 },
-    errors: { total: 0, byColumn: {}, kept: [] }, skipped: [], creates: [], changes: [], conflicts: [], leavers: [], fingerprint: '',
+    fatal: null,
+    counts: { creates: 0, updates: 0, changed: 0, unchanged: 0, conflicts: 0, restricted: 0, leavers: 0, skipped: 0 },
+    errors: { total: 0, byColumn: {}, kept: [] },
+    skipped: [],
+    creates: [],
+    changes: [],
+    conflicts: [],
+    leavers: [],
+    fingerprint: '',
   };
   const { counts } = preview;
   const hash = crypto.createHash('sha256');
@@ -139,13 +179,22 @@ export async function planImport(existingPupils: () => Promise<Existing[]>, buff
     const pupil = existing.byMis.get(misId);
     const upnOwner = row.record.upn ? existing.byUpn.get(row.record.upn) : undefined;
     if (upnOwner && upnOwner.mis_id !== misId) {
-      reader.errors.add(row.row, 'upn', `UPN ${row.record.upn} already belongs to another pupil at this school${upnOwner.mis_id ? ` (MIS ID ${upnOwner.mis_id})` : ''}. UPNs stay unique, including for pupils who have left.`);
+      reader.errors.add(
+        row.row,
+        'upn',
+        `UPN ${row.record.upn} already belongs to another pupil at this school${upnOwner.mis_id ? ` (MIS ID ${upnOwner.mis_id})` : ''}. UPNs stay unique, including for pupils who have left.`,
+      );
       continue;
     }
     if (!pupil) {
       counts.creates++;
       hash.update(`c${JSON.stringify(misId)}\n`);
-      if (preview.creates.length < shownLimit) preview.creates.push({ ...shown(misId, row.record), year_group: row.record.year_group, date_of_birth: row.record.date_of_birth });
+      if (preview.creates.length < shownLimit)
+        preview.creates.push({
+          ...shown(misId, row.record),
+          year_group: row.record.year_group,
+          date_of_birth: row.record.date_of_birth,
+        });
       await sink?.create(row);
       continue;
     }
@@ -153,7 +202,11 @@ export async function planImport(existingPupils: () => Promise<Existing[]>, buff
       counts.restricted++;
       continue;
     }
-    const { changes, conflicts } = compare(incomingValues(row), currentValues(pupil), pupil.mis_snapshot as Values | null);
+    const { changes, conflicts } = compare(
+      incomingValues(row),
+      currentValues(pupil),
+      pupil.mis_snapshot as Values | null,
+    );
     if (!changes.length && !conflicts.length) {
       counts.unchanged++;
       await sink?.unchanged(row);
@@ -163,7 +216,8 @@ export async function planImport(existingPupils: () => Promise<Existing[]>, buff
     counts.conflicts += conflicts.length;
     hash.update(`u${JSON.stringify([pupil.id, pupil.version, changes, conflicts])}\n`);
     if (changes.length && counts.changed++ < shownLimit) preview.changes.push({ ...shown(misId, pupil), changes });
-    if (conflicts.length && preview.conflicts.length < shownLimit) preview.conflicts.push({ ...shown(misId, pupil), conflicts });
+    if (conflicts.length && preview.conflicts.length < shownLimit)
+      preview.conflicts.push({ ...shown(misId, pupil), conflicts });
     await sink?.update({ row, pupil, changes, conflicts });
   }
 
@@ -175,7 +229,9 @@ export async function planImport(existingPupils: () => Promise<Existing[]>, buff
   if (mode === 'full') {
     existing ??= await load();
     const today = new Date().toISOString().slice(0, 10);
-    leavers = existing.pupils.filter((p) => p.mis_id && !inFile.has(p.mis_id) && !p.restricted_at && (!p.leaving_date || p.leaving_date > today));
+    leavers = existing.pupils.filter(
+      (p) => p.mis_id && !inFile.has(p.mis_id) && !p.restricted_at && (!p.leaving_date || p.leaving_date > today),
+    );
     counts.leavers = leavers.length;
     preview.leavers = leavers.slice(0, shownLimit).map((p) => shown(p.mis_id!, p));
     for (const p of leavers) hash.update(`l${JSON.stringify([p.id, p.version])}\n`);

@@ -14,19 +14,36 @@ import { errorLimits } from './import-errors.js';
 import * as imports from './import-service.js';
 import { date, requiredExactText } from './record.js';
 
-const confirmForm = z.object({
-  fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'The preview is out of date. Reload it.'),
-  overwrite: z.string().optional().transform((v) => v === 'on'),
-  mark_leavers: z.string().optional().transform((v) => v === 'on'),
-  leaving_date: date('the leaving date'),
-  leaving_reason: z.string().optional(),
-}).transform((v, ctx) => {
-  if (!v.mark_leavers) return { ...v, leavers: null };
-  if (!v.leaving_date) ctx.addIssue({ code: 'custom', path: ['leaving_date'], message: 'Enter the leaving date for the pupils not in the file' });
-  const reason = requiredExactText('a leaving reason', 200).safeParse(v.leaving_reason ?? '');
-  if (!reason.success) ctx.addIssue({ code: 'custom', path: ['leaving_reason'], message: reason.error.issues[0]!.message });
-  return { ...v, leavers: v.leaving_date && reason.success ? { leaving_date: v.leaving_date, leaving_reason: reason.data } : null };
-});
+const confirmForm = z
+  .object({
+    fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'The preview is out of date. Reload it.'),
+    overwrite: z
+      .string()
+      .optional()
+      .transform((v) => v === 'on'),
+    mark_leavers: z
+      .string()
+      .optional()
+      .transform((v) => v === 'on'),
+    leaving_date: date('the leaving date'),
+    leaving_reason: z.string().optional(),
+  })
+  .transform((v, ctx) => {
+    if (!v.mark_leavers) return { ...v, leavers: null };
+    if (!v.leaving_date)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leaving_date'],
+        message: 'Enter the leaving date for the pupils not in the file',
+      });
+    const reason = requiredExactText('a leaving reason', 200).safeParse(v.leaving_reason ?? '');
+    if (!reason.success)
+      ctx.addIssue({ code: 'custom', path: ['leaving_reason'], message: reason.error.issues[0]!.message });
+    return {
+      ...v,
+      leavers: v.leaving_date && reason.success ? { leaving_date: v.leaving_date, leaving_reason: reason.data } : null,
+    };
+  });
 
 export const sampleFile = path.join(paths.root, 'docs', 'sample-mis-import.csv');
 
@@ -38,7 +55,23 @@ export function importRoutes(deps: AppDeps): Router {
 
   const startPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await imports.history(db, actorOf(req));
-    renderer.render(req, res, 'pupils/import', { title: 'Import pupils from your MIS', ...data, errors: {}, values: { mode: 'update' }, columns: csvColumns, requiredColumns, derivedColumns, maxMb: imports.maxUploadBytes / 1024 / 1024, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'pupils/import',
+      {
+        title: 'Import pupils from your MIS',
+        ...data,
+        errors: {},
+        values: { mode: 'update' },
+        columns: csvColumns,
+        requiredColumns,
+        derivedColumns,
+        maxMb: imports.maxUploadBytes / 1024 / 1024,
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/pupils/import', (req, res) => startPage(req, res));
@@ -50,8 +83,14 @@ export function importRoutes(deps: AppDeps): Router {
 
   router.post('/pupils/import', ...singleFileUpload('file', imports.maxUploadBytes), async (req, res) => {
     const mode = req.body?.mode === 'full' ? 'full' : 'update';
-    if (!req.file) return startPage(req, res, { errors: { file: 'Choose a CSV file to upload' }, values: { mode } }, 422);
-    const id = await imports.upload(db, actorOf(req), { filename: req.file.originalname, content: req.file.buffer }, mode);
+    if (!req.file)
+      return startPage(req, res, { errors: { file: 'Choose a CSV file to upload' }, values: { mode } }, 422);
+    const id = await imports.upload(
+      db,
+      actorOf(req),
+      { filename: req.file.originalname, content: req.file.buffer },
+      mode,
+    );
     res.redirect(303, `/pupils/import/${id}`);
   });
 
@@ -60,7 +99,13 @@ export function importRoutes(deps: AppDeps): Router {
   const previewPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await imports.preview(db, actorOf(req), importId(req));
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'pupils/import-preview', { title: 'Check the import', ...data, errors: {}, values: {}, limits: errorLimits, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'pupils/import-preview',
+      { title: 'Check the import', ...data, errors: {}, values: {}, limits: errorLimits, ...extra },
+      { status },
+    );
   };
 
   router.get('/pupils/import/:id', (req, res) => previewPage(req, res));
@@ -71,7 +116,12 @@ export function importRoutes(deps: AppDeps): Router {
     const { kept, total } = preview.errors;
     const rows: (string | number)[][] = kept.map((e) => [e.row, e.column, e.message]);
     // Only the first problems are kept (import-errors.ts); say how many more there are.
-    if (total > kept.length) rows.push(['', '', `…and ${total - kept.length} more problems not listed (${total} in all). Fix these, export again and upload the new file to see the rest.`]);
+    if (total > kept.length)
+      rows.push([
+        '',
+        '',
+        `…and ${total - kept.length} more problems not listed (${total} in all). Fix these, export again and upload the new file to see the rest.`,
+      ]);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="import-errors-${file.id.slice(0, 8)}.csv"`);
     res.send(toCsv(['row', 'column', 'problem'], rows));
@@ -82,12 +132,18 @@ export function importRoutes(deps: AppDeps): Router {
     if (!parsed.ok) return previewPage(req, res, { errors: parsed.errors, values: req.body }, 422);
     try {
       const summary = await imports.confirm(db, actorOf(req), importId(req), {
-        fingerprint: parsed.data.fingerprint, overwriteConflicts: parsed.data.overwrite, leavers: parsed.data.leavers,
+        fingerprint: parsed.data.fingerprint,
+        overwriteConflicts: parsed.data.overwrite,
+        leavers: parsed.data.leavers,
       });
-      flash(req, `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}.`);
+      flash(
+        req,
+        `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}.`,
+      );
       res.redirect(303, `/pupils/import/${importId(req)}`);
     } catch (err) {
-      if (err instanceof Conflict) return previewPage(req, res, { errors: { form: err.publicMessage }, values: req.body }, 409);
+      if (err instanceof Conflict)
+        return previewPage(req, res, { errors: { form: err.publicMessage }, values: req.body }, 409);
       throw err;
     }
   });

@@ -1,7 +1,14 @@
 import type { ErrorLog } from './import-errors.js';
 import { type CsvColumn, derivedColumns } from './import-format.js';
 import type { ImportRow } from './import-parse.js';
-import { date, parseFsmPeriods, pupilRecordSchema, type PupilRecord, recordShape, requiredExactText } from './record.js';
+import {
+  date,
+  parseFsmPeriods,
+  pupilRecordSchema,
+  type PupilRecord,
+  recordShape,
+  requiredExactText,
+} from './record.js';
 
 /**
  * Checks one row with the same rules as the edit form (record.ts), reporting each problem by
@@ -55,7 +62,8 @@ export class RowValidator {
   validate(raw: Partial<Record<CsvColumn, string>>, line: number, errors: ErrorLog): ImportRow | null {
     const before = errors.total;
     const input: Partial<Record<Field, string>> = {};
-    for (const [k, v] of Object.entries(raw)) if (k in recordShape && !derivedColumns.includes(k as CsvColumn)) input[k as Field] = v;
+    for (const [k, v] of Object.entries(raw))
+      if (k in recordShape && !derivedColumns.includes(k as CsvColumn)) input[k as Field] = v;
 
     let record: PupilRecord | null = null;
     if (fields.some((f) => this.known(f, input[f]))) {
@@ -66,7 +74,8 @@ export class RowValidator {
       else {
         for (const issue of parsed.error.issues) errors.add(line, String(issue.path[0] ?? '(row)'), issue.message);
         // Learn the bad values (the whole-record checks are about several fields, so not remembered).
-        for (const f of new Set(parsed.error.issues.map((i) => i.path[0]))) if (f && f in recordShape && this.hasRoom(f as Field)) this.fieldProblems(f as Field, input[f as Field]);
+        for (const f of new Set(parsed.error.issues.map((i) => i.path[0])))
+          if (f && f in recordShape && this.hasRoom(f as Field)) this.fieldProblems(f as Field, input[f as Field]);
       }
     }
 

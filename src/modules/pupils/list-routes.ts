@@ -22,7 +22,8 @@ export function queryString(q: schemas.ListQuery, change: Partial<schemas.ListQu
   const merged = { ...q, ...change };
   const defaults: Record<string, unknown> = { status: 'on_roll', sort: 'name', dir: 'asc', page: 1 };
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '' && defaults[k] !== v) params.set(k, String(v));
+  for (const [k, v] of Object.entries(merged))
+    if (v !== undefined && v !== '' && defaults[k] !== v) params.set(k, String(v));
   const s = params.toString();
   return s ? `?${s}` : '';
 }
@@ -37,23 +38,51 @@ export function pupilListRoutes(deps: AppDeps): Router {
     const parsed = parseFilters(schemas.listQuery, req.query, schemas.listFormFields);
     res.locals.ctx.pupilData = true;
     const page = {
-      title: 'Pupils', labels, ukDate,
-      canCreate: can(actor, 'pupil.create'), canImport: can(actor, 'pupil.import'), canExport: can(actor, 'pupil.export'),
+      title: 'Pupils',
+      labels,
+      ukDate,
+      canCreate: can(actor, 'pupil.create'),
+      canImport: can(actor, 'pupil.import'),
+      canExport: can(actor, 'pupil.export'),
     };
     if (!parsed.ok) {
       // I4: the form again with each problem by its field, keeping what was typed; nothing is searched.
       const choices = await service.listChoices(db, actor);
       const query = { status: 'on_roll', sort: 'name', dir: 'asc', ...parsed.values };
-      return renderer.render(req, res, 'pupils/list', {
-        ...page, ...choices, rows: [], total: 0, page: 1, pages: 1, query, qs: () => '', errors: parsed.errors,
-      }, { fragment: 'pupils/_list-results', status: 400 });
+      return renderer.render(
+        req,
+        res,
+        'pupils/list',
+        {
+          ...page,
+          ...choices,
+          rows: [],
+          total: 0,
+          page: 1,
+          pages: 1,
+          query,
+          qs: () => '',
+          errors: parsed.errors,
+        },
+        { fragment: 'pupils/_list-results', status: 400 },
+      );
     }
     const query = parsed.data;
     const { page: pageNumber, ...filters } = query;
     const result = await service.listPupils(db, actor, filters, pageNumber);
-    renderer.render(req, res, 'pupils/list', {
-      ...page, ...result, query, qs: (c: Partial<schemas.ListQuery> = {}) => queryString(query, c), errors: {},
-    }, { fragment: 'pupils/_list-results' });
+    renderer.render(
+      req,
+      res,
+      'pupils/list',
+      {
+        ...page,
+        ...result,
+        query,
+        qs: (c: Partial<schemas.ListQuery> = {}) => queryString(query, c),
+        errors: {},
+      },
+      { fragment: 'pupils/_list-results' },
+    );
   });
 
   // A download has no form to show errors by: a bad filter is the standard 400 page.

@@ -17,13 +17,15 @@ import * as schemas from './schemas.js';
 
 /** A stored record as the strings the form shows. */
 function formValues(p: object): Record<string, string> {
-  return Object.fromEntries(editableFields.map((f) => {
-    const v = (p as Record<string, unknown>)[f];
-    if (v === null || v === undefined) return [f, ''];
-    if (typeof v === 'boolean') return [f, v ? 'Y' : 'N'];
-    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return [f, ukDate(v)];
-    return [f, String(v)];
-  }));
+  return Object.fromEntries(
+    editableFields.map((f) => {
+      const v = (p as Record<string, unknown>)[f];
+      if (v === null || v === undefined) return [f, ''];
+      if (typeof v === 'boolean') return [f, v ? 'Y' : 'N'];
+      if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return [f, ukDate(v)];
+      return [f, String(v)];
+    }),
+  );
 }
 
 export function pupilRecordRoutes(deps: AppDeps): Router {
@@ -41,20 +43,48 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
 
   router.get('/pupils/new', (req, res) => {
     service.assertMayCreate(actorOf(req));
-    formPage(req, res, { title: 'Add a pupil', values: { sen_status: 'N', sex: '' }, action: '/pupils', submissionKey: newSubmissionKey() });
+    formPage(req, res, {
+      title: 'Add a pupil',
+      values: { sen_status: 'N', sex: '' },
+      action: '/pupils',
+      submissionKey: newSubmissionKey(),
+    });
   });
 
   router.post('/pupils', async (req, res) => {
     const record = parseForm(pupilRecordSchema, req.body);
     const meta = parseForm(schemas.pupilFormMeta, req.body);
     if (!record.ok || !meta.ok) {
-      return formPage(req, res, { title: 'Add a pupil', values: req.body, action: '/pupils', submissionKey: req.body?.submissionKey, errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) } }, 422);
+      return formPage(
+        req,
+        res,
+        {
+          title: 'Add a pupil',
+          values: req.body,
+          action: '/pupils',
+          submissionKey: req.body?.submissionKey,
+          errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) },
+        },
+        422,
+      );
     }
     let id: string | null;
     try {
       id = await service.createPupil(db, actorOf(req), record.data, meta.data.submissionKey);
     } catch (err) {
-      if (err instanceof service.DuplicateIdentifier) return formPage(req, res, { title: 'Add a pupil', values: req.body, action: '/pupils', submissionKey: newSubmissionKey(), errors: { [err.field]: err.message } }, 422);
+      if (err instanceof service.DuplicateIdentifier)
+        return formPage(
+          req,
+          res,
+          {
+            title: 'Add a pupil',
+            values: req.body,
+            action: '/pupils',
+            submissionKey: newSubmissionKey(),
+            errors: { [err.field]: err.message },
+          },
+          422,
+        );
       throw err;
     }
     flash(req, 'Pupil added.');
@@ -69,7 +99,15 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const assessments = can(actor, 'assessment.read') ? await pupilHistory(db, actor, id) : null;
     // One-time keys for the add forms on the profile, so a double submit adds one row (R4).
     const formKeys = { contact: newSubmissionKey(), fsm: newSubmissionKey(), flag: newSubmissionKey() };
-    return { ...profile, assessments, lineChart, termLabel, canRecord: can(actor, 'assessment.record'), canReadNotes: can(actor, 'note.read'), formKeys };
+    return {
+      ...profile,
+      assessments,
+      lineChart,
+      termLabel,
+      canRecord: can(actor, 'assessment.record'),
+      canReadNotes: can(actor, 'note.read'),
+      formKeys,
+    };
   };
 
   router.get('/pupils/:id', async (req, res) => {
@@ -77,7 +115,12 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     res.locals.ctx.pupilData = true;
     const p = data.pupil;
     renderer.render(req, res, 'pupils/profile', {
-      title: `${knownAs(p)} ${p.surname}`, ...data, labels, ukDate, errors: {}, values: {},
+      title: `${knownAs(p)} ${p.surname}`,
+      ...data,
+      labels,
+      ukDate,
+      errors: {},
+      values: {},
       canManageFlags: can(actorOf(req), 'support_flag.manage'),
     });
   });
@@ -86,13 +129,25 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const data = await profileData(req);
     res.locals.ctx.pupilData = true;
     const p = data.pupil;
-    renderer.render(req, res, 'pupils/print', { title: `${knownAs(p)} ${p.surname}`, ...data, labels, ukDate, printedAt: new Date() });
+    renderer.render(req, res, 'pupils/print', {
+      title: `${knownAs(p)} ${p.surname}`,
+      ...data,
+      labels,
+      ukDate,
+      printedAt: new Date(),
+    });
   });
 
   router.get('/pupils/:id/edit', async (req, res) => {
     const id = uuidParam(req, 'id', 'pupil');
     const pupil = await service.getForEdit(db, actorOf(req), id);
-    formPage(req, res, { title: `Change ${pupil.legal_forename} ${pupil.surname}`, values: formValues(pupil), version: pupil.version, action: `/pupils/${id}`, pupilId: id });
+    formPage(req, res, {
+      title: `Change ${pupil.legal_forename} ${pupil.surname}`,
+      values: formValues(pupil),
+      version: pupil.version,
+      action: `/pupils/${id}`,
+      pupilId: id,
+    });
   });
 
   router.post('/pupils/:id', async (req, res) => {
@@ -101,13 +156,38 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const meta = parseForm(schemas.pupilFormMeta.extend({ version: schemas.leaveForm.shape.version }), req.body);
     const title = 'Change pupil details';
     if (!record.ok || !meta.ok) {
-      return formPage(req, res, { title, values: req.body, version: req.body?.version, action: `/pupils/${id}`, pupilId: id, errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) } }, 422);
+      return formPage(
+        req,
+        res,
+        {
+          title,
+          values: req.body,
+          version: req.body?.version,
+          action: `/pupils/${id}`,
+          pupilId: id,
+          errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) },
+        },
+        422,
+      );
     }
     let result: service.UpdateResult;
     try {
       result = await service.updatePupil(db, actorOf(req), id, record.data, meta.data.version!);
     } catch (err) {
-      if (err instanceof service.DuplicateIdentifier) return formPage(req, res, { title, values: req.body, version: req.body?.version, action: `/pupils/${id}`, pupilId: id, errors: { [err.field]: err.message } }, 422);
+      if (err instanceof service.DuplicateIdentifier)
+        return formPage(
+          req,
+          res,
+          {
+            title,
+            values: req.body,
+            version: req.body?.version,
+            action: `/pupils/${id}`,
+            pupilId: id,
+            errors: { [err.field]: err.message },
+          },
+          422,
+        );
       throw err;
     }
     if (!result.ok) {
@@ -115,20 +195,55 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
       const current = formValues(result.current);
       const yours = req.body as Record<string, string>;
       const differences = editableFields.filter((f) => String(yours[f] ?? '') !== current[f]);
-      return formPage(req, res, { title, values: yours, version: result.current.version, action: `/pupils/${id}`, pupilId: id, conflict: { current, differences } }, 409);
+      return formPage(
+        req,
+        res,
+        {
+          title,
+          values: yours,
+          version: result.current.version,
+          action: `/pupils/${id}`,
+          pupilId: id,
+          conflict: { current, differences },
+        },
+        409,
+      );
     }
-    flash(req, result.changed.length ? `Saved. Changed: ${result.changed.map((f) => f.replace(/_/g, ' ')).join(', ')}.` : 'No changes to save.', result.changed.length ? 'success' : 'info');
+    flash(
+      req,
+      result.changed.length
+        ? `Saved. Changed: ${result.changed.map((f) => f.replace(/_/g, ' ')).join(', ')}.`
+        : 'No changes to save.',
+      result.changed.length ? 'success' : 'info',
+    );
     res.redirect(303, `/pupils/${id}`);
   });
 
-  const profileWithErrors = async (req: Request, res: Response, errors: FieldErrors, values: Record<string, unknown>, status = 422) => {
+  const profileWithErrors = async (
+    req: Request,
+    res: Response,
+    errors: FieldErrors,
+    values: Record<string, unknown>,
+    status = 422,
+  ) => {
     const data = await profileData(req);
     res.locals.ctx.pupilData = true;
     const p = data.pupil;
-    renderer.render(req, res, 'pupils/profile', {
-      title: `${knownAs(p)} ${p.surname}`, ...data, labels, ukDate, errors, values,
-      canManageFlags: can(actorOf(req), 'support_flag.manage'),
-    }, { status });
+    renderer.render(
+      req,
+      res,
+      'pupils/profile',
+      {
+        title: `${knownAs(p)} ${p.surname}`,
+        ...data,
+        labels,
+        ukDate,
+        errors,
+        values,
+        canManageFlags: can(actorOf(req), 'support_flag.manage'),
+      },
+      { status },
+    );
   };
 
   const backToProfile = (req: Request, res: Response, message: string) => {
@@ -139,9 +254,25 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/leave', async (req, res) => {
     const parsed = parseForm(schemas.leaveForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
-    const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! }, parsed.data.version);
+    const result = await service.setLeaving(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'pupil'),
+      { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! },
+      parsed.data.version,
+    );
     // R5: the page shows the record as it is now; the form keeps what was typed, with the new version.
-    if (!result.ok) return profileWithErrors(req, res, { leaving_date: 'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record, then mark them as left again.' }, req.body, 409);
+    if (!result.ok)
+      return profileWithErrors(
+        req,
+        res,
+        {
+          leaving_date:
+            'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record, then mark them as left again.',
+        },
+        req.body,
+        409,
+      );
     backToProfile(req, res, 'Marked as left. They no longer appear in lists unless you choose “Left”.');
   });
 
@@ -150,7 +281,11 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, req.body);
     const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), null, parsed.data.version);
     if (!result.ok) {
-      flash(req, 'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record and try again.', 'info');
+      flash(
+        req,
+        'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record and try again.',
+        'info',
+      );
       return res.redirect(303, `/pupils/${uuidParam(req, 'id', 'pupil')}`);
     }
     backToProfile(req, res, 'Returned to the roll.');
@@ -171,7 +306,13 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     const contact = profile.contacts.find((c: { id: string }) => c.id === req.params.cid);
     if (!contact) throw new NotFound('contact');
     res.locals.ctx.pupilData = true;
-    renderer.render(req, res, 'pupils/contact-edit', { title: 'Change a contact', pupil: profile.pupil, contact, values: contact, errors: {}, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'pupils/contact-edit',
+      { title: 'Change a contact', pupil: profile.pupil, contact, values: contact, errors: {}, ...extra },
+      { status },
+    );
   };
 
   router.get('/pupils/:id/contacts/:cid/edit', (req, res) => contactPage(req, res));
@@ -179,10 +320,18 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   /** R5: the form keeps what was typed, shows both versions, and carries the current version. */
   const contactConflict = async (req: Request, res: Response) => {
     const profile = await service.getProfile(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
-    const current = profile.contacts.find((c: { id: string }) => c.id === req.params.cid) as Record<string, unknown> | undefined;
+    const current = profile.contacts.find((c: { id: string }) => c.id === req.params.cid) as
+      Record<string, unknown> | undefined;
     if (!current) throw new NotFound('contact');
     const yours = req.body as Record<string, string>;
-    const labels: Record<string, string> = { name: 'Name', relationship: 'Relationship', phone: 'Phone', email: 'Email', address: 'Address', priority: 'Priority' };
+    const labels: Record<string, string> = {
+      name: 'Name',
+      relationship: 'Relationship',
+      phone: 'Phone',
+      email: 'Email',
+      address: 'Address',
+      priority: 'Priority',
+    };
     const conflict = Object.entries(labels)
       .filter(([f]) => String(yours[f] ?? '').trim() !== String(current[f] ?? ''))
       .map(([f, label]) => ({ label, yours: yours[f], current: current[f] === null ? '' : String(current[f]) }));
@@ -191,10 +340,23 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
 
   router.post('/pupils/:id/contacts/:cid', async (req, res) => {
     const parsed = parseForm(schemas.contactForm, req.body);
-    if (!parsed.ok || !parsed.data.version) return contactPage(req, res, { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body }, 422);
+    if (!parsed.ok || !parsed.data.version)
+      return contactPage(
+        req,
+        res,
+        { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body },
+        422,
+      );
     const { version, submissionKey: _k, ...contact } = parsed.data;
     try {
-      await details.updateContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'cid', 'contact'), contact, version);
+      await details.updateContact(
+        db,
+        actorOf(req),
+        uuidParam(req, 'id', 'pupil'),
+        uuidParam(req, 'cid', 'contact'),
+        contact,
+        version,
+      );
     } catch (err) {
       if (err instanceof Conflict) return contactConflict(req, res);
       throw err;
@@ -211,14 +373,32 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/fsm', async (req, res) => {
     const parsed = parseForm(schemas.fsmForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { fsm: req.body });
-    await details.addFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), { start_date: parsed.data.start_date!, end_date: parsed.data.end_date }, parsed.data.submissionKey);
+    await details.addFsmPeriod(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'pupil'),
+      { start_date: parsed.data.start_date!, end_date: parsed.data.end_date },
+      parsed.data.submissionKey,
+    );
     backToProfile(req, res, 'Free school meal period added.');
   });
 
   router.post('/pupils/:id/fsm/:fid/end', async (req, res) => {
     const parsed = parseForm(schemas.endDateForm, req.body);
-    if (!parsed.ok) return profileWithErrors(req, res, { [`fsm_end_${req.params.fid}`]: parsed.errors.end_date ?? 'Enter the end date' }, {});
-    await details.endFsmPeriod(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'fid', 'FSM period'), parsed.data.end_date!);
+    if (!parsed.ok)
+      return profileWithErrors(
+        req,
+        res,
+        { [`fsm_end_${req.params.fid}`]: parsed.errors.end_date ?? 'Enter the end date' },
+        {},
+      );
+    await details.endFsmPeriod(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'pupil'),
+      uuidParam(req, 'fid', 'FSM period'),
+      parsed.data.end_date!,
+    );
     backToProfile(req, res, 'Free school meal period ended.');
   });
 
@@ -231,21 +411,47 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
   router.post('/pupils/:id/flags', async (req, res) => {
     const parsed = parseForm(schemas.pupilFlagForm, req.body);
     if (!parsed.ok) return profileWithErrors(req, res, parsed.errors, { flag: req.body });
-    await details.addFlag(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data.flag_id, parsed.data.start_date!, parsed.data.end_date, parsed.data.submissionKey);
+    await details.addFlag(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'pupil'),
+      parsed.data.flag_id,
+      parsed.data.start_date!,
+      parsed.data.end_date,
+      parsed.data.submissionKey,
+    );
     backToProfile(req, res, 'Support flag added.');
   });
 
   router.post('/pupils/:id/flags/:pfid/end', async (req, res) => {
     const parsed = parseForm(schemas.endDateForm, req.body);
-    if (!parsed.ok) return profileWithErrors(req, res, { [`flag_end_${req.params.pfid}`]: parsed.errors.end_date ?? 'Enter the end date' }, {});
-    await details.endFlag(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'pfid', 'support flag'), parsed.data.end_date!);
+    if (!parsed.ok)
+      return profileWithErrors(
+        req,
+        res,
+        { [`flag_end_${req.params.pfid}`]: parsed.errors.end_date ?? 'Enter the end date' },
+        {},
+      );
+    await details.endFlag(
+      db,
+      actorOf(req),
+      uuidParam(req, 'id', 'pupil'),
+      uuidParam(req, 'pfid', 'support flag'),
+      parsed.data.end_date!,
+    );
     backToProfile(req, res, 'Support flag ended.');
   });
 
   // The school's support flags ------------------------------------------------------------------------
   const flagsPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const flags = await details.listSupportFlags(db, actorOf(req));
-    renderer.render(req, res, 'pupils/support-flags', { title: 'Support flags', flags, errors: {}, values: {}, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'pupils/support-flags',
+      { title: 'Support flags', flags, errors: {}, values: {}, ...extra },
+      { status },
+    );
   };
 
   router.get('/support-flags', (req, res) => flagsPage(req, res));
@@ -256,7 +462,8 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
     try {
       await details.createSupportFlag(db, actorOf(req), parsed.data.name, parsed.data.description);
     } catch (err) {
-      if (err instanceof details.DuplicateFlag) return flagsPage(req, res, { errors: { name: err.message }, values: req.body }, 422);
+      if (err instanceof details.DuplicateFlag)
+        return flagsPage(req, res, { errors: { name: err.message }, values: req.body }, 422);
       throw err;
     }
     flash(req, `Support flag “${parsed.data.name}” created.`);
@@ -271,4 +478,3 @@ export function pupilRecordRoutes(deps: AppDeps): Router {
 
   return router;
 }
-

@@ -11,10 +11,15 @@ export const pageSize = 50;
 
 /** A UPN or MIS ID that another pupil at the school (current or former) already has. */
 export class DuplicateIdentifier extends Error {
-  constructor(readonly field: 'upn' | 'mis_id', value: string) {
-    super(field === 'upn'
-      ? `UPN ${value} already belongs to another pupil at this school, current or former. UPNs are unique.`
-      : `MIS ID ${value} already belongs to another pupil at this school.`);
+  constructor(
+    readonly field: 'upn' | 'mis_id',
+    value: string,
+  ) {
+    super(
+      field === 'upn'
+        ? `UPN ${value} already belongs to another pupil at this school, current or former. UPNs are unique.`
+        : `MIS ID ${value} already belongs to another pupil at this school.`,
+    );
   }
 }
 
@@ -58,7 +63,12 @@ async function loadPupil(trx: Tx, id: string): Promise<StoredPupil> {
  * Loads a pupil for a change: the policy answers first (a restricted record is read-only, P29),
  * then the row is locked. Row-level security would also refuse the lock.
  */
-async function loadForChange(trx: Tx, staff: StaffActor, id: string, action: 'pupil.update' | 'pupil.leave'): Promise<StoredPupil> {
+async function loadForChange(
+  trx: Tx,
+  staff: StaffActor,
+  id: string,
+  action: 'pupil.update' | 'pupil.leave',
+): Promise<StoredPupil> {
   const pupil = await loadPupil(trx, id);
   assert(staff, action, { schoolId: pupil.school_id, restricted: !!pupil.restricted_at });
   const locked = await trx('pupils').where({ id }).forUpdate().first('version');
@@ -74,7 +84,10 @@ export async function listPupils(db: Database, actor: Actor, filters: q.ListFilt
     const [{ total }] = (await base.clone().count<{ total: number }[]>('* as total')) as [{ total: number }];
     const pages = Math.max(1, Math.ceil(Number(total) / pageSize));
     const current = Math.min(Math.max(1, page), pages);
-    const rows = (await q.ordered(base.clone().select(q.listColumns(trx)), filters).limit(pageSize).offset((current - 1) * pageSize)) as q.PupilListRow[];
+    const rows = (await q
+      .ordered(base.clone().select(q.listColumns(trx)), filters)
+      .limit(pageSize)
+      .offset((current - 1) * pageSize)) as q.PupilListRow[];
     const choices = await filterChoices(trx, staff);
     // The list shows SEN status: a read of special-category data (L1).
     await audit.record(trx, staff, { action: 'pupil.listed', meta: { rows: rows.length, total: Number(total) } });
@@ -89,12 +102,20 @@ export async function listChoices(db: Database, actor: Actor) {
 }
 
 async function filterChoices(trx: Tx, staff: StaffActor) {
-  const groups = await trx('groups').where({ school_id: staff.schoolId }).whereNull('archived_at')
+  const groups = await trx('groups')
+    .where({ school_id: staff.schoolId })
+    .whereNull('archived_at')
     .modify((g) => {
-      if (pupilScope(staff).kind === 'taught') g.whereExists(trx('group_staff as gs').whereRaw('gs.group_id = groups.id').where('gs.user_id', staff.userId));
+      if (pupilScope(staff).kind === 'taught')
+        g.whereExists(trx('group_staff as gs').whereRaw('gs.group_id = groups.id').where('gs.user_id', staff.userId));
     })
-    .select('id', 'name').orderByRaw('year_group_rank(year_group) nulls last, name');
-  const flags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');
+    .select('id', 'name')
+    .orderByRaw('year_group_rank(year_group) nulls last, name');
+  const flags = await trx('support_flags')
+    .where({ school_id: staff.schoolId })
+    .whereNull('archived_at')
+    .select('id', 'name')
+    .orderBy('name');
   return { groups, flags, yearGroups };
 }
 
@@ -108,10 +129,21 @@ export interface ExportRow extends StoredPupil {
 export async function exportPupils(db: Database, actor: Actor, filters: q.ListFilters): Promise<ExportRow[]> {
   const staff = assertStaff(actor, 'pupil.export');
   return db.withActor(staff, async (trx) => {
-    const rows = (await q.ordered(q.filtered(trx, pupilScope(staff), filters).whereNull('p.restricted_at').select(q.exportColumns(trx)), filters)) as ExportRow[];
+    const rows = (await q.ordered(
+      q.filtered(trx, pupilScope(staff), filters).whereNull('p.restricted_at').select(q.exportColumns(trx)),
+      filters,
+    )) as ExportRow[];
     await audit.record(trx, staff, {
-      action: 'pupil.exported', entityType: 'pupil', fields: ['record'],
-      meta: { rows: rows.length, filters: Object.entries(filters).filter(([, v]) => v).map(([k]) => k).join(',') },
+      action: 'pupil.exported',
+      entityType: 'pupil',
+      fields: ['record'],
+      meta: {
+        rows: rows.length,
+        filters: Object.entries(filters)
+          .filter(([, v]) => v)
+          .map(([k]) => k)
+          .join(','),
+      },
     });
     return rows;
   });
@@ -123,16 +155,42 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupil(trx, id);
     // One connection per transaction: these run one after another.
-    const contacts = await trx('pupil_contacts').where({ school_id: staff.schoolId, pupil_id: id }).orderBy(['priority', 'name']);
-    const groups = await trx('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id }).whereNull('g.archived_at')
-      .select('g.id', 'g.name', 'g.kind').orderBy(['g.kind', 'g.name']);
-    const fsm = await trx('pupil_fsm_periods').where({ school_id: staff.schoolId, pupil_id: id }).orderBy('start_date').select('id', 'start_date', 'end_date');
-    const flags = await trx('pupil_support_flags as psf').join('support_flags as sf', 'sf.id', 'psf.flag_id').where({ 'psf.school_id': staff.schoolId, 'psf.pupil_id': id })
-      .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date').orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']);
-    const history = await trx('pupil_history as h').leftJoin('users as u', 'u.id', 'h.changed_by').where({ 'h.school_id': staff.schoolId, 'h.pupil_id': id })
-      .select('h.field', 'h.old_value', 'h.new_value', 'h.source', 'h.changed_at', trx.raw(`u.given_name || ' ' || u.family_name as changed_by_name`))
-      .orderBy('h.id', 'desc').limit(100);
-    const availableFlags = await trx('support_flags').where({ school_id: staff.schoolId }).whereNull('archived_at').select('id', 'name').orderBy('name');
+    const contacts = await trx('pupil_contacts')
+      .where({ school_id: staff.schoolId, pupil_id: id })
+      .orderBy(['priority', 'name']);
+    const groups = await trx('group_members as gm')
+      .join('groups as g', 'g.id', 'gm.group_id')
+      .where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id })
+      .whereNull('g.archived_at')
+      .select('g.id', 'g.name', 'g.kind')
+      .orderBy(['g.kind', 'g.name']);
+    const fsm = await trx('pupil_fsm_periods')
+      .where({ school_id: staff.schoolId, pupil_id: id })
+      .orderBy('start_date')
+      .select('id', 'start_date', 'end_date');
+    const flags = await trx('pupil_support_flags as psf')
+      .join('support_flags as sf', 'sf.id', 'psf.flag_id')
+      .where({ 'psf.school_id': staff.schoolId, 'psf.pupil_id': id })
+      .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date')
+      .orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']);
+    const history = await trx('pupil_history as h')
+      .leftJoin('users as u', 'u.id', 'h.changed_by')
+      .where({ 'h.school_id': staff.schoolId, 'h.pupil_id': id })
+      .select(
+        'h.field',
+        'h.old_value',
+        'h.new_value',
+        'h.source',
+        'h.changed_at',
+        trx.raw(`u.given_name || ' ' || u.family_name as changed_by_name`),
+      )
+      .orderBy('h.id', 'desc')
+      .limit(100);
+    const availableFlags = await trx('support_flags')
+      .where({ school_id: staff.schoolId })
+      .whereNull('archived_at')
+      .select('id', 'name')
+      .orderBy('name');
     await audit.record(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
     const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
     return {
@@ -167,14 +225,28 @@ export function assertMayCreate(actor: Actor): void {
   assertStaff(actor, 'pupil.create');
 }
 
-export async function createPupil(db: Database, actor: Actor, record: PupilRecord, submissionKey?: string): Promise<string | null> {
+export async function createPupil(
+  db: Database,
+  actor: Actor,
+  record: PupilRecord,
+  submissionKey?: string,
+): Promise<string | null> {
   const staff = assertStaff(actor, 'pupil.create');
   return db.withActor(staff, async (trx) => {
     if (!(await firstSubmission(trx, staff.userId, submissionKey))) return null;
     await assertIdentifiersFree(trx, staff.schoolId, record);
-    const [row] = await trx('pupils').insert({ ...record, school_id: staff.schoolId }).returning('id');
-    await q.writeHistory(trx, staff.schoolId, row.id, [{ field: 'record', old_value: null, new_value: 'created', source: 'create', changed_by: staff.userId }]);
-    await audit.record(trx, staff, { action: 'pupil.created', entityType: 'pupil', entityId: row.id, fields: editableFields.filter((f) => record[f] !== null) });
+    const [row] = await trx('pupils')
+      .insert({ ...record, school_id: staff.schoolId })
+      .returning('id');
+    await q.writeHistory(trx, staff.schoolId, row.id, [
+      { field: 'record', old_value: null, new_value: 'created', source: 'create', changed_by: staff.userId },
+    ]);
+    await audit.record(trx, staff, {
+      action: 'pupil.created',
+      entityType: 'pupil',
+      entityId: row.id,
+      fields: editableFields.filter((f) => record[f] !== null),
+    });
     return row.id as string;
   });
 }
@@ -186,7 +258,13 @@ export type UpdateResult = { ok: true; changed: string[] } | { ok: false; curren
  * nothing is written and the caller gets the current record to show beside the user's version.
  * P28: every changed field gets a history row (old, new, who, when) and the audit row names them.
  */
-export async function updatePupil(db: Database, actor: Actor, id: string, record: PupilRecord, version: number): Promise<UpdateResult> {
+export async function updatePupil(
+  db: Database,
+  actor: Actor,
+  id: string,
+  record: PupilRecord,
+  version: number,
+): Promise<UpdateResult> {
   const staff = assertStaff(actor, 'pupil.update');
   return db.withActor(staff, async (trx) => {
     const before = await loadForChange(trx, staff, id, 'pupil.update');
@@ -195,27 +273,60 @@ export async function updatePupil(db: Database, actor: Actor, id: string, record
     if (!changed.length) return { ok: true, changed };
     await assertIdentifiersFree(trx, staff.schoolId, record, id);
     const values = Object.fromEntries(changed.map((f) => [f, record[f]]));
-    await trx('pupils').where({ id }).update({ ...values, version: before.version + 1, updated_at: trx.fn.now() });
-    await q.writeHistory(trx, staff.schoolId, id, changed.map((f) => ({
-      field: f, old_value: displayValue(before[f]), new_value: displayValue(record[f]), source: 'edit' as const, changed_by: staff.userId,
-    })));
+    await trx('pupils')
+      .where({ id })
+      .update({ ...values, version: before.version + 1, updated_at: trx.fn.now() });
+    await q.writeHistory(
+      trx,
+      staff.schoolId,
+      id,
+      changed.map((f) => ({
+        field: f,
+        old_value: displayValue(before[f]),
+        new_value: displayValue(record[f]),
+        source: 'edit' as const,
+        changed_by: staff.userId,
+      })),
+    );
     await audit.record(trx, staff, { action: 'pupil.updated', entityType: 'pupil', entityId: id, fields: changed });
     return { ok: true, changed };
   });
 }
 
 /** Marks a pupil as having left (date and reason required), or returns them to the roll. */
-export async function setLeaving(db: Database, actor: Actor, id: string, leaving: { leaving_date: string; leaving_reason: string } | null, version: number): Promise<UpdateResult> {
+export async function setLeaving(
+  db: Database,
+  actor: Actor,
+  id: string,
+  leaving: { leaving_date: string; leaving_reason: string } | null,
+  version: number,
+): Promise<UpdateResult> {
   const staff = assertStaff(actor, 'pupil.leave');
   return db.withActor(staff, async (trx) => {
     const before = await loadForChange(trx, staff, id, 'pupil.leave');
     if (before.version !== version) return { ok: false, current: before };
     const after = leaving ?? { leaving_date: null, leaving_reason: null };
-    await trx('pupils').where({ id }).update({ ...after, version: before.version + 1, updated_at: trx.fn.now() });
-    await q.writeHistory(trx, staff.schoolId, id, (['leaving_date', 'leaving_reason'] as const).map((f) => ({
-      field: f, old_value: displayValue(before[f]), new_value: displayValue(after[f]), source: 'leaver' as const, changed_by: staff.userId,
-    })));
-    await audit.record(trx, staff, { action: leaving ? 'pupil.left' : 'pupil.returned', entityType: 'pupil', entityId: id, fields: ['leaving_date', 'leaving_reason'] });
+    await trx('pupils')
+      .where({ id })
+      .update({ ...after, version: before.version + 1, updated_at: trx.fn.now() });
+    await q.writeHistory(
+      trx,
+      staff.schoolId,
+      id,
+      (['leaving_date', 'leaving_reason'] as const).map((f) => ({
+        field: f,
+        old_value: displayValue(before[f]),
+        new_value: displayValue(after[f]),
+        source: 'leaver' as const,
+        changed_by: staff.userId,
+      })),
+    );
+    await audit.record(trx, staff, {
+      action: leaving ? 'pupil.left' : 'pupil.returned',
+      entityType: 'pupil',
+      entityId: id,
+      fields: ['leaving_date', 'leaving_reason'],
+    });
     return { ok: true, changed: ['leaving_date', 'leaving_reason'] };
   });
 }

@@ -18,7 +18,8 @@ export interface ListFilters {
 }
 
 /** A pupil_fsm_periods row `f` covers today (as `fsmNow` in record.ts). */
-export const fsmEligibleNow = (f = 'f') => `(${f}.start_date <= current_date and (${f}.end_date is null or ${f}.end_date >= current_date))`;
+export const fsmEligibleNow = (f = 'f') =>
+  `(${f}.start_date <= current_date and (${f}.end_date is null or ${f}.end_date >= current_date))`;
 /** A pupil_fsm_periods row `f` falls in the six years up to today: Ever-6 (as `everSixFsm` in record.ts). */
 export const fsmEligibleInLastSixYears = (f = 'f') =>
   `(${f}.start_date <= current_date and (${f}.end_date is null or ${f}.end_date >= current_date - interval '6 years'))`;
@@ -37,12 +38,19 @@ export function filtered(trx: Tx, scope: PupilScope, f: ListFilters): Knex.Query
   for (const term of (f.q ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5)) {
     const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q.where((w) =>
-      w.whereILike('p.legal_forename', like).orWhereILike('p.preferred_forename', like).orWhereILike('p.surname', like)
-        .orWhere('p.upn', term.toUpperCase()).orWhere('p.mis_id', term),
+      w
+        .whereILike('p.legal_forename', like)
+        .orWhereILike('p.preferred_forename', like)
+        .orWhereILike('p.surname', like)
+        .orWhere('p.upn', term.toUpperCase())
+        .orWhere('p.mis_id', term),
     );
   }
   if (f.year) q.where('p.year_group', f.year);
-  if (f.group) q.whereExists((s) => s.select(1).from('group_members as fgm').whereRaw('fgm.pupil_id = p.id').where('fgm.group_id', f.group));
+  if (f.group)
+    q.whereExists((s) =>
+      s.select(1).from('group_members as fgm').whereRaw('fgm.pupil_id = p.id').where('fgm.group_id', f.group),
+    );
   if (f.sen === 'any') q.whereIn('p.sen_status', ['K', 'E']);
   else if (f.sen) q.where('p.sen_status', f.sen);
   if (f.fsm === 'now') q.whereRaw(fsmNow);
@@ -51,8 +59,14 @@ export function filtered(trx: Tx, scope: PupilScope, f: ListFilters): Knex.Query
   if (f.eal) q.where('p.eal', f.eal === 'yes');
   if (f.lac) q.where('p.looked_after', true);
   if (f.flag) {
-    q.whereExists((s) => s.select(1).from('pupil_support_flags as fpsf').whereRaw('fpsf.pupil_id = p.id').where('fpsf.flag_id', f.flag)
-      .whereRaw('fpsf.start_date <= current_date and (fpsf.end_date is null or fpsf.end_date >= current_date)'));
+    q.whereExists((s) =>
+      s
+        .select(1)
+        .from('pupil_support_flags as fpsf')
+        .whereRaw('fpsf.pupil_id = p.id')
+        .where('fpsf.flag_id', f.flag)
+        .whereRaw('fpsf.start_date <= current_date and (fpsf.end_date is null or fpsf.end_date >= current_date)'),
+    );
   }
   return q;
 }
@@ -100,24 +114,62 @@ export interface PupilListRow extends PupilListItem {
 
 export function listColumns(trx: Tx): (string | Knex.Raw)[] {
   return [
-    'p.id', 'p.legal_forename', 'p.preferred_forename', 'p.surname', 'p.year_group', 'p.date_of_birth', 'p.upn', 'p.mis_id',
-    'p.sen_status', 'p.eal', 'p.looked_after', 'p.attendance_percent', 'p.leaving_date', 'p.restricted_at',
-    trx.raw(`${fsmNow} as fsm_now`), trx.raw(`${pupilPremium} as pupil_premium`), trx.raw(`${currentFlags} as flags`),
+    'p.id',
+    'p.legal_forename',
+    'p.preferred_forename',
+    'p.surname',
+    'p.year_group',
+    'p.date_of_birth',
+    'p.upn',
+    'p.mis_id',
+    'p.sen_status',
+    'p.eal',
+    'p.looked_after',
+    'p.attendance_percent',
+    'p.leaving_date',
+    'p.restricted_at',
+    trx.raw(`${fsmNow} as fsm_now`),
+    trx.raw(`${pupilPremium} as pupil_premium`),
+    trx.raw(`${currentFlags} as flags`),
   ];
 }
 
 /** Every stored field of the record, for the profile, the edit form and the CSV export. */
 export const recordColumns = [
-  'p.id', 'p.school_id', 'p.mis_id', 'p.upn', 'p.legal_forename', 'p.preferred_forename', 'p.surname', 'p.date_of_birth', 'p.sex',
-  'p.year_group', 'p.admission_date', 'p.leaving_date', 'p.leaving_reason', 'p.ethnicity', 'p.first_language', 'p.eal',
-  'p.looked_after', 'p.service_child', 'p.sen_status', 'p.sen_primary_need', 'p.sen_secondary_need', 'p.attendance_percent',
-  'p.restricted_at', 'p.version', 'p.mis_snapshot', 'p.created_at', 'p.updated_at',
+  'p.id',
+  'p.school_id',
+  'p.mis_id',
+  'p.upn',
+  'p.legal_forename',
+  'p.preferred_forename',
+  'p.surname',
+  'p.date_of_birth',
+  'p.sex',
+  'p.year_group',
+  'p.admission_date',
+  'p.leaving_date',
+  'p.leaving_reason',
+  'p.ethnicity',
+  'p.first_language',
+  'p.eal',
+  'p.looked_after',
+  'p.service_child',
+  'p.sen_status',
+  'p.sen_primary_need',
+  'p.sen_secondary_need',
+  'p.attendance_percent',
+  'p.restricted_at',
+  'p.version',
+  'p.mis_snapshot',
+  'p.created_at',
+  'p.updated_at',
 ];
 
 export function exportColumns(trx: Tx): (string | Knex.Raw)[] {
   return [
     ...recordColumns,
-    trx.raw(`${everSix} as ever_6_fsm`), trx.raw(`${pupilPremium} as pupil_premium`),
+    trx.raw(`${everSix} as ever_6_fsm`),
+    trx.raw(`${pupilPremium} as pupil_premium`),
     trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
               from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id) as fsm_periods`),
   ];

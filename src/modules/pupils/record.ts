@@ -18,8 +18,10 @@ function checkedText(label: string, max: number, required: boolean) {
     .transform((v) => v ?? '')
     .superRefine((v, ctx) => {
       if (required && v.trim() === '') ctx.addIssue({ code: 'custom', message: `Enter ${label}` });
-      else if ([...v].length > max) ctx.addIssue({ code: 'custom', message: `${cap(label)} must be ${max} characters or fewer` });
-      else if (!storable(v)) ctx.addIssue({ code: 'custom', message: `${cap(label)} contains a character that cannot be stored` });
+      else if ([...v].length > max)
+        ctx.addIssue({ code: 'custom', message: `${cap(label)} must be ${max} characters or fewer` });
+      else if (!storable(v))
+        ctx.addIssue({ code: 'custom', message: `${cap(label)} contains a character that cannot be stored` });
     });
 }
 
@@ -45,7 +47,8 @@ export function parseDate(input: string): string | null {
   let y: number, m: number, d: number;
   let match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v);
   if (match) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v))) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  else if ((match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v)))
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   else return null;
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
@@ -64,7 +67,12 @@ export function date(label: string, required = false) {
       }
       const iso = parseDate(v);
       if (!iso) {
-        ctx.addIssue({ code: 'custom', message: /^\d{1,2}\/\d{1,2}\/\d{4}$|^\d{4}-\d{2}-\d{2}$/.test(v) ? `${cap(label)} must be a real date (${v} does not exist)` : `${cap(label)} must be a date like 27/03/2019` });
+        ctx.addIssue({
+          code: 'custom',
+          message: /^\d{1,2}\/\d{1,2}\/\d{4}$|^\d{4}-\d{2}-\d{2}$/.test(v)
+            ? `${cap(label)} must be a real date (${v} does not exist)`
+            : `${cap(label)} must be a date like 27/03/2019`,
+        });
         return null;
       }
       return iso;
@@ -86,7 +94,12 @@ export function yesNo(label: string) {
     });
 }
 
-function oneOf<T extends string>(label: string, allowed: readonly T[], aliases: Record<string, T> = {}, required = false) {
+function oneOf<T extends string>(
+  label: string,
+  allowed: readonly T[],
+  aliases: Record<string, T> = {},
+  required = false,
+) {
   return z
     .string()
     .optional()
@@ -103,7 +116,8 @@ function oneOf<T extends string>(label: string, allowed: readonly T[], aliases: 
 }
 
 const yearAliases: Record<string, YearGroup> = { nursery: 'N', reception: 'R', rec: 'R' };
-for (const y of yearGroups) if (/^\d+$/.test(y)) Object.assign(yearAliases, { [`y${y}`]: y, [`year ${y}`]: y, [`year${y}`]: y });
+for (const y of yearGroups)
+  if (/^\d+$/.test(y)) Object.assign(yearAliases, { [`y${y}`]: y, [`year ${y}`]: y, [`year${y}`]: y });
 
 const sexAliases: Record<string, 'M' | 'F' | 'U'> = { male: 'M', female: 'F', unknown: 'U' };
 
@@ -156,10 +170,18 @@ export const recordShape = {
 export const pupilRecordSchema = z.object(recordShape).transform((r, ctx) => {
   const sen_status = r.sen_status ?? 'N';
   if (sen_status === 'N' && (r.sen_primary_need || r.sen_secondary_need)) {
-    ctx.addIssue({ code: 'custom', path: ['sen_primary_need'], message: 'A pupil with no SEN has no need codes. Choose SEN support or an EHC plan, or clear the needs' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sen_primary_need'],
+      message: 'A pupil with no SEN has no need codes. Choose SEN support or an EHC plan, or clear the needs',
+    });
   }
   if (r.sen_secondary_need && !r.sen_primary_need) {
-    ctx.addIssue({ code: 'custom', path: ['sen_primary_need'], message: 'Give a primary need before a secondary need' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sen_primary_need'],
+      message: 'Give a primary need before a secondary need',
+    });
   }
   if (r.date_of_birth && r.date_of_birth > new Date().toISOString().slice(0, 10)) {
     ctx.addIssue({ code: 'custom', path: ['date_of_birth'], message: 'Date of birth must be in the past' });
@@ -189,11 +211,18 @@ export interface FsmPeriod {
 
 export function parseFsmPeriods(input: string): { periods: FsmPeriod[]; problem?: string } {
   const periods: FsmPeriod[] = [];
-  for (const part of input.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of input
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [from, to, ...rest] = part.split('..').map((p) => p.trim());
     const start = from ? parseDate(from) : null;
     const end = to ? parseDate(to) : null;
-    if (rest.length || !start || (to && !end)) return { periods, problem: `FSM period “${part}” must look like 2021-09-01..2023-07-31 (leave the end blank if still eligible)` };
+    if (rest.length || !start || (to && !end))
+      return {
+        periods,
+        problem: `FSM period “${part}” must look like 2021-09-01..2023-07-31 (leave the end blank if still eligible)`,
+      };
     if (end && end < start) return { periods, problem: `FSM period “${part}” ends before it starts` };
     periods.push({ start_date: start, end_date: end });
   }
@@ -221,6 +250,8 @@ export function fsmNow(periods: FsmPeriod[], today = new Date()): boolean {
  */
 export function everSixFsm(periods: FsmPeriod[], today = new Date()): boolean {
   const day = today.toISOString().slice(0, 10);
-  const sixYearsAgo = new Date(Date.UTC(today.getUTCFullYear() - 6, today.getUTCMonth(), today.getUTCDate())).toISOString().slice(0, 10);
+  const sixYearsAgo = new Date(Date.UTC(today.getUTCFullYear() - 6, today.getUTCMonth(), today.getUTCDate()))
+    .toISOString()
+    .slice(0, 10);
   return periods.some((p) => p.start_date <= day && (p.end_date ?? '9999-12-31') >= sixYearsAgo);
 }

@@ -28,7 +28,11 @@ export const ethnicityLabels = {
 } as const;
 export type Ethnicity = keyof typeof ethnicityLabels;
 
-export const senStatusLabels = { N: 'No special educational need', K: 'SEN support', E: 'Education, health and care plan' } as const;
+export const senStatusLabels = {
+  N: 'No special educational need',
+  K: 'SEN support',
+  E: 'Education, health and care plan',
+} as const;
 export type SenStatus = keyof typeof senStatusLabels;
 
 export const senNeedLabels = {

@@ -15,14 +15,24 @@ export interface GroupSummary {
   staff: string[];
 }
 
-
-const pupilColumns = ['p.id', 'p.legal_forename', 'p.preferred_forename', 'p.surname', 'p.year_group', 'p.date_of_birth', 'p.upn'];
+const pupilColumns = [
+  'p.id',
+  'p.legal_forename',
+  'p.preferred_forename',
+  'p.surname',
+  'p.year_group',
+  'p.date_of_birth',
+  'p.upn',
+];
 
 /**
  * The groups on a member of staff's home page: the ones they are assigned to, or (for leaders
  * who see the whole school) every current group.
  */
-export async function homeGroups(db: Database, actor: Actor): Promise<{ groups: GroupSummary[]; wholeSchool: boolean }> {
+export async function homeGroups(
+  db: Database,
+  actor: Actor,
+): Promise<{ groups: GroupSummary[]; wholeSchool: boolean }> {
   const staff = assertStaff(actor, 'group.read');
   const wholeSchool = pupilScope(staff).kind === 'school';
   const groups: GroupSummary[] = await db.withActor(staff, (trx) =>
@@ -30,10 +40,16 @@ export async function homeGroups(db: Database, actor: Actor): Promise<{ groups: 
       .where('g.school_id', staff.schoolId)
       .whereNull('g.archived_at')
       .modify((qb) => {
-        if (!wholeSchool) qb.whereExists(trx('group_staff as gs').whereRaw('?? = ??', ['gs.group_id', 'g.id']).where('gs.user_id', staff.userId));
+        if (!wholeSchool)
+          qb.whereExists(
+            trx('group_staff as gs').whereRaw('?? = ??', ['gs.group_id', 'g.id']).where('gs.user_id', staff.userId),
+          );
       })
       .select(
-        'g.id', 'g.name', 'g.kind', 'g.year_group',
+        'g.id',
+        'g.name',
+        'g.kind',
+        'g.year_group',
         trx.raw('(select count(*)::int from group_members gm where gm.group_id = g.id) as pupils'),
         trx.raw(`coalesce((select array_agg(u.given_name || ' ' || u.family_name order by gs.role, u.family_name)
                    from group_staff gs join users u on u.id = gs.user_id where gs.group_id = g.id), '{}') as staff`),
@@ -57,7 +73,9 @@ export async function loadGroupForStaff(trx: Tx, staff: StaffActor, groupId: str
   // busiest page. No extra pupil scope is needed: whole-school roles see every pupil, and anyone
   // else must be assigned to this group, and it must be current (checked below), which makes all
   // its members theirs.
-  const { rows } = await prepared<GroupRow & { staff: GroupStaff[]; pupils: GroupPupil[] }>(trx, 'group-with-staff-and-pupils',
+  const { rows } = await prepared<GroupRow & { staff: GroupStaff[]; pupils: GroupPupil[] }>(
+    trx,
+    'group-with-staff-and-pupils',
     `select g.*,
             coalesce((select json_agg(json_build_object('user_id', gs.user_id, 'given_name', u.given_name, 'family_name', u.family_name, 'role', gs.role) order by gs.role)
                         from group_staff gs join users u on u.id = gs.user_id where gs.school_id = g.school_id and gs.group_id = g.id), '[]') as staff,
@@ -101,8 +119,12 @@ export interface GroupStaff {
 /** The members of any group of the school that this member of staff may see (no assignment needed). */
 export async function visibleGroupMembers(trx: Tx, staff: StaffActor, groupId: string): Promise<PupilListItem[]> {
   assertStaff(staff, 'pupil.list');
-  return applyPupilScope(trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId), pupilScope(staff))
-    .select(pupilColumns).orderBy(['p.surname', 'p.legal_forename']);
+  return applyPupilScope(
+    trx('pupils as p').join('group_members as gm', 'gm.pupil_id', 'p.id').where('gm.group_id', groupId),
+    pupilScope(staff),
+  )
+    .select(pupilColumns)
+    .orderBy(['p.surname', 'p.legal_forename']);
 }
 
 /** The groups a pupil belongs to (for other modules, e.g. interventions). */
@@ -114,8 +136,12 @@ export async function groupIdsOf(trx: Tx, staff: StaffActor, pupilId: string): P
 /** One pupil as this member of staff may see them (404 otherwise), inside the caller's transaction. */
 export async function loadPupilForStaff(trx: Tx, staff: StaffActor, pupilId: string) {
   assertStaff(staff, 'pupil.read');
-  const pupil = (await applyPupilScope(trx('pupils as p').where('p.id', pupilId), pupilScope(staff))
-    .first([...pupilColumns, 'p.restricted_at', 'p.sen_status', 'p.leaving_date'])) as (PupilListItem & { restricted_at: Date | null; sen_status: string; leaving_date: string | null }) | undefined;
+  const pupil = (await applyPupilScope(trx('pupils as p').where('p.id', pupilId), pupilScope(staff)).first([
+    ...pupilColumns,
+    'p.restricted_at',
+    'p.sen_status',
+    'p.leaving_date',
+  ])) as (PupilListItem & { restricted_at: Date | null; sen_status: string; leaving_date: string | null }) | undefined;
   if (!pupil) throw new NotFound('pupil');
   return pupil;
 }
@@ -125,7 +151,12 @@ export async function groupWithPupils(db: Database, actor: Actor, groupId: strin
   const staff = assertStaff(actor, 'group.read');
   return db.withActor(staff, async (trx) => {
     const data = await loadGroupForStaff(trx, staff, groupId);
-    await audit.record(trx, staff, { action: 'group.viewed', entityType: 'group', entityId: groupId, meta: { pupils: data.pupils.length } });
+    await audit.record(trx, staff, {
+      action: 'group.viewed',
+      entityType: 'group',
+      entityId: groupId,
+      meta: { pupils: data.pupils.length },
+    });
     return data;
   });
 }
@@ -147,14 +178,22 @@ export async function sharedSchools(db: Database, actor: Actor): Promise<SharedS
     const schools = await trx('organisations as o')
       .join('school_settings as s', 's.school_id', 'o.id')
       .where(via === 'trust' ? 'o.trust_id' : 'o.la_id', actor.orgId)
-      .select('o.id', 'o.name', 'o.phase', trx.raw(`${via === 'trust' ? 's.share_with_trust' : 's.share_with_la'} as shared`))
+      .select(
+        'o.id',
+        'o.name',
+        'o.phase',
+        trx.raw(`${via === 'trust' ? 's.share_with_trust' : 's.share_with_la'} as shared`),
+      )
       .orderBy('o.name');
     const counts = await applyPupilScope(trx('pupils as p'), pupilScope(actor))
       .whereNull('p.leaving_date')
       .groupBy('p.school_id')
       .select('p.school_id', trx.raw('count(*)::int as n'));
     const bySchool = new Map<string, number>(counts.map((c: { school_id: string; n: number }) => [c.school_id, c.n]));
-    return schools.map((s: Omit<SharedSchool, 'pupils'>) => ({ ...s, pupils: s.shared ? (bySchool.get(s.id) ?? 0) : null }));
+    return schools.map((s: Omit<SharedSchool, 'pupils'>) => ({
+      ...s,
+      pupils: s.shared ? (bySchool.get(s.id) ?? 0) : null,
+    }));
   });
 }
 
@@ -174,7 +213,13 @@ export async function sharedSchoolPupils(db: Database, actor: Actor, schoolId: s
       .whereNull('p.leaving_date')
       .select(pupilColumns)
       .orderBy(['p.year_group', 'p.surname', 'p.legal_forename']);
-    await audit.record(trx, actor, { action: 'trust.school_viewed', schoolId, entityType: 'school', entityId: schoolId, meta: { pupils: pupils.length } });
+    await audit.record(trx, actor, {
+      action: 'trust.school_viewed',
+      schoolId,
+      entityType: 'school',
+      entityId: schoolId,
+      meta: { pupils: pupils.length },
+    });
     return { school, pupils };
   });
 }
@@ -186,9 +231,20 @@ export async function parentChildren(db: Database, actor: Actor) {
     applyPupilScope(trx('pupils as p'), pupilScope(actor))
       .join('organisations as o', 'o.id', 'p.school_id')
       .join('parent_links as pl', function () {
-        this.on('pl.pupil_id', 'p.id').andOn('pl.parent_user_id', trx.raw('?', [actor.kind === 'parent' ? actor.userId : null]));
+        this.on('pl.pupil_id', 'p.id').andOn(
+          'pl.parent_user_id',
+          trx.raw('?', [actor.kind === 'parent' ? actor.userId : null]),
+        );
       })
-      .select('p.id', 'p.preferred_forename', 'p.legal_forename', 'p.surname', 'p.year_group', 'o.name as school_name', 'pl.relationship')
+      .select(
+        'p.id',
+        'p.preferred_forename',
+        'p.legal_forename',
+        'p.surname',
+        'p.year_group',
+        'o.name as school_name',
+        'pl.relationship',
+      )
       .orderBy('p.legal_forename'),
   );
 }

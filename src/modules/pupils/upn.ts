@@ -25,15 +25,22 @@ export type UpnCheck = { valid: true; temporary: boolean } | { valid: false; pro
 export function checkUpn(upn: string): UpnCheck {
   if (upn.length !== 13) return { valid: false, problem: 'A UPN has 13 characters' };
   if (!shape.test(upn)) {
-    return { valid: false, problem: 'A UPN is a capital letter, 11 digits, then a digit (or a letter for a temporary UPN)' };
+    return {
+      valid: false,
+      problem: 'A UPN is a capital letter, 11 digits, then a digit (or a letter for a temporary UPN)',
+    };
   }
   const last = upn[12]!;
   if (/[A-Z]/.test(last) && !upnLetters.includes(last)) {
     return { valid: false, problem: `A temporary UPN cannot end in ${last} (I, O and S are not used)` };
   }
-  if (!upnLetters.includes(upn[0]!)) return { valid: false, problem: `A UPN cannot start with ${upn[0]} (I, O and S are not used)` };
+  if (!upnLetters.includes(upn[0]!))
+    return { valid: false, problem: `A UPN cannot start with ${upn[0]} (I, O and S are not used)` };
   if (upnCheckLetter(upn.slice(1)) !== upn[0]) {
-    return { valid: false, problem: 'The check letter does not match the rest of the UPN. Check it has been copied correctly.' };
+    return {
+      valid: false,
+      problem: 'The check letter does not match the rest of the UPN. Check it has been copied correctly.',
+    };
   }
   return { valid: true, temporary: /[A-Z]/.test(last) };
 }

@@ -28,15 +28,34 @@ export function adminRoutes(deps: AppDeps): Router {
     const staff = await staffService.listStaff(db, actor);
     const invitations = await staffService.listInvitations(db, actor);
     const adminRequests = canManage ? await pendingAdminRequests(db, actor) : [];
-    renderer.render(req, res, 'tenancy/staff-list', { title: 'Staff', staff, invitations, adminRequests, roleLabels, canManage });
+    renderer.render(req, res, 'tenancy/staff-list', {
+      title: 'Staff',
+      staff,
+      invitations,
+      adminRequests,
+      roleLabels,
+      canManage,
+    });
   });
 
   const invitePage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const groups = await staffService.groupOptions(db, actorOf(req), 'staff.manage');
-    renderer.render(req, res, 'tenancy/staff-invite', {
-      title: 'Invite a member of staff', errors: {}, values: { roles: [], groupIds: [] }, roleOptions, groups, yearGroupLabel,
-      submissionKey: newSubmissionKey(), ...extra,
-    }, { status });
+    renderer.render(
+      req,
+      res,
+      'tenancy/staff-invite',
+      {
+        title: 'Invite a member of staff',
+        errors: {},
+        values: { roles: [], groupIds: [] },
+        roleOptions,
+        groups,
+        yearGroupLabel,
+        submissionKey: newSubmissionKey(),
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/staff/invite', (req, res) => invitePage(req, res));
@@ -44,11 +63,16 @@ export function adminRoutes(deps: AppDeps): Router {
   router.post('/staff/invite', async (req, res) => {
     const parsed = parseForm(schemas.inviteStaffForm, req.body);
     const values = { ...req.body, roles: [req.body?.roles ?? []].flat(), groupIds: [req.body?.groupIds ?? []].flat() };
-    if (!parsed.ok) return invitePage(req, res, { errors: parsed.errors, values, submissionKey: req.body?.submissionKey }, 422);
+    if (!parsed.ok)
+      return invitePage(req, res, { errors: parsed.errors, values, submissionKey: req.body?.submissionKey }, 422);
     const result = await staffService.inviteStaff(staffDeps, actorOf(req), parsed.data);
-    flash(req, result.emailed
-      ? `Invitation sent to ${parsed.data.email}. They appear under “Invitations” until they accept it.`
-      : `The invitation to ${parsed.data.email} was saved, but the email could not be sent. Use “Send again” under Invitations.`, result.emailed ? 'success' : 'info');
+    flash(
+      req,
+      result.emailed
+        ? `Invitation sent to ${parsed.data.email}. They appear under “Invitations” until they accept it.`
+        : `The invitation to ${parsed.data.email} was saved, but the email could not be sent. Use “Send again” under Invitations.`,
+      result.emailed ? 'success' : 'info',
+    );
     res.redirect(303, '/staff');
   });
 
@@ -56,12 +80,29 @@ export function adminRoutes(deps: AppDeps): Router {
     const actor = actorOf(req);
     const member = await staffService.getStaffMember(db, actor, idParam(req));
     const groups = await staffService.groupOptions(db, actor);
-    renderer.render(req, res, 'tenancy/staff-member', { title: `${member.given_name} ${member.family_name}`, member, roleOptions, roleLabels, groups, yearGroupLabel, errors: {}, canManage: can(actor, 'staff.manage'), ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'tenancy/staff-member',
+      {
+        title: `${member.given_name} ${member.family_name}`,
+        member,
+        roleOptions,
+        roleLabels,
+        groups,
+        yearGroupLabel,
+        errors: {},
+        canManage: can(actor, 'staff.manage'),
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/staff/:id', (req, res) => memberPage(req, res));
 
-  const lastAdmin = (req: Request, res: Response) => memberPage(req, res, { errors: { roles: new staffService.LastAdminError().message } }, 409);
+  const lastAdmin = (req: Request, res: Response) =>
+    memberPage(req, res, { errors: { roles: new staffService.LastAdminError().message } }, 409);
 
   router.post('/staff/:id/roles', async (req, res) => {
     const parsed = parseForm(schemas.rolesForm, req.body);
@@ -84,7 +125,10 @@ export function adminRoutes(deps: AppDeps): Router {
     res.redirect(303, `/staff/${idParam(req)}`);
   });
 
-  for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [path, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     router.post(`/staff/:id/${path}`, async (req, res) => {
       try {
         await staffService.setDisabled(staffDeps, actorOf(req), idParam(req), disabled);
@@ -101,7 +145,13 @@ export function adminRoutes(deps: AppDeps): Router {
   const invitationId = (req: Request) => uuidParam(req, 'id', 'invitation');
   router.post('/staff/invitations/:id/resend', async (req, res) => {
     const sent = await staffService.resendInvitation(staffDeps, actorOf(req), invitationId(req));
-    flash(req, sent ? 'A new invitation has been sent. The earlier link no longer works.' : 'No invitation was sent: it has already been answered, or the email could not be sent.', sent ? 'success' : 'info');
+    flash(
+      req,
+      sent
+        ? 'A new invitation has been sent. The earlier link no longer works.'
+        : 'No invitation was sent: it has already been answered, or the email could not be sent.',
+      sent ? 'success' : 'info',
+    );
     res.redirect(303, '/staff');
   });
 
@@ -111,12 +161,21 @@ export function adminRoutes(deps: AppDeps): Router {
     res.redirect(303, '/staff');
   });
 
-  for (const [path, approve] of [['approve', true], ['refuse', false]] as const) {
+  for (const [path, approve] of [
+    ['approve', true],
+    ['refuse', false],
+  ] as const) {
     router.post(`/staff/admin-requests/:id/${path}`, async (req, res) => {
       const { emailed } = await decideAdminRequest(staffDeps, actorOf(req), uuidParam(req, 'id', 'request'), approve);
-      flash(req, !approve ? 'Request refused. Nothing was changed.'
-        : emailed ? 'Approved: an invitation to become a school admin has been sent. They appear under “Invitations” until they accept it.'
-          : 'Approved, but the invitation email could not be sent. Use “Send again” under Invitations.', approve && !emailed ? 'info' : 'success');
+      flash(
+        req,
+        !approve
+          ? 'Request refused. Nothing was changed.'
+          : emailed
+            ? 'Approved: an invitation to become a school admin has been sent. They appear under “Invitations” until they accept it.'
+            : 'Approved, but the invitation email could not be sent. Use “Send again” under Invitations.',
+        approve && !emailed ? 'info' : 'success',
+      );
       res.redirect(303, '/staff');
     });
   }
@@ -124,7 +183,13 @@ export function adminRoutes(deps: AppDeps): Router {
   // Settings ------------------------------------------------------------------------------------
   const settingsPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const settings = await getSettings(db, actorOf(req));
-    renderer.render(req, res, 'tenancy/settings', { title: 'School settings', settings, values: settings, errors: {}, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'tenancy/settings',
+      { title: 'School settings', settings, values: settings, errors: {}, ...extra },
+      { status },
+    );
   };
 
   router.get('/settings', (req, res) => settingsPage(req, res));

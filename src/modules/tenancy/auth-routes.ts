@@ -7,8 +7,21 @@ import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
 import { HttpError, NotFound } from '../../errors.js';
 import { roleLabels } from '../../policy/index.js';
 import * as audit from '../audit/service.js';
-import { type AuthDeps, changePassword, inspectResetLink, requestPasswordReset, resetPassword, signIn } from './auth-service.js';
-import { acceptSignedIn, acceptWithNewAccount, answerInvitationById, declineByToken, viewInvitation } from './invitation-flow.js';
+import {
+  type AuthDeps,
+  changePassword,
+  inspectResetLink,
+  requestPasswordReset,
+  resetPassword,
+  signIn,
+} from './auth-service.js';
+import {
+  acceptSignedIn,
+  acceptWithNewAccount,
+  answerInvitationById,
+  declineByToken,
+  viewInvitation,
+} from './invitation-flow.js';
 import { invitationsForEmail } from './invitations.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
@@ -27,11 +40,28 @@ export function authRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer } = deps;
   const authDeps: AuthDeps = {
-    db: deps.db, hasher: deps.hasher, mailer: deps.mailer, secret: deps.sessionSecret, publicOrigin: deps.config.publicOrigin,
+    db: deps.db,
+    hasher: deps.hasher,
+    mailer: deps.mailer,
+    secret: deps.sessionSecret,
+    publicOrigin: deps.config.publicOrigin,
   };
 
   const signInPage = (req: Request, res: Response, data: Record<string, unknown> = {}, status = 200) =>
-    renderer.render(req, res, 'tenancy/sign-in', { title: 'Sign in', errors: {}, values: {}, next: safeNext(req.query.next), expired: req.query.expired === '1', ...data }, { status });
+    renderer.render(
+      req,
+      res,
+      'tenancy/sign-in',
+      {
+        title: 'Sign in',
+        errors: {},
+        values: {},
+        next: safeNext(req.query.next),
+        expired: req.query.expired === '1',
+        ...data,
+      },
+      { status },
+    );
 
   router.get('/sign-in', (req, res) => {
     if (req.actor) return res.redirect(303, '/');
@@ -45,10 +75,16 @@ export function authRoutes(deps: AppDeps): Router {
     if (!parsed.ok) return signInPage(req, res, { errors: parsed.errors, values, next }, 422);
     const result = await signIn(authDeps, parsed.data.email, parsed.data.password, requestMeta(req));
     if (!result.ok) {
-      const message = result.reason === 'throttled'
-        ? 'There have been too many failed attempts to sign in to this account. Wait 5 minutes and try again, or reset your password.'
-        : 'Enter a correct email address and password.';
-      return signInPage(req, res, { errors: { email: message }, values, next }, result.reason === 'throttled' ? 429 : 401);
+      const message =
+        result.reason === 'throttled'
+          ? 'There have been too many failed attempts to sign in to this account. Wait 5 minutes and try again, or reset your password.'
+          : 'Enter a correct email address and password.';
+      return signInPage(
+        req,
+        res,
+        { errors: { email: message }, values, next },
+        result.reason === 'throttled' ? 429 : 401,
+      );
     }
     // S1: a new session id at sign-in; the anonymous one stops working. An invitation link
     // opened before signing in is kept, so the person can accept it next.
@@ -86,7 +122,13 @@ export function authRoutes(deps: AppDeps): Router {
     const contexts = (res.locals.contexts ?? []) as WorkContext[];
     const chosen = parsed.ok ? contexts.find((c) => c.id === parsed.data.context) : undefined;
     if (!chosen) {
-      return renderer.render(req, res, 'tenancy/choose', { title: 'Choose where you are working', contexts, errors: { context: 'Choose where you are working' } }, { status: 422 });
+      return renderer.render(
+        req,
+        res,
+        'tenancy/choose',
+        { title: 'Choose where you are working', contexts, errors: { context: 'Choose where you are working' } },
+        { status: 422 },
+      );
     }
     req.session.auth.context = chosen.id;
     await recordContextChosen(deps.db, req.actor, chosen);
@@ -101,7 +143,13 @@ export function authRoutes(deps: AppDeps): Router {
   router.post('/forgot-password', async (req, res) => {
     const parsed = parseForm(schemas.forgotForm, req.body);
     if (!parsed.ok) {
-      return renderer.render(req, res, 'tenancy/forgot-password', { title: 'Reset your password', errors: parsed.errors, values: req.body ?? {} }, { status: 422 });
+      return renderer.render(
+        req,
+        res,
+        'tenancy/forgot-password',
+        { title: 'Reset your password', errors: parsed.errors, values: req.body ?? {} },
+        { status: 422 },
+      );
     }
     await requestPasswordReset(authDeps, parsed.data.email, requestMeta(req));
     // AU5: the same page whether or not the email has an account.
@@ -118,11 +166,31 @@ export function authRoutes(deps: AppDeps): Router {
 
   const resetPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const link = req.session.linkToken;
-    const account = link?.purpose === 'password_reset' ? await inspectResetLink(authDeps, link.token, requestMeta(req)) : null;
-    if (!account) return renderer.render(req, res, 'tenancy/link-expired', { title: 'This link has expired', purpose: 'password_reset' }, { status: 410 });
-    renderer.render(req, res, 'tenancy/set-password', {
-      title: 'Choose a new password', purpose: 'password_reset', email: account.email, errors: {}, values: {}, rules: passwordRules, ...extra,
-    }, { status });
+    const account =
+      link?.purpose === 'password_reset' ? await inspectResetLink(authDeps, link.token, requestMeta(req)) : null;
+    if (!account)
+      return renderer.render(
+        req,
+        res,
+        'tenancy/link-expired',
+        { title: 'This link has expired', purpose: 'password_reset' },
+        { status: 410 },
+      );
+    renderer.render(
+      req,
+      res,
+      'tenancy/set-password',
+      {
+        title: 'Choose a new password',
+        purpose: 'password_reset',
+        email: account.email,
+        errors: {},
+        values: {},
+        rules: passwordRules,
+        ...extra,
+      },
+      { status },
+    );
   };
 
   router.get('/reset-password', (req, res) => resetPage(req, res));
@@ -132,7 +200,8 @@ export function authRoutes(deps: AppDeps): Router {
     const parsed = parseForm(schemas.setPasswordForm, req.body);
     if (!parsed.ok) return resetPage(req, res, { errors: parsed.errors }, 422);
     const result = await resetPassword(authDeps, link.token, parsed.data.password, requestMeta(req));
-    if (!result.ok) return result.expired ? resetPage(req, res) : resetPage(req, res, { errors: { password: result.message } }, 422);
+    if (!result.ok)
+      return result.expired ? resetPage(req, res) : resetPage(req, res, { errors: { password: result.message } }, 422);
     delete req.session.linkToken;
     flash(req, 'Your password has been changed. Sign in with your new password.');
     res.redirect(303, '/sign-in');
@@ -141,18 +210,49 @@ export function authRoutes(deps: AppDeps): Router {
   // Invitations: what the link holder sees depends on whether the email has an account (invitation-flow.ts).
   const invitationPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const link = req.session.linkToken;
-    const view = link?.purpose === 'invitation'
-      ? await viewInvitation(authDeps, link.token, req.actor && req.actor.kind !== 'system' ? req.actor.userId : null, requestMeta(req))
-      : { kind: 'expired' as const };
-    if (view.kind === 'expired') return renderer.render(req, res, 'tenancy/link-expired', { title: 'This link has expired', purpose: 'invitation' }, { status: 410 });
+    const view =
+      link?.purpose === 'invitation'
+        ? await viewInvitation(
+            authDeps,
+            link.token,
+            req.actor && req.actor.kind !== 'system' ? req.actor.userId : null,
+            requestMeta(req),
+          )
+        : { kind: 'expired' as const };
+    if (view.kind === 'expired')
+      return renderer.render(
+        req,
+        res,
+        'tenancy/link-expired',
+        { title: 'This link has expired', purpose: 'invitation' },
+        { status: 410 },
+      );
     const { invitation } = view;
     if (view.kind === 'new-account') {
-      return renderer.render(req, res, 'tenancy/set-password', {
-        title: 'Set up your account', purpose: 'invitation', email: invitation.email, invitation, errors: {},
-        values: { title: invitation.title, given_name: invitation.given_name, family_name: invitation.family_name }, rules: passwordRules, ...extra,
-      }, { status });
+      return renderer.render(
+        req,
+        res,
+        'tenancy/set-password',
+        {
+          title: 'Set up your account',
+          purpose: 'invitation',
+          email: invitation.email,
+          invitation,
+          errors: {},
+          values: { title: invitation.title, given_name: invitation.given_name, family_name: invitation.family_name },
+          rules: passwordRules,
+          ...extra,
+        },
+        { status },
+      );
     }
-    renderer.render(req, res, 'tenancy/invitation', { title: `Your invitation to ${invitation.org_name}`, view: view.kind, invitation, roleLabels, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'tenancy/invitation',
+      { title: `Your invitation to ${invitation.org_name}`, view: view.kind, invitation, roleLabels, ...extra },
+      { status },
+    );
   };
 
   router.get('/invitation', (req, res) => invitationPage(req, res));
@@ -163,8 +263,17 @@ export function authRoutes(deps: AppDeps): Router {
     const parsed = parseForm(schemas.invitationForm, req.body);
     if (!parsed.ok) return invitationPage(req, res, { errors: parsed.errors, values }, 422);
     const { password, title, given_name, family_name } = parsed.data;
-    const result = await acceptWithNewAccount(authDeps, link.token, password, { title, given_name, family_name }, requestMeta(req));
-    if (!result.ok) return result.expired ? invitationPage(req, res) : invitationPage(req, res, { errors: { password: result.message }, values }, 422);
+    const result = await acceptWithNewAccount(
+      authDeps,
+      link.token,
+      password,
+      { title, given_name, family_name },
+      requestMeta(req),
+    );
+    if (!result.ok)
+      return result.expired
+        ? invitationPage(req, res)
+        : invitationPage(req, res, { errors: { password: result.message }, values }, 422);
     delete req.session.linkToken;
     flash(req, 'Your account is ready. Sign in with your email and new password.');
     res.redirect(303, '/sign-in');
@@ -172,11 +281,15 @@ export function authRoutes(deps: AppDeps): Router {
 
   // Signed in is enough to accept: someone who works in several places need not choose one first.
   const signedIn = (req: Request, _res: Response, next: (err?: unknown) => void) =>
-    req.actor && req.actor.kind !== 'system' ? next() : next(new HttpError(401, 'Please sign in, then accept the invitation.'));
+    req.actor && req.actor.kind !== 'system'
+      ? next()
+      : next(new HttpError(401, 'Please sign in, then accept the invitation.'));
 
   router.post('/invitation/accept', signedIn, async (req, res) => {
     const link = req.session.linkToken;
-    const accepted = link?.purpose === 'invitation' && (await acceptSignedIn(authDeps, link.token, (actorOf(req) as { userId: string }).userId, requestMeta(req)));
+    const accepted =
+      link?.purpose === 'invitation' &&
+      (await acceptSignedIn(authDeps, link.token, (actorOf(req) as { userId: string }).userId, requestMeta(req)));
     if (!accepted) return invitationPage(req, res);
     delete req.session.linkToken;
     flash(req, 'Invitation accepted. Choose where you are working from the top of the page.');
@@ -197,7 +310,13 @@ export function authRoutes(deps: AppDeps): Router {
     const activity = await audit.ownSignInActivity(deps.db, actorOf(req));
     const email = (res.locals.ctx as { user?: { email: string } }).user?.email;
     const invitations = email ? await invitationsForEmail(deps.db, email, requestMeta(req)) : [];
-    renderer.render(req, res, 'tenancy/account', { title: 'Your account', errors: {}, activity, invitations, rules: passwordRules, ...extra }, { status });
+    renderer.render(
+      req,
+      res,
+      'tenancy/account',
+      { title: 'Your account', errors: {}, activity, invitations, rules: passwordRules, ...extra },
+      { status },
+    );
   };
 
   router.get('/account', requireSignIn, (req, res) => accountPage(req, res));
@@ -205,26 +324,50 @@ export function authRoutes(deps: AppDeps): Router {
   router.post('/account/password', requireSignIn, async (req, res) => {
     const parsed = parseForm(schemas.changePasswordForm, req.body);
     if (!parsed.ok) return accountPage(req, res, { errors: parsed.errors }, 422);
-    const result = await changePassword(authDeps, actorOf(req), parsed.data.currentPassword, parsed.data.newPassword, req.sessionID);
+    const result = await changePassword(
+      authDeps,
+      actorOf(req),
+      parsed.data.currentPassword,
+      parsed.data.newPassword,
+      req.sessionID,
+    );
     if (!result.ok) return accountPage(req, res, { errors: { [result.field]: result.message } }, 422);
     flash(req, 'Your password has been changed. Any other devices have been signed out.');
     res.redirect(303, '/account');
   });
 
   // Invitations sent to this person's email, accepted from their account page too.
-  for (const [path, accept] of [['accept', true], ['decline', false]] as const) {
+  for (const [path, accept] of [
+    ['accept', true],
+    ['decline', false],
+  ] as const) {
     router.post(`/account/invitations/:id/${path}`, signedIn, async (req, res) => {
       const actor = actorOf(req);
-      const done = await answerInvitationById(authDeps, uuidParam(req, 'id', 'invitation'), actor.kind === 'system' ? '' : actor.userId, accept, requestMeta(req));
+      const done = await answerInvitationById(
+        authDeps,
+        uuidParam(req, 'id', 'invitation'),
+        actor.kind === 'system' ? '' : actor.userId,
+        accept,
+        requestMeta(req),
+      );
       if (!done) throw new NotFound('invitation');
-      flash(req, accept ? 'Invitation accepted. Choose where you are working from the top of the page.' : 'Invitation declined.', accept ? 'success' : 'info');
+      flash(
+        req,
+        accept ? 'Invitation accepted. Choose where you are working from the top of the page.' : 'Invitation declined.',
+        accept ? 'success' : 'info',
+      );
       res.redirect(303, accept ? '/choose' : '/account');
     });
   }
 
   router.post('/account/sign-out-everywhere', requireSignIn, async (req, res) => {
     const ended = await signOutEverywhere(deps.db, actorOf(req), req.sessionID);
-    flash(req, ended === 1 ? 'You have been signed out of 1 other device.' : `You have been signed out of ${ended} other devices.`);
+    flash(
+      req,
+      ended === 1
+        ? 'You have been signed out of 1 other device.'
+        : `You have been signed out of ${ended} other devices.`,
+    );
     res.redirect(303, '/account');
   });
 

@@ -48,7 +48,12 @@ async function usableAccount(trx: Tx, email: string): Promise<q.UserRow | null> 
  * Email + password sign-in. Throttling is checked, and the attempt counted, BEFORE any hashing (AU4). Unknown emails cost
  * the same hashing as known ones and get the same answer (AU5). The password is never logged.
  */
-export async function signIn(deps: AuthDeps, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
+export async function signIn(
+  deps: AuthDeps,
+  email: string,
+  password: string,
+  meta: RequestMeta,
+): Promise<SignInResult> {
   const sys = systemActor('auth', meta);
   const key = accountKey(deps.secret, q.normaliseEmail(email));
   const ip = meta.ip ?? null;
@@ -61,7 +66,9 @@ export async function signIn(deps: AuthDeps, email: string, password: string, me
     return { user: user ?? null, usable: await usableAccount(trx, email) };
   });
   if (found === 'throttled') {
-    await deps.db.withActor(sys, (trx) => recordForUser(trx, sys, null, { action: 'auth.sign_in_throttled', outcome: 'denied' }));
+    await deps.db.withActor(sys, (trx) =>
+      recordForUser(trx, sys, null, { action: 'auth.sign_in_throttled', outcome: 'denied' }),
+    );
     return { ok: false, reason: 'throttled' };
   }
 
@@ -72,7 +79,9 @@ export async function signIn(deps: AuthDeps, email: string, password: string, me
 
   if (!valid || !usable) {
     // The failure was counted when the attempt was reserved.
-    await deps.db.withActor(sys, (trx) => recordForUser(trx, sys, user?.id ?? null, { action: 'auth.sign_in_failed', outcome: 'failed' }));
+    await deps.db.withActor(sys, (trx) =>
+      recordForUser(trx, sys, user?.id ?? null, { action: 'auth.sign_in_failed', outcome: 'failed' }),
+    );
     return { ok: false, reason: 'invalid' };
   }
 
@@ -150,25 +159,44 @@ export interface LinkedAccount {
 }
 
 /** Who a live reset link is for, without using it up. */
-export async function inspectResetLink(deps: AuthDeps, token: string, meta: RequestMeta): Promise<LinkedAccount | null> {
+export async function inspectResetLink(
+  deps: AuthDeps,
+  token: string,
+  meta: RequestMeta,
+): Promise<LinkedAccount | null> {
   return deps.db.withActor(systemActor('auth', meta), async (trx) => {
     const userId = await peekToken(trx, token, 'password_reset');
     const user = userId ? await q.userById(trx, userId) : undefined;
     if (!user || user.disabled_at) return null;
-    return { userId: user.id, email: user.email, givenName: user.given_name, familyName: user.family_name, title: user.title };
+    return {
+      userId: user.id,
+      email: user.email,
+      givenName: user.given_name,
+      familyName: user.family_name,
+      title: user.title,
+    };
   });
 }
 
 export type SetPasswordResult = { ok: true; userId: string } | { ok: false; message: string; expired?: true };
 
-export const linkExpired = { ok: false, message: 'This link has expired or has already been used.', expired: true } as const;
+export const linkExpired = {
+  ok: false,
+  message: 'This link has expired or has already been used.',
+  expired: true,
+} as const;
 
 /**
  * Completes a reset: checks the new password, uses the token up (single use), stores the argon2id
  * hash and ends every session. The address that completed it becomes a known source for the
  * throttle (AU4): the way in for someone whose account a stranger keeps throttled.
  */
-export async function resetPassword(deps: AuthDeps, token: string, password: string, meta: RequestMeta): Promise<SetPasswordResult> {
+export async function resetPassword(
+  deps: AuthDeps,
+  token: string,
+  password: string,
+  meta: RequestMeta,
+): Promise<SetPasswordResult> {
   const account = await inspectResetLink(deps, token, meta);
   if (!account) return linkExpired;
   const problem = passwordProblem(password, [account.email.split('@')[0] ?? '', account.givenName, account.familyName]);

@@ -1,7 +1,13 @@
 import { type RequestMeta, systemActor } from '../../policy/index.js';
 import type { AuthDeps, SetPasswordResult } from './auth-service.js';
 import { linkExpired } from './auth-service.js';
-import { acceptInvitation, declineInvitation, invitationByToken, invitationsForEmail, type OpenInvitation } from './invitations.js';
+import {
+  acceptInvitation,
+  declineInvitation,
+  invitationByToken,
+  invitationsForEmail,
+  type OpenInvitation,
+} from './invitations.js';
 import { passwordProblem } from './passwords.js';
 import * as q from './queries.js';
 
@@ -15,7 +21,12 @@ export type InvitationView =
   | { kind: 'expired' }
   | { kind: 'new-account' | 'sign-in' | 'accept' | 'other-account' | 'not-staff'; invitation: OpenInvitation };
 
-export async function viewInvitation(deps: AuthDeps, token: string, signedInAs: string | null, meta: RequestMeta): Promise<InvitationView> {
+export async function viewInvitation(
+  deps: AuthDeps,
+  token: string,
+  signedInAs: string | null,
+  meta: RequestMeta,
+): Promise<InvitationView> {
   const invitation = await invitationByToken(deps.db, token, meta);
   if (!invitation) return { kind: 'expired' };
   const account = await deps.db.withActor(systemActor('auth', meta), (trx) => q.userByEmail(trx, invitation.email));
@@ -32,32 +43,56 @@ export async function viewInvitation(deps: AuthDeps, token: string, signedInAs: 
  * An account made earlier by an old-style invitation (no password yet) is completed the same way.
  */
 export async function acceptWithNewAccount(
-  deps: AuthDeps, token: string, password: string,
-  names: { given_name: string; family_name: string; title: string | null }, meta: RequestMeta,
+  deps: AuthDeps,
+  token: string,
+  password: string,
+  names: { given_name: string; family_name: string; title: string | null },
+  meta: RequestMeta,
 ): Promise<SetPasswordResult> {
   const view = await viewInvitation(deps, token, null, meta);
   if (view.kind !== 'new-account') return linkExpired;
   const { invitation } = view;
-  const problem = passwordProblem(password, [invitation.email.split('@')[0] ?? '', names.given_name, names.family_name]);
+  const problem = passwordProblem(password, [
+    invitation.email.split('@')[0] ?? '',
+    names.given_name,
+    names.family_name,
+  ]);
   if (problem) return { ok: false, message: problem };
   const hash = await deps.hasher.hash(password);
   const userId = await deps.db.withActor(systemActor('auth', meta), async (trx) => {
     const existing = await q.userByEmail(trx, invitation.email);
     if (existing && (existing.password_hash || existing.kind !== 'staff')) return null;
-    const values = { ...names, job_title: invitation.job_title, password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() };
+    const values = {
+      ...names,
+      job_title: invitation.job_title,
+      password_hash: hash,
+      password_changed_at: trx.fn.now(),
+      updated_at: trx.fn.now(),
+    };
     const id: string = existing
       ? (await trx('users').where({ id: existing.id }).update(values), existing.id)
-      : (await trx('users').insert({ kind: 'staff', email: invitation.email, ...values }).returning('id'))[0].id;
+      : (
+          await trx('users')
+            .insert({ kind: 'staff', email: invitation.email, ...values })
+            .returning('id')
+        )[0].id;
     return (await acceptInvitation(deps.db, trx, invitation, id, meta)) ? id : null;
   });
   return userId ? { ok: true, userId } : linkExpired;
 }
 
 /** A signed-in staff member accepts an invitation sent to their own email address. */
-export async function acceptSignedIn(deps: AuthDeps, token: string, userId: string, meta: RequestMeta): Promise<boolean> {
+export async function acceptSignedIn(
+  deps: AuthDeps,
+  token: string,
+  userId: string,
+  meta: RequestMeta,
+): Promise<boolean> {
   const view = await viewInvitation(deps, token, userId, meta);
   if (view.kind !== 'accept') return false;
-  return deps.db.withActor(systemActor('auth', meta), (trx) => acceptInvitation(deps.db, trx, view.invitation, userId, meta));
+  return deps.db.withActor(systemActor('auth', meta), (trx) =>
+    acceptInvitation(deps.db, trx, view.invitation, userId, meta),
+  );
 }
 
 /** Anyone holding the link may say no; the organisation sees "declined". */
@@ -69,7 +104,13 @@ export async function declineByToken(deps: AuthDeps, token: string, meta: Reques
 }
 
 /** Accepts or declines, from the account page, an invitation sent to the signed-in person's email. */
-export async function answerInvitationById(deps: AuthDeps, id: string, userId: string, accept: boolean, meta: RequestMeta): Promise<boolean> {
+export async function answerInvitationById(
+  deps: AuthDeps,
+  id: string,
+  userId: string,
+  accept: boolean,
+  meta: RequestMeta,
+): Promise<boolean> {
   const user = await deps.db.withActor(systemActor('auth', meta), (trx) => q.userById(trx, userId));
   if (!user || user.kind !== 'staff' || user.disabled_at) return false;
   const invitation = (await invitationsForEmail(deps.db, user.email, meta)).find((i) => i.id === id);
@@ -78,5 +119,7 @@ export async function answerInvitationById(deps: AuthDeps, id: string, userId: s
     await declineInvitation(deps.db, invitation, meta);
     return true;
   }
-  return deps.db.withActor(systemActor('auth', meta), (trx) => acceptInvitation(deps.db, trx, invitation, userId, meta));
+  return deps.db.withActor(systemActor('auth', meta), (trx) =>
+    acceptInvitation(deps.db, trx, invitation, userId, meta),
+  );
 }

@@ -54,31 +54,52 @@ const newToken = () => crypto.randomBytes(32).toString('base64url');
  * organisation and the roles). An open invitation of the same email to the same organisation is
  * replaced, so only the newest link works.
  */
-export async function createInvitation(trx: Tx, actor: Actor, orgId: string, invitee: Invitee, roles: Role[], groupIds: string[] = []): Promise<IssuedInvitation> {
+export async function createInvitation(
+  trx: Tx,
+  actor: Actor,
+  orgId: string,
+  invitee: Invitee,
+  roles: Role[],
+  groupIds: string[] = [],
+): Promise<IssuedInvitation> {
   const email = q.normaliseEmail(invitee.email);
   await openInvitations(trx).where({ org_id: orgId, email }).update({ revoked_at: trx.fn.now() });
   const token = newToken();
-  const [row] = await trx('invitations').insert({
-    org_id: orgId, ...invitee, email, roles, group_ids: [...new Set(groupIds)], token_hash: hashToken(token),
-    expires_at: new Date(Date.now() + invitationLifetimeMs), invited_by: actor.kind === 'system' ? null : (actor as { userId: string }).userId,
-  }).returning('id');
+  const [row] = await trx('invitations')
+    .insert({
+      org_id: orgId,
+      ...invitee,
+      email,
+      roles,
+      group_ids: [...new Set(groupIds)],
+      token_hash: hashToken(token),
+      expires_at: new Date(Date.now() + invitationLifetimeMs),
+      invited_by: actor.kind === 'system' ? null : (actor as { userId: string }).userId,
+    })
+    .returning('id');
   return { id: row.id as string, token, email, givenName: invitee.given_name, roles };
 }
 
 /** A new link for an open invitation (the old link stops working) and seven more days. */
 export async function renewInvitation(trx: Tx, id: string): Promise<IssuedInvitation | null> {
   const token = newToken();
-  const [row] = await openInvitations(trx).where({ id })
+  const [row] = await openInvitations(trx)
+    .where({ id })
     .update({ token_hash: hashToken(token), expires_at: new Date(Date.now() + invitationLifetimeMs) })
     .returning(['id', 'email', 'given_name', 'roles']);
   return row ? { id: row.id, token, email: row.email, givenName: row.given_name, roles: row.roles } : null;
 }
 
-export const openInvitations = (trx: Tx) => trx('invitations').whereNull('accepted_at').whereNull('declined_at').whereNull('revoked_at');
+export const openInvitations = (trx: Tx) =>
+  trx('invitations').whereNull('accepted_at').whereNull('declined_at').whereNull('revoked_at');
 
 /** The email, sent after the transaction commits. It names who invited them, where, and as what. */
 export async function sendInvitation(
-  mailer: Mailer, publicOrigin: string, invited: IssuedInvitation, orgName: string, inviterName: string | null,
+  mailer: Mailer,
+  publicOrigin: string,
+  invited: IssuedInvitation,
+  orgName: string,
+  inviterName: string | null,
 ): Promise<boolean> {
   const roles = invited.roles.map((r) => roleLabels[r]).join(', ');
   const by = inviterName ? `${inviterName} has invited you` : 'You have been invited';
@@ -103,22 +124,38 @@ export interface OpenInvitation extends InvitationRow {
 }
 
 /** The open, unexpired invitation a link token belongs to (read as the system), or null. */
-export async function invitationByToken(db: Database, token: string, meta: RequestMeta): Promise<OpenInvitation | null> {
-  return db.withActor(systemActor('auth', meta), async (trx) => (await openInvitationQuery(trx).where('i.token_hash', hashToken(token)).first()) ?? null);
+export async function invitationByToken(
+  db: Database,
+  token: string,
+  meta: RequestMeta,
+): Promise<OpenInvitation | null> {
+  return db.withActor(
+    systemActor('auth', meta),
+    async (trx) => (await openInvitationQuery(trx).where('i.token_hash', hashToken(token)).first()) ?? null,
+  );
 }
 
 /** Open invitations sent to this email address (shown on the person's account page). */
 export async function invitationsForEmail(db: Database, email: string, meta: RequestMeta): Promise<OpenInvitation[]> {
-  return db.withActor(systemActor('auth', meta), (trx) => openInvitationQuery(trx).where('i.email', q.normaliseEmail(email)).orderBy('i.created_at'));
+  return db.withActor(systemActor('auth', meta), (trx) =>
+    openInvitationQuery(trx).where('i.email', q.normaliseEmail(email)).orderBy('i.created_at'),
+  );
 }
 
 function openInvitationQuery(trx: Tx) {
   return trx('invitations as i')
     .join('organisations as o', 'o.id', 'i.org_id')
     .leftJoin('users as by', 'by.id', 'i.invited_by')
-    .whereNull('i.accepted_at').whereNull('i.declined_at').whereNull('i.revoked_at')
+    .whereNull('i.accepted_at')
+    .whereNull('i.declined_at')
+    .whereNull('i.revoked_at')
     .where('i.expires_at', '>', trx.fn.now())
-    .select('i.*', 'o.name as org_name', 'o.kind as org_kind', trx.raw(`nullif(concat_ws(' ', by.given_name, by.family_name), '') as inviter_name`));
+    .select(
+      'i.*',
+      'o.name as org_name',
+      'o.kind as org_kind',
+      trx.raw(`nullif(concat_ws(' ', by.given_name, by.family_name), '') as inviter_name`),
+    );
 }
 
 /**
@@ -126,31 +163,61 @@ function openInvitationQuery(trx: Tx) {
  * actor): the roles and the groups that still exist, then the invitation is used up. Returns
  * false if it was used, declined or revoked meanwhile.
  */
-export async function acceptInvitation(db: Database, trx: Tx, invitation: OpenInvitation, userId: string, meta: RequestMeta): Promise<boolean> {
+export async function acceptInvitation(
+  db: Database,
+  trx: Tx,
+  invitation: OpenInvitation,
+  userId: string,
+  meta: RequestMeta,
+): Promise<boolean> {
   const schoolId = invitation.org_kind === 'school' ? invitation.org_id : undefined;
   const sys = systemActor('auth', meta, schoolId);
-  return db.asSystem(trx, sys, async () => {
-    const [used] = await openInvitations(trx).where({ id: invitation.id }).where('expires_at', '>', trx.fn.now())
-      .update({ accepted_at: trx.fn.now(), accepted_by: userId }).returning('id');
-    if (!used) return false;
-    for (const role of invitation.roles) {
-      await trx('memberships').insert({ user_id: userId, org_id: invitation.org_id, role, created_by: invitation.invited_by })
-        .onConflict(['user_id', 'org_id', 'role']).merge({ disabled_at: null });
-    }
-    if (schoolId && invitation.group_ids.length) {
-      const groupRole = invitation.roles.includes('teacher') || !invitation.roles.includes('teaching_assistant') ? 'teacher' : 'teaching_assistant';
-      const groups: string[] = await trx('groups').where({ school_id: schoolId }).whereIn('id', invitation.group_ids).whereNull('archived_at').pluck('id');
-      if (groups.length) {
-        await trx('group_staff').insert(groups.map((group_id) => ({ school_id: schoolId, group_id, user_id: userId, role: groupRole })))
-          .onConflict(['group_id', 'user_id']).ignore();
+  return db.asSystem(
+    trx,
+    sys,
+    async () => {
+      const [used] = await openInvitations(trx)
+        .where({ id: invitation.id })
+        .where('expires_at', '>', trx.fn.now())
+        .update({ accepted_at: trx.fn.now(), accepted_by: userId })
+        .returning('id');
+      if (!used) return false;
+      for (const role of invitation.roles) {
+        await trx('memberships')
+          .insert({ user_id: userId, org_id: invitation.org_id, role, created_by: invitation.invited_by })
+          .onConflict(['user_id', 'org_id', 'role'])
+          .merge({ disabled_at: null });
       }
-    }
-    await audit.record(trx, sys, {
-      action: 'auth.invitation_accepted', entityType: 'invitation', entityId: invitation.id, subjectUserId: userId,
-      schoolId: schoolId ?? null, orgId: schoolId ? null : invitation.org_id, meta: { roles: invitation.roles.join(',') },
-    });
-    return true;
-  }, schoolId);
+      if (schoolId && invitation.group_ids.length) {
+        const groupRole =
+          invitation.roles.includes('teacher') || !invitation.roles.includes('teaching_assistant')
+            ? 'teacher'
+            : 'teaching_assistant';
+        const groups: string[] = await trx('groups')
+          .where({ school_id: schoolId })
+          .whereIn('id', invitation.group_ids)
+          .whereNull('archived_at')
+          .pluck('id');
+        if (groups.length) {
+          await trx('group_staff')
+            .insert(groups.map((group_id) => ({ school_id: schoolId, group_id, user_id: userId, role: groupRole })))
+            .onConflict(['group_id', 'user_id'])
+            .ignore();
+        }
+      }
+      await audit.record(trx, sys, {
+        action: 'auth.invitation_accepted',
+        entityType: 'invitation',
+        entityId: invitation.id,
+        subjectUserId: userId,
+        schoolId: schoolId ?? null,
+        orgId: schoolId ? null : invitation.org_id,
+        meta: { roles: invitation.roles.join(',') },
+      });
+      return true;
+    },
+    schoolId,
+  );
 }
 
 /** The person says no: the invitation is closed, and the inviting organisation sees "declined". */
@@ -158,11 +225,17 @@ export async function declineInvitation(db: Database, invitation: OpenInvitation
   const schoolId = invitation.org_kind === 'school' ? invitation.org_id : undefined;
   const sys = systemActor('auth', meta, schoolId);
   await db.withActor(sys, async (trx) => {
-    const [row] = await openInvitations(trx).where({ id: invitation.id }).update({ declined_at: trx.fn.now() }).returning('id');
+    const [row] = await openInvitations(trx)
+      .where({ id: invitation.id })
+      .update({ declined_at: trx.fn.now() })
+      .returning('id');
     if (row) {
       await audit.record(trx, sys, {
-        action: 'auth.invitation_declined', entityType: 'invitation', entityId: invitation.id,
-        schoolId: schoolId ?? null, orgId: schoolId ? null : invitation.org_id,
+        action: 'auth.invitation_declined',
+        entityType: 'invitation',
+        entityId: invitation.id,
+        schoolId: schoolId ?? null,
+        orgId: schoolId ? null : invitation.org_id,
       });
     }
   });

@@ -52,13 +52,23 @@ export async function listOrganisations(db: Database, actor: Actor): Promise<Org
       .join('users as u', 'u.id', 'm.user_id')
       .whereIn('m.role', ['school_admin', 'trust_admin', 'la_officer'])
       .whereNull('m.disabled_at')
-      .select('m.org_id', 'u.id', 'u.email', 'u.given_name', 'u.family_name', trx.raw('u.password_hash is null as invited'))
+      .select(
+        'm.org_id',
+        'u.id',
+        'u.email',
+        'u.given_name',
+        'u.family_name',
+        trx.raw('u.password_hash is null as invited'),
+      )
       .orderBy('u.family_name');
     return orgs.map((o: OrganisationSummary) => {
       const own = admins
         .filter((a: { org_id: string }) => a.org_id === o.id)
         .map((a: { id: string; email: string; given_name: string; family_name: string; invited: boolean }) => ({
-          id: a.id, email: a.email, name: `${a.given_name} ${a.family_name}`, invited: a.invited,
+          id: a.id,
+          email: a.email,
+          name: `${a.given_name} ${a.family_name}`,
+          invited: a.invited,
         }));
       return { ...o, admins: own, hasActiveAdmin: own.some((a: { invited: boolean }) => !a.invited) };
     });
@@ -70,9 +80,19 @@ export async function getOrganisation(db: Database, actor: Actor, id: string): P
   if (!org) throw new NotFound('organisation');
   return db.withActor(operatorOf(actor), async (trx) => {
     const name = trx.raw(`given_name || ' ' || family_name as name`);
-    const invitations = await trx('invitations').where({ org_id: id }).whereNull('accepted_at').whereNull('revoked_at').whereNull('declined_at')
-      .where('expires_at', '>', trx.fn.now()).select('email', name, 'expires_at').orderBy('created_at');
-    const requests = await trx('admin_change_requests').where({ org_id: id }).select('email', name, 'created_at', 'decision').orderBy('created_at', 'desc').limit(10);
+    const invitations = await trx('invitations')
+      .where({ org_id: id })
+      .whereNull('accepted_at')
+      .whereNull('revoked_at')
+      .whereNull('declined_at')
+      .where('expires_at', '>', trx.fn.now())
+      .select('email', name, 'expires_at')
+      .orderBy('created_at');
+    const requests = await trx('admin_change_requests')
+      .where({ org_id: id })
+      .select('email', name, 'created_at', 'decision')
+      .orderBy('created_at', 'desc')
+      .limit(10);
     return { ...org, invitations, requests };
   });
 }
@@ -86,10 +106,15 @@ export async function createOrganisation(db: Database, actor: Actor, input: NewO
   return db.withActor(op, async (trx) => {
     if (!(await firstSubmission(trx, op.userId, input.submissionKey))) return null;
     const { submissionKey: _k, ...values } = input;
-    if (values.kind !== 'school') Object.assign(values, { trust_id: null, la_id: null, phase: null, la_code: null, establishment_number: null });
-    for (const [field, kind] of [['trust_id', 'trust'], ['la_id', 'local_authority']] as const) {
+    if (values.kind !== 'school')
+      Object.assign(values, { trust_id: null, la_id: null, phase: null, la_code: null, establishment_number: null });
+    for (const [field, kind] of [
+      ['trust_id', 'trust'],
+      ['la_id', 'local_authority'],
+    ] as const) {
       const parent = values[field] ? await q.organisationById(trx, values[field]!) : null;
-      if (values[field] && parent?.kind !== kind) throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
+      if (values[field] && parent?.kind !== kind)
+        throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
     }
     const [row] = await trx('organisations').insert(values).returning('id');
     if (values.kind === 'school') {
@@ -98,9 +123,13 @@ export async function createOrganisation(db: Database, actor: Actor, input: NewO
       await db.asSystem(trx, op, () => provisionSchool(trx, row.id, values.phase), row.id);
     }
     await audit.record(trx, op, {
-      action: 'org.created', entityType: 'organisation', entityId: row.id,
-      schoolId: values.kind === 'school' ? row.id : null, orgId: values.kind === 'school' ? null : row.id,
-      fields: Object.keys(values), meta: { kind: values.kind },
+      action: 'org.created',
+      entityType: 'organisation',
+      entityId: row.id,
+      schoolId: values.kind === 'school' ? row.id : null,
+      orgId: values.kind === 'school' ? null : row.id,
+      fields: Object.keys(values),
+      meta: { kind: values.kind },
     });
     return row.id as string;
   });
@@ -111,7 +140,12 @@ export async function createOrganisation(db: Database, actor: Actor, input: NewO
  * refuses (P1): the operator may only request a change, which that admin approves
  * (admin-requests.ts). Row-level security refuses the same insert again.
  */
-export async function inviteOrganisationAdmin(deps: OrgDeps, actor: Actor, orgId: string, invitee: Invitee & { submissionKey?: string | undefined }): Promise<{ emailed: boolean } | null> {
+export async function inviteOrganisationAdmin(
+  deps: OrgDeps,
+  actor: Actor,
+  orgId: string,
+  invitee: Invitee & { submissionKey?: string | undefined },
+): Promise<{ emailed: boolean } | null> {
   const op = operatorOf(actor);
   const org = await getOrganisation(deps.db, op, orgId);
   assert(op, 'operator.invite_first_admin', { orgHasActiveAdmin: org.hasActiveAdmin });
@@ -121,8 +155,11 @@ export async function inviteOrganisationAdmin(deps: OrgDeps, actor: Actor, orgId
     const role = adminRoleFor[org.kind];
     const invited = await createInvitation(trx, op, org.id, person, [role]);
     await audit.record(trx, op, {
-      action: 'org.admin_invited', entityType: 'invitation', entityId: invited.id,
-      schoolId: org.kind === 'school' ? org.id : null, orgId: org.kind === 'school' ? null : org.id,
+      action: 'org.admin_invited',
+      entityType: 'invitation',
+      entityId: invited.id,
+      schoolId: org.kind === 'school' ? org.id : null,
+      orgId: org.kind === 'school' ? null : org.id,
       meta: { role },
     });
     return { invited, orgName: org.name };

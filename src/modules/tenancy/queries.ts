@@ -44,7 +44,10 @@ export async function userByEmail(trx: Tx, email: string): Promise<UserRow | und
  * A user and their live roles, read as the user themself in one round trip: every request loads
  * this, so it is one statement with its actor (`readOnce`), not a transaction of four.
  */
-export async function userWithMemberships(db: Database, userId: string): Promise<{ user: SessionUserRow; memberships: MembershipRow[] } | null> {
+export async function userWithMemberships(
+  db: Database,
+  userId: string,
+): Promise<{ user: SessionUserRow; memberships: MembershipRow[] } | null> {
   const rows = await db.readOnce<SessionUserRow & { memberships: MembershipRow[] }>(
     { kind: 'self', userId, meta: {} },
     `select u.id, u.kind, u.email, u.given_name, u.family_name, u.disabled_at, coalesce((
@@ -62,9 +65,16 @@ export async function userWithMemberships(db: Database, userId: string): Promise
 }
 
 /** The organisations where a user has a live role (with includeOperator, the operator's role too). */
-export async function liveOrganisationsOf(trx: Tx, userId: string, includeOperator = false): Promise<{ id: string | null; kind: string }[]> {
-  const rows: { id: string | null; kind: string | null }[] = await trx('memberships as m').leftJoin('organisations as o', 'o.id', 'm.org_id')
-    .where('m.user_id', userId).whereNull('m.disabled_at').distinct('m.org_id as id', 'o.kind');
+export async function liveOrganisationsOf(
+  trx: Tx,
+  userId: string,
+  includeOperator = false,
+): Promise<{ id: string | null; kind: string }[]> {
+  const rows: { id: string | null; kind: string | null }[] = await trx('memberships as m')
+    .leftJoin('organisations as o', 'o.id', 'm.org_id')
+    .where('m.user_id', userId)
+    .whereNull('m.disabled_at')
+    .distinct('m.org_id as id', 'o.kind');
   return rows.filter((r) => r.id || includeOperator).map((r) => ({ id: r.id, kind: r.kind ?? 'operator' }));
 }
 
@@ -86,7 +96,10 @@ export async function deleteSessionsOf(trx: Tx, userId: string, exceptSid?: stri
  * removing a role). Their sessions elsewhere carry on: a school can end only its own context.
  */
 export async function deleteSessionsInContext(trx: Tx, userId: string, orgId: string): Promise<number> {
-  return trx('session').whereRaw(`sess #>> '{auth,userId}' = ?`, [userId]).whereRaw(`sess #>> '{auth,context}' = ?`, [orgId]).del();
+  return trx('session')
+    .whereRaw(`sess #>> '{auth,userId}' = ?`, [userId])
+    .whereRaw(`sess #>> '{auth,context}' = ?`, [orgId])
+    .del();
 }
 
 export interface OrganisationRow {

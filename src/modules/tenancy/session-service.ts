@@ -46,11 +46,29 @@ function contextsOf(user: q.SessionUserRow, memberships: q.MembershipRow[]): Wor
 function actorFor(userId: string, ctx: WorkContext, meta: RequestMeta): Actor {
   switch (ctx.kind) {
     case 'school':
-      return { kind: 'staff', userId, schoolId: ctx.id, roles: ctx.roles.filter((r): r is SchoolRole => (schoolRoles as readonly string[]).includes(r)), meta };
+      return {
+        kind: 'staff',
+        userId,
+        schoolId: ctx.id,
+        roles: ctx.roles.filter((r): r is SchoolRole => (schoolRoles as readonly string[]).includes(r)),
+        meta,
+      };
     case 'trust':
-      return { kind: 'trust', userId, orgId: ctx.id, roles: ctx.roles.filter((r): r is TrustRole => (trustRoles as readonly string[]).includes(r)), meta };
+      return {
+        kind: 'trust',
+        userId,
+        orgId: ctx.id,
+        roles: ctx.roles.filter((r): r is TrustRole => (trustRoles as readonly string[]).includes(r)),
+        meta,
+      };
     case 'local_authority':
-      return { kind: 'la', userId, orgId: ctx.id, roles: ctx.roles.filter((r): r is LaRole => r === 'la_officer'), meta };
+      return {
+        kind: 'la',
+        userId,
+        orgId: ctx.id,
+        roles: ctx.roles.filter((r): r is LaRole => r === 'la_officer'),
+        meta,
+      };
     case 'operator':
       return { kind: 'operator', userId, meta };
     case 'parent':
@@ -97,7 +115,12 @@ export async function recordSignOut(db: Database, actor: Actor): Promise<void> {
   await audit.recordAlone(db, actor, { action: 'auth.sign_out' });
 }
 
-export async function recordExpiry(db: Database, userId: string, meta: RequestMeta, reason: 'idle' | 'absolute'): Promise<void> {
+export async function recordExpiry(
+  db: Database,
+  userId: string,
+  meta: RequestMeta,
+  reason: 'idle' | 'absolute',
+): Promise<void> {
   await audit.recordAlone(db, { kind: 'self', userId, meta }, { action: 'auth.session_expired', meta: { reason } });
 }
 

@@ -28,42 +28,78 @@ export async function getSettings(db: Database, actor: Actor): Promise<SchoolSet
     if (!settings || !school) throw new NotFound('school');
     const trust = school.trust_id ? await q.organisationById(trx, school.trust_id) : undefined;
     const la = school.la_id ? await q.organisationById(trx, school.la_id) : undefined;
-    return { ...settings, concern_rules: parseRules(settings.concern_rules), school, trust_name: trust?.name ?? null, la_name: la?.name ?? null };
+    return {
+      ...settings,
+      concern_rules: parseRules(settings.concern_rules),
+      school,
+      trust_name: trust?.name ?? null,
+      la_name: la?.name ?? null,
+    };
   });
 }
 
-export type SettingsChange = Partial<Pick<SchoolSettings, 'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact' | 'concern_rules'>>;
+export type SettingsChange = Partial<
+  Pick<
+    SchoolSettings,
+    'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact' | 'concern_rules'
+  >
+>;
 
 /**
  * Changes school settings with optimistic concurrency (R5): the form carries the version it was
  * read at, and a stale save is refused. Sharing changes (P2, P3) take effect on the next request
  * of any trust or LA user, because their access is checked against this row every time.
  */
-export async function updateSettings(db: Database, actor: Actor, change: SettingsChange, version: number): Promise<void> {
+export async function updateSettings(
+  db: Database,
+  actor: Actor,
+  change: SettingsChange,
+  version: number,
+): Promise<void> {
   const staff = assertStaff(actor, 'settings.manage');
   await db.withActor(staff, async (trx) => {
     const before = await trx('school_settings').where({ school_id: staff.schoolId }).first().forUpdate();
     if (!before) throw new NotFound('school');
-    if (before.version !== version) throw new Conflict('Someone else changed these settings while you were editing them. Review the current settings and try again.');
-    const same = (k: keyof SettingsChange) => JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseRules(before[k]) : before[k]);
+    if (before.version !== version)
+      throw new Conflict(
+        'Someone else changed these settings while you were editing them. Review the current settings and try again.',
+      );
+    const same = (k: keyof SettingsChange) =>
+      JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseRules(before[k]) : before[k]);
     const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && !same(k));
     if (!fields.length) return;
     const { concern_rules, ...rest } = change;
     await trx('school_settings')
       .where({ school_id: staff.schoolId })
-      .update({ ...rest, ...(concern_rules ? { concern_rules: JSON.stringify(concern_rules) } : {}), version: before.version + 1, updated_at: trx.fn.now(), updated_by: staff.userId });
-    const sharing = fields.filter((f): f is 'share_with_trust' | 'share_with_la' => f === 'share_with_trust' || f === 'share_with_la');
+      .update({
+        ...rest,
+        ...(concern_rules ? { concern_rules: JSON.stringify(concern_rules) } : {}),
+        version: before.version + 1,
+        updated_at: trx.fn.now(),
+        updated_by: staff.userId,
+      });
+    const sharing = fields.filter(
+      (f): f is 'share_with_trust' | 'share_with_la' => f === 'share_with_trust' || f === 'share_with_la',
+    );
     if (sharing.length) {
       await audit.record(trx, staff, {
-        action: 'settings.sharing_changed', entityType: 'school', entityId: staff.schoolId, fields: sharing,
+        action: 'settings.sharing_changed',
+        entityType: 'school',
+        entityId: staff.schoolId,
+        fields: sharing,
         meta: Object.fromEntries(sharing.map((f) => [f, change[f] as boolean])),
       });
     }
     const other = fields.filter((f) => f !== 'share_with_trust' && f !== 'share_with_la');
     if (other.length) {
       await audit.record(trx, staff, {
-        action: 'settings.updated', entityType: 'school', entityId: staff.schoolId, fields: other,
-        meta: other.includes('mis_import_allowed') ? { mis_import_allowed: change.mis_import_allowed ?? null } : undefined,
+        action: 'settings.updated',
+        entityType: 'school',
+        entityId: staff.schoolId,
+        fields: other,
+        meta: other.includes('mis_import_allowed')
+          ? { mis_import_allowed: change.mis_import_allowed ?? null }
+          : undefined,
       });
     }
   });

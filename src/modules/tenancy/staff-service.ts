@@ -47,7 +47,12 @@ async function staffRows(db: Database, actor: Actor, userId?: string): Promise<S
       })
       .groupBy('u.id')
       .select(
-        'u.id', 'u.title', 'u.given_name', 'u.family_name', 'u.email', 'u.job_title',
+        'u.id',
+        'u.title',
+        'u.given_name',
+        'u.family_name',
+        'u.email',
+        'u.job_title',
         trx.raw(`coalesce(array_agg(m.role order by m.role) filter (where m.disabled_at is null), '{}') as roles`),
         trx.raw(`case when bool_and(m.disabled_at is not null) then 'disabled'
                       when bool_or(u.password_hash is null) then 'invited' else 'active' end as status`),
@@ -63,7 +68,9 @@ async function staffRows(db: Database, actor: Actor, userId?: string): Promise<S
       .orderBy('g.name');
     return rows.map((r) => ({
       ...r,
-      groups: groups.filter((g: { user_id: string }) => g.user_id === r.id).map(({ id, name, role }: GroupOption & { role: string }) => ({ id, name, role })),
+      groups: groups
+        .filter((g: { user_id: string }) => g.user_id === r.id)
+        .map(({ id, name, role }: GroupOption & { role: string }) => ({ id, name, role })),
     }));
   });
 }
@@ -76,11 +83,18 @@ export async function getStaffMember(db: Database, actor: Actor, userId: string)
   return row;
 }
 
-export async function groupOptions(db: Database, actor: Actor, purpose: 'staff.read' | 'staff.manage' = 'staff.read'): Promise<GroupOption[]> {
+export async function groupOptions(
+  db: Database,
+  actor: Actor,
+  purpose: 'staff.read' | 'staff.manage' = 'staff.read',
+): Promise<GroupOption[]> {
   const staff = assertStaff(actor, purpose);
   return db.withActor(staff, (trx) =>
-    trx('groups').where({ school_id: staff.schoolId }).whereNull('archived_at')
-      .select('id', 'name', 'kind', 'year_group').orderBy(['kind', 'name']),
+    trx('groups')
+      .where({ school_id: staff.schoolId })
+      .whereNull('archived_at')
+      .select('id', 'name', 'kind', 'year_group')
+      .orderBy(['kind', 'name']),
   );
 }
 
@@ -95,7 +109,11 @@ export interface InviteStaffInput extends Invitee {
  * happens to any account until the person accepts (invitations.ts); the answer is the same
  * whether or not the email already has an account, of whatever kind.
  */
-export async function inviteStaff(deps: StaffDeps, actor: Actor, input: InviteStaffInput): Promise<{ invitationId: string | null; emailed: boolean }> {
+export async function inviteStaff(
+  deps: StaffDeps,
+  actor: Actor,
+  input: InviteStaffInput,
+): Promise<{ invitationId: string | null; emailed: boolean }> {
   const staff = assertStaff(actor, 'staff.manage');
   const result = await deps.db.withActor(staff, async (trx) => {
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return null;
@@ -104,14 +122,22 @@ export async function inviteStaff(deps: StaffDeps, actor: Actor, input: InviteSt
     await assertGroupsExist(trx, staff.schoolId, groupIds);
     const invited = await createInvitation(trx, staff, staff.schoolId, invitee, roles, groupIds);
     await audit.record(trx, staff, {
-      action: 'staff.invited', entityType: 'invitation', entityId: invited.id,
+      action: 'staff.invited',
+      entityType: 'invitation',
+      entityId: invited.id,
       fields: ['email', 'title', 'given_name', 'family_name', 'job_title', 'roles', 'groups'],
       meta: { roles: roles.join(','), groups: groupIds.length },
     });
     return { invited, schoolName: school?.name ?? 'your school', inviterName: await inviterName(trx, staff.userId) };
   });
   if (!result) return { invitationId: null, emailed: true };
-  const emailed = await sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName, result.inviterName);
+  const emailed = await sendInvitation(
+    deps.mailer,
+    deps.publicOrigin,
+    result.invited,
+    result.schoolName,
+    result.inviterName,
+  );
   return { invitationId: result.invited.id, emailed };
 }
 
@@ -129,9 +155,17 @@ async function assertGroupsExist(trx: Tx, schoolId: string, groupIds: string[]) 
 async function assignGroups(trx: Tx, schoolId: string, userId: string, groupIds: string[], roles: readonly string[]) {
   await trx('group_staff').where({ school_id: schoolId, user_id: userId }).del();
   if (!groupIds.length) return;
-  const groupRole = roles.includes('teacher') || !roles.includes('teaching_assistant') ? 'teacher' : 'teaching_assistant';
+  const groupRole =
+    roles.includes('teacher') || !roles.includes('teaching_assistant') ? 'teacher' : 'teaching_assistant';
   await assertGroupsExist(trx, schoolId, groupIds);
-  await trx('group_staff').insert([...new Set(groupIds)].map((group_id: string) => ({ school_id: schoolId, group_id, user_id: userId, role: groupRole })));
+  await trx('group_staff').insert(
+    [...new Set(groupIds)].map((group_id: string) => ({
+      school_id: schoolId,
+      group_id,
+      user_id: userId,
+      role: groupRole,
+    })),
+  );
 }
 
 export interface InvitationSummary {
@@ -150,13 +184,17 @@ export interface InvitationSummary {
 export async function listInvitations(db: Database, actor: Actor): Promise<InvitationSummary[]> {
   const staff = assertStaff(actor, 'staff.read');
   return db.withActor(staff, async (trx) => {
-    const rows = await trx('invitations').where({ org_id: staff.schoolId }).whereNull('accepted_at').whereNull('revoked_at')
+    const rows = await trx('invitations')
+      .where({ org_id: staff.schoolId })
+      .whereNull('accepted_at')
+      .whereNull('revoked_at')
       .where((w) => w.whereNull('declined_at').orWhere('declined_at', '>', trx.raw(`now() - interval '30 days'`)))
       .select('id', 'email', 'title', 'given_name', 'family_name', 'roles', 'created_at', 'expires_at', 'declined_at')
       .orderBy('created_at', 'desc');
     const now = Date.now();
     return rows.map(({ declined_at, ...r }: InvitationSummary & { declined_at: Date | null }) => ({
-      ...r, status: declined_at ? 'declined' : r.expires_at.getTime() < now ? 'expired' : 'waiting',
+      ...r,
+      status: declined_at ? 'declined' : r.expires_at.getTime() < now ? 'expired' : 'waiting',
     }));
   });
 }
@@ -165,12 +203,19 @@ export async function listInvitations(db: Database, actor: Actor): Promise<Invit
 export async function resendInvitation(deps: StaffDeps, actor: Actor, invitationId: string): Promise<boolean> {
   const staff = assertStaff(actor, 'staff.manage');
   const result = await deps.db.withActor(staff, async (trx) => {
-    const exists = await trx('invitations').where({ id: invitationId, org_id: staff.schoolId }).first('id', 'accepted_at', 'revoked_at', 'declined_at');
+    const exists = await trx('invitations')
+      .where({ id: invitationId, org_id: staff.schoolId })
+      .first('id', 'accepted_at', 'revoked_at', 'declined_at');
     if (!exists || exists.revoked_at) throw new NotFound('invitation');
     if (exists.accepted_at || exists.declined_at) return null;
     const invited = await renewInvitation(trx, invitationId);
     if (!invited) return null;
-    await audit.record(trx, staff, { action: 'staff.invited', entityType: 'invitation', entityId: invitationId, meta: { resent: true } });
+    await audit.record(trx, staff, {
+      action: 'staff.invited',
+      entityType: 'invitation',
+      entityId: invitationId,
+      meta: { resent: true },
+    });
     const school = await q.organisationById(trx, staff.schoolId);
     return { invited, schoolName: school?.name ?? 'your school', inviterName: await inviterName(trx, staff.userId) };
   });
@@ -182,15 +227,25 @@ export async function resendInvitation(deps: StaffDeps, actor: Actor, invitation
 export async function revokeInvitation(deps: StaffDeps, actor: Actor, invitationId: string): Promise<void> {
   const staff = assertStaff(actor, 'staff.manage');
   await deps.db.withActor(staff, async (trx) => {
-    const [row] = await openInvitations(trx).where({ id: invitationId, org_id: staff.schoolId }).update({ revoked_at: trx.fn.now() }).returning('id');
+    const [row] = await openInvitations(trx)
+      .where({ id: invitationId, org_id: staff.schoolId })
+      .update({ revoked_at: trx.fn.now() })
+      .returning('id');
     if (!row) throw new NotFound('invitation');
-    await audit.record(trx, staff, { action: 'staff.invitation_revoked', entityType: 'invitation', entityId: invitationId });
+    await audit.record(trx, staff, {
+      action: 'staff.invitation_revoked',
+      entityType: 'invitation',
+      entityId: invitationId,
+    });
   });
 }
 
 async function ensureAnotherAdmin(trx: Tx, schoolId: string, leavingUserId: string) {
   const others = await trx('memberships')
-    .where({ org_id: schoolId, role: 'school_admin' }).whereNull('disabled_at').whereNot('user_id', leavingUserId).count<{ count: string }[]>('* as count');
+    .where({ org_id: schoolId, role: 'school_admin' })
+    .whereNull('disabled_at')
+    .whereNot('user_id', leavingUserId)
+    .count<{ count: string }[]>('* as count');
   if (Number(others[0]?.count ?? 0) === 0) throw new LastAdminError();
 }
 
@@ -198,7 +253,10 @@ async function ensureAnotherAdmin(trx: Tx, schoolId: string, leavingUserId: stri
 export async function setRoles(deps: StaffDeps, actor: Actor, userId: string, roles: SchoolRole[]): Promise<void> {
   const staff = assertStaff(actor, 'staff.manage');
   await deps.db.withActor(staff, async (trx) => {
-    const current: SchoolRole[] = await trx('memberships').where({ org_id: staff.schoolId, user_id: userId }).whereNull('disabled_at').pluck('role');
+    const current: SchoolRole[] = await trx('memberships')
+      .where({ org_id: staff.schoolId, user_id: userId })
+      .whereNull('disabled_at')
+      .pluck('role');
     if (!current.length) throw new NotFound('staff member');
     const removed = current.filter((r) => !roles.includes(r));
     const added = roles.filter((r) => !current.includes(r));
@@ -211,10 +269,22 @@ export async function setRoles(deps: StaffDeps, actor: Actor, userId: string, ro
       await trx('memberships').insert({ user_id: userId, org_id: staff.schoolId, role, created_by: staff.userId });
     }
     for (const role of removed) {
-      await audit.record(trx, staff, { action: 'staff.role_removed', entityType: 'user', entityId: userId, fields: ['roles'], meta: { role } });
+      await audit.record(trx, staff, {
+        action: 'staff.role_removed',
+        entityType: 'user',
+        entityId: userId,
+        fields: ['roles'],
+        meta: { role },
+      });
     }
     for (const role of added) {
-      await audit.record(trx, staff, { action: 'staff.role_added', entityType: 'user', entityId: userId, fields: ['roles'], meta: { role } });
+      await audit.record(trx, staff, {
+        action: 'staff.role_added',
+        entityType: 'user',
+        entityId: userId,
+        fields: ['roles'],
+        meta: { role },
+      });
     }
   });
 }
@@ -229,16 +299,29 @@ export async function setDisabled(deps: StaffDeps, actor: Actor, userId: string,
       .update({ disabled_at: disabled ? trx.fn.now() : null });
     if (!changed) throw new NotFound('staff member');
     if (disabled) await q.deleteSessionsInContext(trx, userId, staff.schoolId);
-    await audit.record(trx, staff, { action: disabled ? 'staff.disabled' : 'staff.enabled', entityType: 'user', entityId: userId });
+    await audit.record(trx, staff, {
+      action: disabled ? 'staff.disabled' : 'staff.enabled',
+      entityType: 'user',
+      entityId: userId,
+    });
   });
 }
 
 export async function setGroups(deps: StaffDeps, actor: Actor, userId: string, groupIds: string[]): Promise<void> {
   const staff = assertStaff(actor, 'staff.manage');
   await deps.db.withActor(staff, async (trx) => {
-    const roles: string[] = await trx('memberships').where({ org_id: staff.schoolId, user_id: userId }).whereNull('disabled_at').pluck('role');
+    const roles: string[] = await trx('memberships')
+      .where({ org_id: staff.schoolId, user_id: userId })
+      .whereNull('disabled_at')
+      .pluck('role');
     if (!roles.length) throw new NotFound('staff member');
     await assignGroups(trx, staff.schoolId, userId, groupIds, roles);
-    await audit.record(trx, staff, { action: 'staff.groups_changed', entityType: 'user', entityId: userId, fields: ['groups'], meta: { groups: groupIds.length } });
+    await audit.record(trx, staff, {
+      action: 'staff.groups_changed',
+      entityType: 'user',
+      entityId: userId,
+      fields: ['groups'],
+      meta: { groups: groupIds.length },
+    });
   });
 }

@@ -57,8 +57,9 @@ export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): P
     [key, ip, since, key, since, ip, since, key, ip, throttleLimits.knownSourceDays],
   );
   const c = rows[0]!;
-  const throttled = c.pair >= throttleLimits.perAccount
-    || (!c.known && (c.account >= throttleLimits.perAccount || (ip !== null && c.ip >= throttleLimits.perIp)));
+  const throttled =
+    c.pair >= throttleLimits.perAccount ||
+    (!c.known && (c.account >= throttleLimits.perAccount || (ip !== null && c.ip >= throttleLimits.perIp)));
   if (throttled) return false;
   await trx('auth_failures').insert({ account_key: key, ip, kind: 'sign_in' });
   return true;
@@ -70,15 +71,20 @@ export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): P
  * elsewhere keep counting against the stranger's addresses.
  */
 export async function recordSuccess(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
-  await trx('auth_failures').where({ account_key: key, kind: 'sign_in' }).whereRaw('ip is not distinct from ?::inet', [ip]).del();
+  await trx('auth_failures')
+    .where({ account_key: key, kind: 'sign_in' })
+    .whereRaw('ip is not distinct from ?::inet', [ip])
+    .del();
   if (ip === null) return;
   await trx.raw(
     `insert into auth_known_sources (account_key, ip) values (?, ?::inet)
      on conflict (account_key, ip) do update set last_success_at = now()`,
     [key, ip],
   );
-  await trx('auth_known_sources').where({ account_key: key })
-    .where('last_success_at', '<', trx.raw(`now() - make_interval(days => ?)`, [throttleLimits.knownSourceDays])).del();
+  await trx('auth_known_sources')
+    .where({ account_key: key })
+    .where('last_success_at', '<', trx.raw(`now() - make_interval(days => ?)`, [throttleLimits.knownSourceDays]))
+    .del();
 }
 
 /**

@@ -14,7 +14,12 @@ export function hashToken(token: string): Buffer {
 }
 
 /** Issues a random single-use token, replacing any unused one of the same purpose. */
-export async function issueToken(trx: Tx, userId: string, purpose: TokenPurpose, createdBy: string | null): Promise<string> {
+export async function issueToken(
+  trx: Tx,
+  userId: string,
+  purpose: TokenPurpose,
+  createdBy: string | null,
+): Promise<string> {
   const token = crypto.randomBytes(32).toString('base64url');
   // An older link of the same purpose stops working: only the newest email's link is valid.
   await trx('auth_tokens').where({ user_id: userId, purpose }).whereNull('used_at').update({ used_at: trx.fn.now() });
@@ -50,6 +55,9 @@ export async function consumeToken(trx: Tx, token: string, purpose: TokenPurpose
     .update({ used_at: trx.fn.now() })
     .returning('user_id');
   if (!row) return null;
-  await trx('auth_tokens').where({ user_id: row.user_id, purpose }).whereNull('used_at').update({ used_at: trx.fn.now() });
+  await trx('auth_tokens')
+    .where({ user_id: row.user_id, purpose })
+    .whereNull('used_at')
+    .update({ used_at: trx.fn.now() });
   return row.user_id as string;
 }
