@@ -25,8 +25,8 @@ module.exports = {
     {
       name: 'kernel-imports-no-module',
       severity: 'error',
-      comment: 'src/http, src/db, src/policy, src/mail, config and logger know no module: modules plug into them.',
-      from: { path: '^src/(http|db|policy|mail|config\\.ts|logger\\.ts|errors\\.ts|paths\\.ts)' },
+      comment: 'src/http, src/db, src/policy, src/mail, src/lib, config and logger know no module: modules plug into them.',
+      from: { path: '^src/(http|db|policy|mail|lib|config\\.ts|logger\\.ts|errors\\.ts|paths\\.ts)' },
       to: { path: '^src/modules/' },
     },
     ...layers.slice(0, -1).map((layer, i) => ({

@@ -1,0 +1,5 @@
+// The pupils module's only public surface. Other modules import this file and nothing else of pupils.
+
+// --- Services other modules call, with their own transaction (add exports here) ---
+
+// --- The module description app.ts loops over ---
