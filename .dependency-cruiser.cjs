@@ -25,7 +25,8 @@ module.exports = {
     {
       name: 'kernel-imports-no-module',
       severity: 'error',
-      comment: 'src/http, src/db, src/policy, src/mail, src/lib, config and logger know no module: modules plug into them.',
+      comment:
+        'src/http, src/db, src/policy, src/mail, src/lib, config and logger know no module: modules plug into them.',
       from: { path: '^src/(http|db|policy|mail|lib|config\\.ts|logger\\.ts|errors\\.ts|paths\\.ts)' },
       to: { path: '^src/modules/' },
     },

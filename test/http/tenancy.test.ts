@@ -386,16 +386,14 @@ describe('Organisations, staff, sharing and audit through the web app', () => {
   it('P13: the audit log pages through older entries', async () => {
     const admin = await app.signIn('admin@oakfield.test');
     const uid = ids.user('admin@oakfield.test');
-    await app.database
-      .su('audit_events')
-      .insert(
-        Array.from({ length: 60 }, () => ({
-          school_id: ids.oakfield,
-          actor_user_id: uid,
-          actor_kind: 'staff',
-          action: 'pupil.listed',
-        })),
-      );
+    await app.database.su('audit_events').insert(
+      Array.from({ length: 60 }, () => ({
+        school_id: ids.oakfield,
+        actor_user_id: uid,
+        actor_kind: 'staff',
+        action: 'pupil.listed',
+      })),
+    );
     const first = await admin.get('/audit?action=pupil.listed');
     expect((first.text.match(/<tr>/g) ?? []).length).to.equal(51);
     const older = /href="(\/audit\?[^"]*before=\d+)"/.exec(first.text)![1]!.replace(/&amp;/g, '&');

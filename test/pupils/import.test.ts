@@ -116,16 +116,14 @@ describe('MIS import (P31): upload, preview, confirm', () => {
   });
 
   it('exporting the whole school and importing it again changes nothing', async () => {
-    await app.database
-      .su('pupils')
-      .insert({
-        school_id: ids.oakfield,
-        legal_forename: 'Added',
-        surname: 'In-Waypoint',
-        date_of_birth: '2019-03-03',
-        sex: 'F',
-        year_group: '2',
-      });
+    await app.database.su('pupils').insert({
+      school_id: ids.oakfield,
+      legal_forename: 'Added',
+      surname: 'In-Waypoint',
+      date_of_birth: '2019-03-03',
+      sex: 'F',
+      year_group: '2',
+    });
     const exported = await admin.get('/pupils/export.csv?status=all');
     const { url, page } = await preview(exported.text);
     const total = (parse(exported.text.replace(/^\ufeff/, ''), { columns: true }) as unknown[]).length;
@@ -596,17 +594,15 @@ describe('MIS import (P31): upload, preview, confirm', () => {
     );
     expect(count(page.text, 'New pupils')).to.equal(2);
     // Someone adds FRESH2 in the meantime, so the file would now change it rather than add it.
-    await app.database
-      .su('pupils')
-      .insert({
-        school_id: ids.oakfield,
-        mis_id: 'FRESH2',
-        legal_forename: 'Gil',
-        surname: 'Other',
-        date_of_birth: '2019-01-01',
-        sex: 'M',
-        year_group: '3',
-      });
+    await app.database.su('pupils').insert({
+      school_id: ids.oakfield,
+      mis_id: 'FRESH2',
+      legal_forename: 'Gil',
+      surname: 'Other',
+      date_of_birth: '2019-01-01',
+      sex: 'M',
+      year_group: '3',
+    });
     const stale = await confirm(url, page.text);
     expect(stale.status).to.equal(409);
     expect(stale.text).to.contain('Pupil records changed since you looked at the preview');
