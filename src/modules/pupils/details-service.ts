@@ -1,6 +1,7 @@
 import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js';
+import { assertFresh } from '../../db/versioned.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { lockForChange } from './pupil-service.js';
@@ -82,10 +83,11 @@ export function updateContact(
   return withPupil(db, actor, pupilId, async (trx, staff) => {
     const before = await trx('pupil_contacts').where({ id: contactId, pupil_id: pupilId }).first().forUpdate();
     if (!before) throw new NotFound('contact');
-    if (before.version !== version)
-      throw new Conflict(
-        'Someone else changed this contact while you were editing it. Nothing was saved; the form shows the current details.',
-      );
+    assertFresh(
+      before,
+      version,
+      'Someone else changed this contact while you were editing it. Nothing was saved; the form shows the current details.',
+    );
     const fields = (Object.keys(input) as (keyof ContactInput)[]).filter(
       (k) => String(before[k] ?? '') !== String(input[k] ?? ''),
     );

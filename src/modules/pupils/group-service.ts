@@ -1,7 +1,8 @@
 import type { Database } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
-import { Conflict, NotFound } from '../../errors.js';
+import { assertFresh } from '../../db/versioned.js';
+import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import { onRoll } from './queries.js';
 
@@ -71,10 +72,11 @@ export async function updateGroup(
   await db.withActor(staff, async (trx) => {
     const before = await trx('groups').where({ id, school_id: staff.schoolId }).first().forUpdate();
     if (!before) throw new NotFound('class or group');
-    if (before.version !== version)
-      throw new Conflict(
-        'Someone else changed this group while you were editing it. Nothing was saved; the form shows the current details.',
-      );
+    assertFresh(
+      before,
+      version,
+      'Someone else changed this group while you were editing it. Nothing was saved; the form shows the current details.',
+    );
     const { archived, ...values } = input;
     const changes = { ...values, archived_at: archived ? (before.archived_at ?? new Date()) : null };
     const fields = Object.keys(values).filter((k) => before[k] !== values[k as keyof GroupInput]);

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
-import { Conflict, NotFound } from '../../errors.js';
+import { assertFresh } from '../../db/versioned.js';
+import { NotFound } from '../../errors.js';
 import * as audit from '../audit/service.js';
 import * as q from './queries.js';
 import { type ConcernRules, parseRules } from '../assessments/concerns.js';
@@ -60,10 +61,11 @@ export async function updateSettings(
   await db.withActor(staff, async (trx) => {
     const before = await trx('school_settings').where({ school_id: staff.schoolId }).first().forUpdate();
     if (!before) throw new NotFound('school');
-    if (before.version !== version)
-      throw new Conflict(
-        'Someone else changed these settings while you were editing them. Review the current settings and try again.',
-      );
+    assertFresh(
+      before,
+      version,
+      'Someone else changed these settings while you were editing them. Review the current settings and try again.',
+    );
     const same = (k: keyof SettingsChange) =>
       JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseRules(before[k]) : before[k]);
     const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && !same(k));
