@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { type Actor, systemActor } from '../../src/policy/index.js';
 import { insertTerms } from '../../src/modules/assessments/defaults.js';
 import { provisionSchool } from '../../src/modules/assessments/frameworks-service.js';
-import { classOverview, pupilHistory, schoolDashboard } from '../../src/modules/assessments/analysis-service.js';
+import { classOverview, pupilHistory } from '../../src/modules/assessments/analysis-service.js';
+import { schoolDashboard } from '../../src/modules/assessments/dashboard-service.js';
 import { impact } from '../../src/modules/assessments/interventions-service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 

@@ -17,7 +17,7 @@ import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { Conflict } from '../../errors.js';
 import { date } from '../pupils/record.js';
-import { schoolDashboard, vulnerableGroups } from './analysis-service.js';
+import { schoolDashboard, vulnerableGroups } from './dashboard-service.js';
 import { stackedBar } from './charts.js';
 import { termLabel } from './frameworks-service.js';
 import * as interventions from './interventions-service.js';

@@ -16,6 +16,7 @@ import { Conflict, NotFound } from '../../errors.js';
 import { roleLabels, schoolRoles } from '../../policy/index.js';
 import { date } from '../pupils/record.js';
 import * as frameworks from './frameworks-service.js';
+import * as terms from './terms-service.js';
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const levelLine =
@@ -273,7 +274,7 @@ export function frameworkRoutes(deps: AppDeps): Router {
         422,
       );
     if (!parsed.ok) return againWith(parsed.errors);
-    const result = await frameworks.updateTerm(db, actorOf(req), termId, {
+    const result = await terms.updateTerm(db, actorOf(req), termId, {
       starts_on: parsed.data.starts_on!,
       ends_on: parsed.data.ends_on!,
     });
@@ -285,7 +286,7 @@ export function frameworkRoutes(deps: AppDeps): Router {
   router.post('/terms', async (req, res) => {
     const year = z.coerce.number().int().min(2000).max(2100).safeParse(req.body?.academic_year);
     if (!year.success) return listPage(req, res, { errors: { academic_year: 'Choose an academic year' } }, 422);
-    await frameworks.addAcademicYear(db, actorOf(req), year.data);
+    await terms.addAcademicYear(db, actorOf(req), year.data);
     flash(req, 'Terms added.');
     res.redirect(303, '/frameworks');
   });

@@ -1,9 +1,11 @@
 import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
+import { lockFresh } from '../../db/versioned.js';
 import { type Actor, assertStaff, can, pupilScope } from '../../policy/index.js';
-import { Conflict, NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
-import { visibleGroupMembers } from '../pupils/service.js';
+import { NotFound } from '../../errors.js';
+import * as audit from '../audit/index.js';
+import { createInterventionGroup, interventionGroupSummaries, visibleGroupMembers } from '../pupils/index.js';
+import { activeStaffOf, displayNames, isActiveMember } from '../tenancy/index.js';
 import { loadFrameworks } from './frameworks-service.js';
 
 /**
@@ -26,27 +28,46 @@ export interface InterventionInput {
   target_item_ids: string[];
 }
 
+type InterventionRow = Record<string, unknown> & { group_id: string; lead_user_id: string | null };
+
 /** The school-wide provision list. Pupil names appear only where the viewer may see the pupil. */
 export async function provision(db: Database, actor: Actor, status?: Status) {
   const staff = assertStaff(actor, 'intervention.read');
   return db.withActor(staff, async (trx) => {
-    const interventions = await trx('interventions as i')
-      .leftJoin('users as u', 'u.id', 'i.lead_user_id')
-      .join('groups as g', 'g.id', 'i.group_id')
+    const rows: InterventionRow[] = await trx('interventions as i')
       .where('i.school_id', staff.schoolId)
       .modify((q) => (status ? q.where('i.status', status) : q))
       .select(
         'i.*',
-        'g.name as group_name',
-        trx.raw(`u.given_name || ' ' || u.family_name as lead_name`),
-        trx.raw('(select count(*)::int from group_members gm where gm.group_id = i.group_id) as pupil_count'),
         trx.raw(
           `(select coalesce(array_agg(fi.name order by fi.position), '{}') from intervention_targets t join framework_items fi on fi.id = t.item_id where t.intervention_id = i.id) as targets`,
         ),
-        trx.raw(`(select coalesce(array_agg(p.surname || ', ' || coalesce(nullif(trim(p.preferred_forename), ''), p.legal_forename) order by p.surname), '{}')
-                   from group_members gm join pupils p on p.id = gm.pupil_id where gm.group_id = i.group_id) as pupils`),
       )
       .orderByRaw(`array_position(array['running','planned','ended','discontinued'], i.status), i.start_date desc`);
+    const groups = await interventionGroupSummaries(
+      trx,
+      staff,
+      rows.map((r) => r.group_id),
+    );
+    const leads = await displayNames(
+      trx,
+      rows.map((r) => r.lead_user_id),
+    );
+    // Every intervention has its own group; one the actor cannot see is left out, as before.
+    const interventions = rows.flatMap((r) => {
+      const group = groups.get(r.group_id);
+      return group
+        ? [
+            {
+              ...r,
+              group_name: group.name,
+              lead_name: r.lead_user_id ? (leads.get(r.lead_user_id) ?? null) : null,
+              pupil_count: group.pupil_count,
+              pupils: group.pupils,
+            },
+          ]
+        : [];
+    });
     return { interventions, canManage: can(staff, 'intervention.manage'), scope: pupilScope(staff).kind };
   });
 }
@@ -55,25 +76,15 @@ export async function formOptions(db: Database, actor: Actor) {
   const staff = assertStaff(actor, 'intervention.manage');
   return db.withActor(staff, async (trx) => ({
     frameworks: (await loadFrameworks(trx, staff.schoolId)).filter((f) => f.kind !== 'end_of_key_stage'),
-    staff: await trx('users as u')
-      .join('memberships as m', 'm.user_id', 'u.id')
-      .where('m.org_id', staff.schoolId)
-      .whereNull('m.disabled_at')
-      .distinct('u.id', 'u.given_name', 'u.family_name')
-      .orderBy(['u.family_name', 'u.given_name']),
+    staff: await activeStaffOf(trx, staff.schoolId),
   }));
 }
 
 async function checkTargets(trx: Tx, schoolId: string, input: InterventionInput) {
   const items = new Set((await loadFrameworks(trx, schoolId)).flatMap((f) => f.items.map((i) => i.id)));
   if (input.target_item_ids.some((id) => !items.has(id))) throw new NotFound('domain or subject');
-  if (input.lead_user_id) {
-    const lead = await trx('memberships')
-      .where({ org_id: schoolId, user_id: input.lead_user_id })
-      .whereNull('disabled_at')
-      .first();
-    if (!lead) throw new NotFound('member of staff');
-  }
+  if (input.lead_user_id && !(await isActiveMember(trx, schoolId, input.lead_user_id)))
+    throw new NotFound('member of staff');
 }
 
 /** Creates the intervention and its own intervention group (pupils are added on the group's page). */
@@ -87,12 +98,10 @@ export async function createIntervention(
   return db.withActor(staff, async (trx) => {
     if (!(await firstSubmission(trx, staff.userId, submissionKey))) return null;
     await checkTargets(trx, staff.schoolId, input);
-    const [group] = await trx('groups')
-      .insert({ school_id: staff.schoolId, kind: 'intervention', name: input.name.slice(0, 100) })
-      .returning('id');
+    const groupId = await createInterventionGroup(trx, staff, input.name);
     const { target_item_ids, ...values } = input;
     const [row] = await trx('interventions')
-      .insert({ ...values, school_id: staff.schoolId, group_id: group.id })
+      .insert({ ...values, school_id: staff.schoolId, group_id: groupId })
       .returning('id');
     if (target_item_ids.length)
       await trx('intervention_targets').insert(
@@ -104,7 +113,7 @@ export async function createIntervention(
       entityId: row.id,
       fields: Object.keys(input),
     });
-    return { id: row.id as string, groupId: group.id as string };
+    return { id: row.id as string, groupId };
   });
 }
 
@@ -127,12 +136,11 @@ export async function updateIntervention(
 ): Promise<void> {
   const staff = assertStaff(actor, 'intervention.manage');
   await db.withActor(staff, async (trx) => {
-    const before = await trx('interventions').where({ id, school_id: staff.schoolId }).first().forUpdate();
-    if (!before) throw new NotFound('intervention');
-    if (before.version !== version)
-      throw new Conflict(
+    const before = await lockFresh(trx('interventions').where({ id, school_id: staff.schoolId }), version, {
+      what: 'intervention',
+      conflict:
         'Someone else changed this intervention while you were editing it. Nothing was saved; review it and try again.',
-      );
+    });
     await checkTargets(trx, staff.schoolId, input);
     const { target_item_ids, ...values } = input;
     await trx('interventions')
@@ -166,11 +174,10 @@ export interface ImpactRow {
 export async function impact(db: Database, actor: Actor, id: string) {
   const staff = assertStaff(actor, 'intervention.read');
   return db.withActor(staff, async (trx) => {
-    const intervention = await trx('interventions as i')
-      .leftJoin('users as u', 'u.id', 'i.lead_user_id')
-      .where({ 'i.id': id, 'i.school_id': staff.schoolId })
-      .first('i.*', trx.raw(`u.given_name || ' ' || u.family_name as lead_name`));
-    if (!intervention) throw new NotFound('intervention');
+    const row = await trx('interventions as i').where({ 'i.id': id, 'i.school_id': staff.schoolId }).first('i.*');
+    if (!row) throw new NotFound('intervention');
+    const lead = row.lead_user_id ? (await displayNames(trx, [row.lead_user_id])).get(row.lead_user_id) : undefined;
+    const intervention = { ...row, lead_name: lead ?? null };
     const pupils = await visibleGroupMembers(trx, staff, intervention.group_id);
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const targetIds: string[] = await trx('intervention_targets').where({ intervention_id: id }).pluck('item_id');

@@ -1,9 +1,11 @@
 import type { Database } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
-import { type Actor, assert, assertStaff, can, PolicyDenied } from '../../policy/index.js';
-import { Conflict, NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
-import { loadPupilForStaff } from '../pupils/service.js';
+import { lockFresh } from '../../db/versioned.js';
+import { type Actor, assert, assertStaff, can } from '../../policy/index.js';
+import { NotFound } from '../../errors.js';
+import * as audit from '../audit/index.js';
+import { loadPupilForStaff } from '../pupils/index.js';
+import { displayNames } from '../tenancy/index.js';
 import { loadFrameworks } from './frameworks-service.js';
 
 /**
@@ -28,43 +30,33 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
   const staff = assertStaff(actor, 'note.read');
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
-    const rows: NoteView[] = await trx('notes as n')
+    const rows: Omit<NoteView, 'author_name'>[] = await trx('notes as n')
       .leftJoin('note_bodies as b', 'b.note_id', 'n.id')
-      .join('users as u', 'u.id', 'n.author_id')
       .where({ 'n.school_id': staff.schoolId, 'n.pupil_id': pupilId })
-      .select(
-        'n.id',
-        'n.sensitivity',
-        'n.author_id',
-        'n.created_at',
-        'n.updated_at',
-        'n.version',
-        'b.body',
-        trx.raw(`u.given_name || ' ' || u.family_name as author_name`),
-      )
+      .select('n.id', 'n.sensitivity', 'n.author_id', 'n.created_at', 'n.updated_at', 'n.version', 'b.body')
       .orderBy('n.created_at', 'desc');
-    const mayReadRestricted = can(staff, 'note.read_restricted');
     // The policy decides again what the database returned: a restricted body only for its circle.
-    const visible = rows
-      .filter((n) => n.sensitivity === 'standard' || mayReadRestricted || n.author_id === staff.userId)
-      .map((n) => ({ ...n, body: n.body }));
-    const hiddenRestricted = rows.length - visible.length;
+    const readable = rows.filter((n) => can(staff, 'note.read', { sensitivity: n.sensitivity, authorId: n.author_id }));
+    const hiddenRestricted = rows.length - readable.length;
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const wellbeing = frameworks.find((f) => f.kind === 'wellbeing');
-    const observations = await trx('observations as o')
-      .join('users as u', 'u.id', 'o.author_id')
-      .where({ 'o.school_id': staff.schoolId, 'o.pupil_id': pupilId })
-      .select(
-        'o.id',
-        'o.observed_on',
-        'o.body',
-        'o.item_ids',
-        trx.raw(`u.given_name || ' ' || u.family_name as author_name`),
-      )
-      .orderBy([
-        { column: 'o.observed_on', order: 'desc' },
-        { column: 'o.created_at', order: 'desc' },
-      ]);
+    const observationRows: { id: string; observed_on: string; body: string; item_ids: string[]; author_id: string }[] =
+      await trx('observations as o')
+        .where({ 'o.school_id': staff.schoolId, 'o.pupil_id': pupilId })
+        .select('o.id', 'o.observed_on', 'o.body', 'o.item_ids', 'o.author_id')
+        .orderBy([
+          { column: 'o.observed_on', order: 'desc' },
+          { column: 'o.created_at', order: 'desc' },
+        ]);
+    const names = await displayNames(
+      trx,
+      [...readable, ...observationRows].map((r) => r.author_id),
+    );
+    const visible: NoteView[] = readable.map((n) => ({ ...n, author_name: names.get(n.author_id) ?? '' }));
+    const observations = observationRows.map(({ author_id, ...o }) => ({
+      ...o,
+      author_name: names.get(author_id) ?? '',
+    }));
     await audit.record(trx, staff, {
       action: 'note.viewed',
       entityType: 'pupil',
@@ -77,8 +69,8 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
       hiddenRestricted,
       observations,
       domains: wellbeing?.items ?? [],
-      canWrite: can(staff, 'note.write') && !pupil.restricted_at,
-      canObserve: can(staff, 'observation.record') && !pupil.restricted_at,
+      canWrite: can(staff, 'note.write', { restricted: !!pupil.restricted_at }),
+      canObserve: can(staff, 'observation.record', { restricted: !!pupil.restricted_at }),
     };
   });
 }
@@ -93,7 +85,7 @@ export async function writeNote(db: Database, actor: Actor, pupilId: string, inp
   const staff = assertStaff(actor, 'note.write');
   await db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
-    if (pupil.restricted_at) throw new PolicyDenied('note.write', 'restricted record is read-only');
+    assert(staff, 'note.write', { restricted: !!pupil.restricted_at });
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return;
     const [note] = await trx('notes')
       .insert({ school_id: staff.schoolId, pupil_id: pupilId, sensitivity: input.sensitivity, author_id: staff.userId })
@@ -127,10 +119,10 @@ export async function updateNote(
     const note = await trx('notes').where({ id: noteId, pupil_id: pupilId }).first('author_id');
     if (!note) throw new NotFound('note');
     assert(staff, 'note.edit', { restricted: !!pupil.restricted_at, authorId: note.author_id });
-    const locked = await trx('notes').where({ id: noteId }).forUpdate().first('version');
-    if (!locked) throw new NotFound('note');
-    if (locked.version !== version)
-      throw new Conflict('This note was changed after you opened it. Nothing was saved; reload it and try again.');
+    const locked = await lockFresh<{ version: number }>(trx('notes').where({ id: noteId }), version, {
+      what: 'note',
+      conflict: 'This note was changed after you opened it. Nothing was saved; reload it and try again.',
+    });
     await trx('note_bodies').where({ note_id: noteId }).update({ body });
     await trx('notes')
       .where({ id: noteId })
@@ -160,7 +152,7 @@ export async function recordObservation(
   const staff = assertStaff(actor, 'observation.record');
   await db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
-    if (pupil.restricted_at) throw new PolicyDenied('observation.record', 'restricted record is read-only');
+    assert(staff, 'observation.record', { restricted: !!pupil.restricted_at });
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return;
     const domains = new Set((await loadFrameworks(trx, staff.schoolId)).flatMap((f) => f.items.map((i) => i.id)));
     if (input.item_ids.some((id) => !domains.has(id))) throw new NotFound('domain');

@@ -1,9 +1,13 @@
 import type { Database, Tx } from '../../db/index.js';
-import { type Actor, assertStaff, PolicyDenied, type StaffActor } from '../../policy/index.js';
+import { type Actor, assert, assertStaff, can, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
-import { loadGroupForStaff, loadPupilForStaff } from '../pupils/service.js';
+import * as audit from '../audit/index.js';
+import { loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
+import { safeguardingSettings } from '../tenancy/index.js';
 import { type Concern, concernsFor, parseRules } from './concerns.js';
+import { type CurrentScore, previousScores, scoresFor, staleRows, type StoredScore } from './score-rows.js';
+
+export type { StoredScore } from './score-rows.js';
 import {
   type Framework,
   loadFrameworks,
@@ -19,12 +23,6 @@ export interface EntryPupil {
   preferred_forename: string | null;
   surname: string;
   restricted_at: Date | string | null;
-}
-
-export interface StoredScore {
-  level_id: string;
-  value: number;
-  recorded_at: Date;
 }
 
 export interface EntryData {
@@ -47,26 +45,6 @@ function pickFramework(frameworks: Framework[], id: string | undefined): Framewo
   const fw = id ? frameworks.find((f) => f.id === id) : frameworks[0];
   if (!fw) throw new NotFound('assessment framework');
   return fw;
-}
-
-export const mayRecord = (staff: StaffActor, fw: Framework) => fw.recorded_by.some((r) => staff.roles.includes(r));
-
-async function scoresFor(trx: Tx, schoolId: string, pupilIds: string[], frameworkId: string, termId: string) {
-  const rows: (StoredScore & { pupil_id: string; item_id: string })[] = pupilIds.length
-    ? await trx('assessment_scores')
-        .where({ school_id: schoolId })
-        .whereIn('pupil_id', pupilIds)
-        .where({ framework_id: frameworkId, term_id: termId })
-        .select('pupil_id', 'item_id', 'level_id', 'value', 'recorded_at')
-    : [];
-  const scores: EntryData['scores'] = {};
-  const stamps: EntryData['stamps'] = {};
-  for (const r of rows) {
-    (scores[r.pupil_id] ??= {})[r.item_id] = { level_id: r.level_id, value: r.value, recorded_at: r.recorded_at };
-    const iso = r.recorded_at.toISOString();
-    if (!stamps[r.pupil_id] || stamps[r.pupil_id]! < iso) stamps[r.pupil_id] = iso;
-  }
-  return { scores, stamps };
 }
 
 async function entry(
@@ -98,7 +76,7 @@ async function entry(
     pupils,
     scores,
     stamps,
-    canRecord: mayRecord(staff, framework),
+    canRecord: can(staff, 'assessment.record', { recordedBy: framework.recorded_by }),
     assessedOn: term.starts_on <= now && now <= term.ends_on ? now : term.ends_on < now ? term.ends_on : term.starts_on,
   };
 }
@@ -178,8 +156,7 @@ export async function saveScores(
   return db.withActor(staff, async (trx) => {
     const frameworks = await loadFrameworks(trx, staff.schoolId);
     const framework = pickFramework(frameworks, input.frameworkId);
-    if (!mayRecord(staff, framework))
-      throw new PolicyDenied('assessment.record', 'framework not recordable by this role');
+    assert(staff, 'assessment.record', { recordedBy: framework.recorded_by });
     const terms = await termsWithCurrent(db, trx, staff);
     const term = terms.find((t) => t.id === input.termId);
     if (!term) throw new NotFound('term');
@@ -198,7 +175,7 @@ export async function saveScores(
     for (const row of input.rows) {
       const pupil = byId.get(row.pupilId);
       if (!pupil) throw new NotFound('pupil');
-      if (pupil.restricted_at) throw new PolicyDenied('assessment.record', 'restricted record is read-only');
+      assert(staff, 'assessment.record', { recordedBy: framework.recorded_by, restricted: !!pupil.restricted_at });
       for (const [itemId, levelId] of Object.entries(row.levels)) {
         if (!itemIds.has(itemId))
           errors[cellKey(row.pupilId, itemId)] = 'That is not part of this framework. Reload the page.';
@@ -215,36 +192,14 @@ export async function saveScores(
       `select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from (select k from unnest(?::text[]) as k order by k) as keys`,
       [[...new Set(pupilIds)].map((id) => `scores:${framework.id}:${term.id}:${id}`)],
     );
-    const current = await trx('assessment_scores')
+    const current: CurrentScore[] = await trx('assessment_scores')
       .where({ school_id: staff.schoolId })
       .whereIn('pupil_id', pupilIds)
       .where({ term_id: term.id, framework_id: framework.id })
       .select('id', 'pupil_id', 'item_id', 'level_id', 'value', 'recorded_at', 'version')
       .forUpdate();
-    const currentOf = (p: string, i: string) =>
-      current.find((c: { pupil_id: string; item_id: string }) => c.pupil_id === p && c.item_id === i);
-    const conflicts: { pupilId: string; current: Record<string, string> }[] = [];
-    for (const row of input.rows) {
-      const rowScores = current.filter((c: { pupil_id: string }) => c.pupil_id === row.pupilId);
-      const newest = rowScores.reduce(
-        (m: string, c: { recorded_at: Date }) => (c.recorded_at.toISOString() > m ? c.recorded_at.toISOString() : m),
-        '',
-      );
-      const differs = Object.entries(row.levels).some(
-        ([itemId, levelId]) => (currentOf(row.pupilId, itemId)?.level_id ?? '') !== levelId,
-      );
-      if (newest > row.stamp && differs) {
-        conflicts.push({
-          pupilId: row.pupilId,
-          current: Object.fromEntries(
-            rowScores.map((c: { item_id: string; level_id: string }) => [
-              c.item_id,
-              levels.get(c.level_id)?.short_label ?? '?',
-            ]),
-          ),
-        });
-      }
-    }
+    const currentOf = (p: string, i: string) => current.find((c) => c.pupil_id === p && c.item_id === i);
+    const conflicts = staleRows(input.rows, current, levels);
     if (Object.keys(errors).length || conflicts.length) return { ok: false, errors, conflicts };
 
     const saved: SavedRow[] = [];
@@ -297,9 +252,7 @@ export async function saveScores(
     }
 
     if (framework.kind === 'wellbeing') {
-      const settings = await trx('school_settings')
-        .where({ school_id: staff.schoolId })
-        .first('concern_rules', 'dsl_name', 'dsl_contact');
+      const settings = await safeguardingSettings(trx, staff.schoolId);
       const rules = parseRules(settings?.concern_rules);
       const previous = await previousScores(trx, staff.schoolId, pupilIds, framework.id, term.sequence);
       for (const row of saved) {
@@ -318,29 +271,4 @@ export async function saveScores(
     }
     return { ok: true, rows: saved, dsl: { name: null, contact: null } };
   });
-}
-
-/** Each pupil's most recent score per item from terms before this one. */
-async function previousScores(
-  trx: Tx,
-  schoolId: string,
-  pupilIds: string[],
-  frameworkId: string,
-  beforeSequence: number,
-): Promise<Map<string, Map<string, number>>> {
-  const rows: { pupil_id: string; item_id: string; value: number }[] = await trx('assessment_scores as s')
-    .join('terms as t', 't.id', 's.term_id')
-    .where('s.school_id', schoolId)
-    .whereIn('s.pupil_id', pupilIds)
-    .where('s.framework_id', frameworkId)
-    .where('t.sequence', '<', beforeSequence)
-    .distinctOn('s.pupil_id', 's.item_id')
-    .select('s.pupil_id', 's.item_id', 's.value')
-    .orderBy([{ column: 's.pupil_id' }, { column: 's.item_id' }, { column: 't.sequence', order: 'desc' }]);
-  const out = new Map<string, Map<string, number>>();
-  for (const r of rows) {
-    if (!out.has(r.pupil_id)) out.set(r.pupil_id, new Map());
-    out.get(r.pupil_id)!.set(r.item_id, r.value);
-  }
-  return out;
 }
