@@ -2,7 +2,7 @@ import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
-import { fsmEligibleInLastSixYears, fsmEligibleNow } from '../pupils/index.js';
+import { cohortFlagsCtes } from '../pupils/index.js';
 import { today } from './analysis-service.js';
 import { loadFrameworks, termFor, termsWithCurrent } from './frameworks-service.js';
 
@@ -97,20 +97,7 @@ export async function schoolDashboard(db: Database, actor: Actor, options: Dashb
     // One statement: the cohort (on roll, not restricted, with vulnerable-group flags) is computed
     // once and every figure is aggregated from it, returned together as JSON.
     const { rows } = await trx.raw<{ rows: { figures: DashboardFigures }[] }>(
-      `with fsm as (
-         select f.pupil_id,
-                bool_or(${fsmEligibleNow()}) as now,
-                bool_or(${fsmEligibleInLastSixYears()}) as ever6
-           from pupil_fsm_periods f where f.school_id = :school group by f.pupil_id
-       ),
-       flags as (
-         select p.id, p.year_group, coalesce(fsm.now, false) as fsm,
-                (p.looked_after or p.service_child or coalesce(fsm.ever6, false)) as pp,
-                p.sen_status = 'K' as sen_k, p.sen_status = 'E' as sen_e, p.eal, p.looked_after as lac,
-                p.sex = 'F' as girls, p.sex = 'M' as boys
-           from pupils p left join fsm on fsm.pupil_id = p.id
-          where p.school_id = :school and p.restricted_at is null and (p.leaving_date is null or p.leaving_date > current_date)
-       ),
+      `with ${cohortFlagsCtes()},
        cohort as materialized (
          select f.*, case cast(:group as text) when 'fsm' then f.fsm when 'pp' then f.pp when 'sen_k' then f.sen_k
                      when 'sen_e' then f.sen_e when 'eal' then f.eal when 'lac' then f.lac when 'girls' then f.girls
