@@ -21,6 +21,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     // Command-line programs speak to the person at the terminal.
     files: ['src/cli/**/*.ts', 'src/server.ts', 'src/startup-error.ts'],
     rules: { 'no-console': 'off' },

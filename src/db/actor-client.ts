@@ -11,9 +11,9 @@ import type { Knex } from 'knex';
 const require = createRequire(import.meta.url);
 const PgClient = require('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
 // knex ships no types for its transaction classes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped knex class is extended, so its instances are any
 const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (
   ...args: unknown[]
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped knex class is extended, so its instances are any
 ) => any;
 
 /** Transaction config that makes BEGIN carry more SQL (literal only: the message has no parameters). */
