@@ -83,8 +83,3 @@ export function currentActor(db: Database): RequestHandler {
     next();
   };
 }
-
-/** Adds a one-time message for the next page (after a redirect). */
-export function flash(req: Request, text: string, kind: 'success' | 'info' = 'success'): void {
-  req.session.flash = [...(req.session.flash ?? []), { kind, text }];
-}

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import { paths } from '../paths.js';
 import type { Assets } from './assets.js';
-import { knownAs } from '../modules/pupils/names.js';
+import { knownAs } from '../lib/names.js';
 
 /** What every page template can read as `it.ctx`. */
 export interface ViewContext {

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
-import { flash } from '../../http/current-actor.js';
+import { flash } from '../../http/flash.js';
 import {
   checkedValues,
   type FieldErrors,

@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
-import { flash } from '../../http/current-actor.js';
+import { flash } from '../../http/flash.js';
 import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseFilters, parseQuery } from '../../http/query.js';

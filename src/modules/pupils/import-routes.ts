@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
-import { flash } from '../../http/current-actor.js';
+import { flash } from '../../http/flash.js';
 import { parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { singleFileUpload } from '../../http/uploads.js';

@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
-import { flash } from '../../http/current-actor.js';
+import { flash } from '../../http/flash.js';
 import { type FieldErrors, newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
@@ -8,7 +8,7 @@ import { can, PolicyDenied } from '../../policy/index.js';
 import * as details from './details-service.js';
 import { labels, pupilListRoutes, ukDate } from './list-routes.js';
 import * as service from './pupil-service.js';
-import { knownAs } from './names.js';
+import { knownAs } from '../../lib/names.js';
 import { pupilHistory } from '../assessments/analysis-service.js';
 import { lineChart } from '../assessments/charts.js';
 import { termLabel } from '../assessments/frameworks-service.js';

@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
-import { flash, requestMeta } from '../../http/current-actor.js';
+import { requestMeta } from '../../http/current-actor.js';
+import { flash } from '../../http/flash.js';
 import { parseForm, uuidParam } from '../../http/forms.js';
 import { sessionCookieName } from '../../http/session.js';
 import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
