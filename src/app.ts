@@ -8,27 +8,34 @@ import { type Logger, safeUrl } from './logger.js';
 import type { Mailer } from './mail/index.js';
 import { loadAssets } from './http/assets.js';
 import { csrfProtection, sameOriginOnly } from './http/csrf.js';
-import { currentActor } from './http/current-actor.js';
+import { currentActor, type SessionLoader } from './http/current-actor.js';
 import type { AppDeps } from './http/deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
 import { refuseNulInAddress } from './http/refuse-nul.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { createSessionMiddleware, saveSessionBeforeRedirect } from './http/session.js';
+import { assembleModules, type WaypointModule } from './http/module.js';
 import './http/types.js';
-import { analysisRoutes } from './modules/assessments/analysis-routes.js';
-import { entryRoutes } from './modules/assessments/entry-routes.js';
-import { frameworkRoutes } from './modules/assessments/framework-routes.js';
-import { notesRoutes } from './modules/assessments/notes-routes.js';
-import { auditRoutes } from './modules/audit/routes.js';
-import { groupRoutes } from './modules/pupils/group-routes.js';
-import { importRoutes } from './modules/pupils/import-routes.js';
-import { pupilRecordRoutes } from './modules/pupils/pupil-routes.js';
-import { pupilRoutes } from './modules/pupils/routes.js';
-import { adminRoutes } from './modules/tenancy/admin-routes.js';
-import { authRoutes } from './modules/tenancy/auth-routes.js';
-import { operatorRoutes } from './modules/tenancy/operator-routes.js';
-import { PasswordHasher } from './modules/tenancy/passwords.js';
+import { assessmentsModule } from './modules/assessments/index.js';
+import * as audit from './modules/audit/index.js';
+import { parentsModule } from './modules/parents/index.js';
+import { pupilsModule } from './modules/pupils/index.js';
+import { sharingModule } from './modules/sharing/index.js';
+import * as tenancy from './modules/tenancy/index.js';
+
+/**
+ * Every module, once, lowest layer first (the order .dependency-cruiser.cjs layers them). Routers
+ * are mounted in this order; navigation is ordered by each entry's own `order`.
+ */
+export const modules: readonly WaypointModule[] = [
+  audit.auditModule,
+  tenancy.tenancyModule,
+  pupilsModule,
+  assessmentsModule,
+  sharingModule,
+  parentsModule,
+];
 
 export interface AppOptions {
   config: Config;
@@ -41,7 +48,7 @@ export interface AppOptions {
 export interface WaypointApp {
   app: Express;
   /** The password hasher, shared by every sign-in (tests count its calls). */
-  hasher: PasswordHasher;
+  hasher: tenancy.PasswordHasher;
   /** Readiness turns 503 from now on (graceful stop, R3). */
   beginShutdown(): void;
   close(): void;
@@ -58,7 +65,11 @@ export function createApp(opts: AppOptions): WaypointApp {
   const assets = loadAssets();
   // Templates are compiled once, except in development where edits should show at once.
   const renderer = createRenderer(assets, config.NODE_ENV !== 'development');
-  const hasher = new PasswordHasher({ memoryCost: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST });
+  const hasher = new tenancy.PasswordHasher({
+    memoryCost: config.ARGON2_MEMORY_KIB,
+    timeCost: config.ARGON2_TIME_COST,
+  });
+  const assembled = assembleModules(modules);
   const deps: AppDeps = {
     config,
     db,
@@ -67,6 +78,13 @@ export function createApp(opts: AppOptions): WaypointApp {
     hasher,
     renderer,
     sessionSecret: opts.sessionSecret,
+    people: tenancy.peopleDirectory,
+    auditActionLabels: assembled.auditActionLabels,
+    organisationCreatedHooks: assembled.organisationCreatedHooks,
+  };
+  const sessionLoader: SessionLoader = {
+    load: (userId, chosen, meta) => tenancy.loadSession(db, userId, chosen, meta),
+    recordExpiry: (userId, meta, reason) => tenancy.recordExpiry(db, userId, meta, reason),
   };
   let shuttingDown = false;
 
@@ -122,25 +140,14 @@ export function createApp(opts: AppOptions): WaypointApp {
     .createHmac('sha256', opts.sessionSecret)
     .update('waypoint csrf-anonymous key')
     .digest('base64url');
-  app.locals.uploadPaths = ['/pupils/import'];
+  app.locals.uploadPaths = assembled.uploadPaths;
   app.use(csrfProtection);
-  app.use(currentActor(db));
+  app.use(currentActor(sessionLoader, assembled.navigation));
 
-  app.use(authRoutes(deps));
-  app.use(pupilRoutes(deps));
-  app.use(importRoutes(deps));
-  app.use(pupilRecordRoutes(deps));
-  app.use(groupRoutes(deps));
-  app.use(entryRoutes(deps));
-  app.use(notesRoutes(deps));
-  app.use(analysisRoutes(deps));
-  app.use(frameworkRoutes(deps));
-  app.use(adminRoutes(deps));
-  app.use(operatorRoutes(deps));
-  app.use(auditRoutes(deps));
+  for (const m of modules) for (const router of m.routers(deps)) app.use(router);
 
   app.use(notFound);
-  app.use(errorHandler({ renderer, logger, db }));
+  app.use(errorHandler({ renderer, logger, recordDenial: (actor, denied) => audit.recordDenial(db, actor, denied) }));
 
   return {
     app,

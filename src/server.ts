@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { assertPortFree, listen } from './listen.js';
 import { StartupError, startupFailureLine } from './startup-error.js';
 import { createMailer } from './mail/index.js';
-import { PasswordHasher } from './modules/tenancy/passwords.js';
+import { PasswordHasher } from './modules/tenancy/index.js';
 
 /**
  * Start-up: config → database (embedded, or DATABASE_URL) → migrate → demo seed (development

@@ -1,7 +1,7 @@
 import type { Database, Tx } from '../db/index.js';
 import { type Role, systemActor } from '../policy/index.js';
-import * as audit from '../modules/audit/service.js';
-import type { PasswordHasher } from '../modules/tenancy/passwords.js';
+import * as audit from '../modules/audit/index.js';
+import type { PasswordHashing } from '../http/deps.js';
 import { makeUpn } from '../modules/pupils/upn.js';
 import { type YearGroup } from '../modules/pupils/year-groups.js';
 import { academicYearOf } from '../modules/assessments/defaults.js';
@@ -117,7 +117,7 @@ async function addRole(trx: Tx, userId: string, orgId: string | null, role: Role
  * role and row-level security like any other write. Deterministic: the same names, dates and UPNs
  * every time (for the same academic year). Returns false when the database already has data.
  */
-export async function seedDemo(db: Database, hasher: PasswordHasher, today = new Date()): Promise<boolean> {
+export async function seedDemo(db: Database, hasher: PasswordHashing, today = new Date()): Promise<boolean> {
   const sys = systemActor('seed');
   const academicYear = academicYearOf(today);
   const random = seededRandom(20260901);

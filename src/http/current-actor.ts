@@ -1,8 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Database } from '../db/index.js';
-import type { RequestMeta } from '../policy/index.js';
-import { can } from '../policy/index.js';
-import { loadSession, type LoadedSession, recordExpiry } from '../modules/tenancy/session-service.js';
+import type { Actor, RequestMeta } from '../policy/index.js';
+import type { NavEntry } from './module.js';
+import { navFor } from './navigation.js';
 import type { ViewContext } from './render.js';
 import { sessionLimits } from './session.js';
 
@@ -10,39 +9,34 @@ export function requestMeta(req: Request): RequestMeta {
   return { ip: req.ip, requestId: req.requestId };
 }
 
-function destroy(req: Request): Promise<void> {
-  return new Promise((resolve) => req.session.destroy(() => resolve()));
+/** A signed-in session as rebuilt from the database: the person, where they may work, and as whom. */
+export interface LoadedSession {
+  user: { id: string; name: string; email: string };
+  /** Every place the user may work (school, trust, LA, operator, parent); the views list them. */
+  contexts: readonly { id: string; name: string }[];
+  /** The context in use, or null while the user has not chosen among several. */
+  current: { id: string; name: string } | null;
+  actor: Actor;
 }
 
-function navFor(loaded: LoadedSession, path: string): ViewContext['nav'] {
-  const a = loaded.actor;
-  const items: { href: string; label: string; show: boolean }[] = [
-    { href: '/', label: 'Home', show: a.kind === 'staff' },
-    { href: '/pupils', label: 'Pupils', show: a.kind === 'staff' && can(a, 'pupil.list') },
-    { href: '/interventions', label: 'Interventions', show: can(a, 'intervention.read') },
-    { href: '/dashboard', label: 'Dashboard', show: can(a, 'dashboard.school') },
-    { href: '/staff', label: 'Staff', show: can(a, 'staff.read') },
-    { href: '/settings', label: 'Settings', show: can(a, 'settings.manage') },
-    { href: '/audit', label: 'Audit log', show: can(a, 'audit.read') },
-    { href: '/trust', label: 'Schools', show: can(a, 'trust.overview') },
-    { href: '/operator', label: 'Organisations', show: can(a, 'operator.organisations') },
-    { href: '/parent', label: 'Your children', show: can(a, 'parent.portal') },
-    { href: '/account', label: 'Your account', show: true },
-  ];
-  return items
-    .filter((i) => i.show)
-    .map(({ href, label }) => ({
-      href,
-      label,
-      current: href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`),
-    }));
+/** Who a session belongs to, asked on every request. Tenancy implements it over its tables; app.ts wires it. */
+export interface SessionLoader {
+  /** Null when the user may no longer be signed in (disabled, no roles left). */
+  load(userId: string, chosenContext: string | null, meta: RequestMeta): Promise<LoadedSession | null>;
+  /** Audits a session that ran out (S3). */
+  recordExpiry(userId: string, meta: RequestMeta, reason: 'idle' | 'absolute'): Promise<void>;
+}
+
+function destroy(req: Request): Promise<void> {
+  return new Promise((resolve) => req.session.destroy(() => resolve()));
 }
 
 /**
  * Works out who is asking, on every request, from the session and the database. Enforces the
  * idle and absolute timeouts (S3) and drops sessions whose user was disabled or lost all roles.
+ * `navigation` is every module's entries in bar order (see `assembleModules`).
  */
-export function currentActor(db: Database): RequestHandler {
+export function currentActor(sessions: SessionLoader, navigation: readonly NavEntry[]): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const flashes = req.session.flash ?? [];
     if (flashes.length) delete req.session.flash;
@@ -57,12 +51,12 @@ export function currentActor(db: Database): RequestHandler {
           ? 'absolute'
           : null;
     if (expired) {
-      await recordExpiry(db, auth.userId, requestMeta(req), expired);
+      await sessions.recordExpiry(auth.userId, requestMeta(req), expired);
       await destroy(req);
       res.locals.expired = expired;
       return next();
     }
-    const loaded = await loadSession(db, auth.userId, auth.context, requestMeta(req));
+    const loaded = await sessions.load(auth.userId, auth.context, requestMeta(req));
     if (!loaded) {
       await destroy(req);
       return next();
@@ -74,7 +68,7 @@ export function currentActor(db: Database): RequestHandler {
       user: loaded.user,
       canSwitchContext: loaded.contexts.length > 1,
       enhanced: loaded.actor.kind !== 'parent',
-      nav: loaded.current ? navFor(loaded, req.path) : [],
+      nav: loaded.current ? navFor(navigation, loaded.actor, req.path) : [],
       flash: flashes,
       ...(loaded.current ? { contextName: loaded.current.name } : {}),
     };

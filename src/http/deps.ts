@@ -1,9 +1,40 @@
 import type { Config } from '../config.js';
-import type { Database } from '../db/index.js';
+import type { Database, Tx } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/index.js';
-import type { PasswordHasher } from '../modules/tenancy/passwords.js';
+import type { Actor } from '../policy/index.js';
 import type { Renderer } from './render.js';
+
+/** Password hashing as the kernel needs it; tenancy provides the argon2 implementation. */
+export interface PasswordHashing {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when the stored hash used weaker parameters than today's (rehash on sign-in). */
+  needsRehash(hash: string): boolean;
+  /** Spends a verification's time on no account, so response time does not reveal which emails exist. */
+  verifyAgainstNothing(password: string): Promise<false>;
+}
+
+/**
+ * Who people are, for modules below tenancy that show names (the audit log). Tenancy implements it
+ * over its own tables; every call runs in the caller's transaction, so RLS sees the caller.
+ */
+export interface PeopleDirectory {
+  /** Full names by user id; an id with no user, or a user with no name, is left out. */
+  namesOf(trx: Tx, userIds: readonly string[]): Promise<Map<string, string>>;
+  /** Everyone with a membership of the school, by family then given name. */
+  schoolPeople(trx: Tx, schoolId: string): Promise<{ id: string; name: string }[]>;
+}
+
+/**
+ * What a module does when an organisation is created, in the creating transaction (for example a
+ * school's default frameworks). `phase` is a school's phase (primary, secondary…), when it has one.
+ */
+export type OrganisationCreatedHook = (
+  trx: Tx,
+  org: { id: string; kind: string; phase?: string | null },
+  actor: Actor,
+) => Promise<void>;
 
 /** What route modules are built from. */
 export interface AppDeps {
@@ -11,7 +42,12 @@ export interface AppDeps {
   db: Database;
   logger: Logger;
   mailer: Mailer;
-  hasher: PasswordHasher;
+  hasher: PasswordHashing;
   renderer: Renderer;
   sessionSecret: string;
+  people: PeopleDirectory;
+  /** Every audit action of every module, with the label the audit log shows, in module order. */
+  auditActionLabels: Readonly<Record<string, string>>;
+  /** What each module does when an organisation is created, run in module order in the creating transaction. */
+  organisationCreatedHooks: OrganisationCreatedHook[];
 }

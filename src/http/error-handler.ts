@@ -1,8 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
-import { PolicyDenied } from '../policy/index.js';
-import * as audit from '../modules/audit/service.js';
+import { type Actor, PolicyDenied } from '../policy/index.js';
 import { HttpError, NotFound } from '../errors.js';
 import { isCsrfError } from './csrf.js';
 import { isUnstorableCharacter, nulMessage } from './refuse-nul.js';
@@ -20,13 +18,23 @@ const titles: Record<number, string> = {
   503: 'Waypoint is busy',
 };
 
+/**
+ * Audits a policy denial (L1) in its own transaction, since the request's rolled back. The audit
+ * module provides it; app.ts wires it in, so the kernel does not know the audit module.
+ */
+export type DenialRecorder = (actor: Actor, denied: { route: string; action: string }) => Promise<void>;
+
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound());
 
 /**
  * I5: every error becomes a plain page with a request id and no stack trace. Policy denials are
  * audited (L1). Unexpected errors are logged with the request id; the process carries on.
  */
-export function errorHandler(deps: { renderer: Renderer; logger: Logger; db: Database }): ErrorRequestHandler {
+export function errorHandler(deps: {
+  renderer: Renderer;
+  logger: Logger;
+  recordDenial: DenialRecorder;
+}): ErrorRequestHandler {
   return async (err, req, res, next) => {
     if (res.headersSent) return next(err);
     let status = 500;
@@ -36,14 +44,8 @@ export function errorHandler(deps: { renderer: Renderer; logger: Logger; db: Dat
       status = 403;
       message = 'Your role does not allow this. If you think it should, ask your school’s Waypoint admin.';
       if (req.actor) {
-        await audit
-          .recordAlone(deps.db, req.actor, {
-            action: 'access.denied',
-            outcome: 'denied',
-            entityType: 'route',
-            entityId: `${req.method} ${req.route?.path ?? req.path}`,
-            meta: { action: err.action },
-          })
+        await deps
+          .recordDenial(req.actor, { route: `${req.method} ${req.route?.path ?? req.path}`, action: err.action })
           .catch((e) => deps.logger.error({ err: e, reqId: req.requestId }, 'could not audit a denial'));
       }
     } else if (isCsrfError(err)) {

@@ -1,7 +1,8 @@
 import type { Router } from 'express';
-import type { Tx } from '../db/index.js';
 import type { Action, Actor } from '../policy/index.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps, OrganisationCreatedHook } from './deps.js';
+
+export type { OrganisationCreatedHook } from './deps.js';
 
 /** One entry of the main navigation. It shows when the policy allows `action` (or always, without one). */
 export interface NavEntry {
@@ -14,9 +15,6 @@ export interface NavEntry {
   show?: (actor: Actor) => boolean;
 }
 
-/** What a module does when an organisation is created, in the creating transaction (for example default frameworks). */
-export type OrganisationCreatedHook = (trx: Tx, org: { id: string; kind: string }, actor: Actor) => Promise<void>;
-
 /**
  * A module's whole public description: `src/modules/<name>/index.ts` exports one, and `app.ts` loops over the list.
  * The kernel (src/http, db, policy) knows modules only through this shape.
@@ -28,9 +26,57 @@ export interface WaypointModule {
   /** Its routers, mounted in the order given. */
   routers(deps: AppDeps): Router[];
   navigation?: readonly NavEntry[];
-  /** Its audit actions and the label the audit log shows for each. */
+  /** Its audit actions and the label the audit log shows for each (the module's `audit-actions.ts`). */
   auditActions: Readonly<Record<string, string>>;
   /** Paths that take multipart (file) bodies; the CSRF token is then checked by the route after parsing. */
   uploadPaths?: readonly string[];
   onOrganisationCreated?: OrganisationCreatedHook;
+}
+
+/** What the kernel needs from the whole module list, gathered once at start-up. */
+export interface AssembledModules {
+  /** Every navigation entry, in bar order. */
+  navigation: NavEntry[];
+  auditActionLabels: Record<string, string>;
+  uploadPaths: string[];
+  organisationCreatedHooks: OrganisationCreatedHook[];
+  /** Table name → owning module. */
+  tableOwners: Map<string, string>;
+}
+
+/**
+ * Gathers the module list's navigation, audit actions, upload paths, hooks and tables, in module
+ * order. A name claimed twice (a module, a table, an audit action, a nav link) is a programming
+ * error, so it stops the start-up rather than letting one module silently shadow another.
+ */
+export function assembleModules(modules: readonly WaypointModule[]): AssembledModules {
+  const names = new Set<string>();
+  const tableOwners = new Map<string, string>();
+  const auditOwners = new Map<string, string>();
+  const auditActionLabels: Record<string, string> = {};
+  const navigation: NavEntry[] = [];
+  const uploadPaths: string[] = [];
+  const organisationCreatedHooks: OrganisationCreatedHook[] = [];
+  const claim = (owners: Map<string, string>, what: string, key: string, owner: string) => {
+    const earlier = owners.get(key);
+    if (earlier) throw new Error(`${what} ${key} is declared by both ${earlier} and ${owner}`);
+    owners.set(key, owner);
+  };
+  for (const m of modules) {
+    if (names.has(m.name)) throw new Error(`module ${m.name} is listed twice`);
+    names.add(m.name);
+    for (const t of m.tables) claim(tableOwners, 'table', t, m.name);
+    for (const [action, label] of Object.entries(m.auditActions)) {
+      claim(auditOwners, 'audit action', action, m.name);
+      auditActionLabels[action] = label;
+    }
+    navigation.push(...(m.navigation ?? []));
+    uploadPaths.push(...(m.uploadPaths ?? []));
+    if (m.onOrganisationCreated) organisationCreatedHooks.push(m.onOrganisationCreated);
+  }
+  const hrefs = new Map<string, string>();
+  for (const n of navigation) claim(hrefs, 'navigation link', n.href, n.label);
+  // A stable sort: entries with the same order keep module order.
+  navigation.sort((a, b) => a.order - b.order);
+  return { navigation, auditActionLabels, uploadPaths, organisationCreatedHooks, tableOwners };
 }

@@ -1,4 +1,11 @@
 // The assessments module's only public surface. Other modules import this file and nothing else of assessments.
+import type { WaypointModule } from '../../http/module.js';
+import { analysisRoutes } from './analysis-routes.js';
+import { assessmentsAuditActions } from './audit-actions.js';
+import { entryRoutes } from './entry-routes.js';
+import { frameworkRoutes } from './framework-routes.js';
+import { provisionSchool } from './frameworks-service.js';
+import { notesRoutes } from './notes-routes.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
 // Setting up a new school (tenancy's onboarding), inside the caller's transaction.
@@ -10,3 +17,28 @@ export { classOverview, pupilHistory } from './analysis-service.js';
 export { lineChart } from './charts.js';
 
 // --- The module description app.ts loops over ---
+export const assessmentsModule: WaypointModule = {
+  name: 'assessments',
+  tables: [
+    'frameworks',
+    'framework_items',
+    'framework_levels',
+    'terms',
+    'assessment_scores',
+    'observations',
+    'notes',
+    'note_bodies',
+    'interventions',
+    'intervention_targets',
+  ],
+  routers: (deps) => [entryRoutes(deps), notesRoutes(deps), analysisRoutes(deps), frameworkRoutes(deps)],
+  navigation: [
+    { href: '/interventions', label: 'Interventions', order: 30, action: 'intervention.read' },
+    { href: '/dashboard', label: 'Dashboard', order: 40, action: 'dashboard.school' },
+  ],
+  auditActions: assessmentsAuditActions,
+  // A new school starts with Waypoint's default frameworks and this year's terms.
+  onOrganisationCreated: async (trx, org) => {
+    if (org.kind === 'school') await provisionSchool(trx, org.id, org.phase ?? null);
+  },
+};

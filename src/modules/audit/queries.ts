@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/index.js';
-import type { AuditFilters } from './service.js';
+import type { AuditFilters } from './types.js';
 
 export interface AuditRow {
   school_id: string | null;
@@ -23,7 +23,6 @@ export async function insertEvent(trx: Tx, row: AuditRow): Promise<void> {
 export interface AuditListItem {
   id: number;
   occurred_at: Date;
-  actor_name: string | null;
   actor_user_id: string | null;
   action: string;
   entity_type: string | null;
@@ -34,43 +33,35 @@ export interface AuditListItem {
   request_id: string | null;
 }
 
+/** The school's entries, newest first; names of the people who acted come from tenancy's directory. */
 export async function searchBySchool(
   trx: Tx,
   schoolId: string,
   f: AuditFilters,
   limit: number,
 ): Promise<AuditListItem[]> {
-  const q = trx('audit_events as a')
-    .leftJoin('users as u', 'u.id', 'a.actor_user_id')
-    .where('a.school_id', schoolId)
+  const q = trx('audit_events')
+    .where('school_id', schoolId)
     .select(
-      'a.id',
-      'a.occurred_at',
-      'a.actor_user_id',
-      'a.action',
-      'a.entity_type',
-      'a.entity_id',
-      'a.fields',
-      'a.outcome',
-      'a.ip',
-      'a.request_id',
-      trx.raw(`nullif(concat_ws(' ', u.given_name, u.family_name), '') as actor_name`),
+      'id',
+      'occurred_at',
+      'actor_user_id',
+      'action',
+      'entity_type',
+      'entity_id',
+      'fields',
+      'outcome',
+      'ip',
+      'request_id',
     )
-    .orderBy('a.id', 'desc')
+    .orderBy('id', 'desc')
     .limit(limit);
-  if (f.userId) q.where('a.actor_user_id', f.userId);
-  if (f.action) q.where('a.action', f.action);
-  if (f.from) q.where('a.occurred_at', '>=', f.from);
-  if (f.to) q.where('a.occurred_at', '<', trx.raw(`?::date + 1`, [f.to]));
-  if (f.before) q.where('a.id', '<', f.before);
+  if (f.userId) q.where('actor_user_id', f.userId);
+  if (f.action) q.where('action', f.action);
+  if (f.from) q.where('occurred_at', '>=', f.from);
+  if (f.to) q.where('occurred_at', '<', trx.raw(`?::date + 1`, [f.to]));
+  if (f.before) q.where('id', '<', f.before);
   return q;
-}
-
-export async function schoolUsers(trx: Tx, schoolId: string): Promise<{ id: string; name: string }[]> {
-  return trx('users as u')
-    .whereExists(trx('memberships as m').whereRaw('m.user_id = u.id').where('m.org_id', schoolId))
-    .select('u.id', trx.raw(`concat_ws(' ', u.given_name, u.family_name) as name`))
-    .orderBy(['u.family_name', 'u.given_name']);
 }
 
 /** Sign-in events of one user, one per occasion (a person in two schools has a row in each). */

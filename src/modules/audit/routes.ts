@@ -3,33 +3,37 @@ import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseFilters, queryChoice, queryDate, queryUuid, queryWholeNumber } from '../../http/query.js';
-import { auditActionLabel, auditActions } from './actions.js';
 import * as service from './service.js';
 
 /** I4: the filters as zod reads them; dates must be real ones (no 31 February, no year 0000). */
-const filtersSchema = z.object({
-  user: queryUuid('person'),
-  action: queryChoice('action', Object.keys(auditActions), 'Choose an action from the list'),
-  from: queryDate('the from date'),
-  to: queryDate('the to date'),
-  before: queryWholeNumber(
-    'the link to older entries',
-    Number.MAX_SAFE_INTEGER,
-    'The link to older entries is not valid',
-  ),
-});
+const filtersSchemaFor = (actions: readonly string[]) =>
+  z.object({
+    user: queryUuid('person'),
+    action: queryChoice('action', actions, 'Choose an action from the list'),
+    from: queryDate('the from date'),
+    to: queryDate('the to date'),
+    before: queryWholeNumber(
+      'the link to older entries',
+      Number.MAX_SAFE_INTEGER,
+      'The link to older entries is not valid',
+    ),
+  });
 /** The filter form's fields; `before` comes from the "Older entries" link. */
 const formFields = ['user', 'action', 'from', 'to'];
 
 /** The school's audit log (P13): searchable by person, action and date; htmx narrows as you choose. */
 export function auditRoutes(deps: AppDeps): Router {
   const router = Router();
+  // Every module's actions, with their labels (collected by app.ts from the module list).
+  const labels = deps.auditActionLabels;
+  const label = (action: string): string => labels[action] ?? action;
+  const filtersSchema = filtersSchemaFor(Object.keys(labels));
   router.get('/audit', requireSignIn, async (req, res) => {
     const actor = actorOf(req);
     const parsed = parseFilters(filtersSchema, req.query, formFields);
     if (!parsed.ok) {
       // The form again with each problem by its field, keeping what was typed; no entries are read.
-      const choices = await service.filterChoices(deps.db, actor);
+      const choices = await service.filterChoices(deps, actor);
       return deps.renderer.render(
         req,
         res,
@@ -42,13 +46,13 @@ export function auditRoutes(deps: AppDeps): Router {
           errors: parsed.errors,
           nextUrl: null,
           firstUrl: null,
-          label: auditActionLabel,
+          label,
         },
         { fragment: 'audit/_results', status: 400 },
       );
     }
     const filters = parsed.data;
-    const result = await service.searchSchoolLog(deps.db, actor, {
+    const result = await service.searchSchoolLog(deps, actor, {
       userId: filters.user,
       action: filters.action,
       from: filters.from,
@@ -74,7 +78,7 @@ export function auditRoutes(deps: AppDeps): Router {
         errors: {},
         nextUrl,
         firstUrl: filters.before ? `/audit?${query}` : null,
-        label: auditActionLabel,
+        label,
       },
       { fragment: 'audit/_results' },
     );

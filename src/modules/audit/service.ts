@@ -1,28 +1,9 @@
 import type { Tx } from '../../db/index.js';
 import type { Database } from '../../db/index.js';
+import type { PeopleDirectory } from '../../http/deps.js';
 import { type Actor, actorOrgId, actorSchoolId, actorUserId, assertStaff } from '../../policy/index.js';
-import type { AuditAction } from './actions.js';
-import { auditActions } from './actions.js';
 import * as queries from './queries.js';
-
-/**
- * One audit row. It names what happened and to what, and which fields changed, but never their
- * values: no passwords, tokens, note bodies, safeguarding prompts or other special-category data.
- * `meta` is for small, non-personal facts (a row count, a role name, a setting's new on/off).
- */
-export interface AuditEntry {
-  action: AuditAction;
-  entityType?: string;
-  entityId?: string;
-  fields?: string[];
-  outcome?: 'ok' | 'denied' | 'failed';
-  /** Defaults to the actor's school. */
-  schoolId?: string | null;
-  orgId?: string | null;
-  /** Overrides the actor's user id (e.g. a failed sign-in for a known account). */
-  subjectUserId?: string | null;
-  meta?: Record<string, string | number | boolean | null>;
-}
+import type { AuditEntry, AuditFilters } from './types.js';
 
 /** Writes the audit row inside the caller's transaction, so it commits or rolls back with the change. */
 export async function record(trx: Tx, actor: Actor, entry: AuditEntry): Promise<void> {
@@ -47,39 +28,57 @@ export async function recordAlone(db: Database, actor: Actor, entry: AuditEntry)
   await db.withActor(actor, (trx) => record(trx, actor, entry));
 }
 
-export interface AuditFilters {
-  userId?: string | undefined;
-  action?: string | undefined;
-  from?: string | undefined;
-  to?: string | undefined;
-  before?: number | undefined;
+/** L1: a policy denial of a route, in its own transaction (the error handler's DenialRecorder). */
+export async function recordDenial(
+  db: Database,
+  actor: Actor,
+  denied: { route: string; action: string },
+): Promise<void> {
+  await recordAlone(db, actor, {
+    action: 'access.denied',
+    outcome: 'denied',
+    entityType: 'route',
+    entityId: denied.route,
+    meta: { action: denied.action },
+  });
+}
+
+/** What the audit page reads besides its own table: names from tenancy, labels from every module. */
+export interface AuditLogDeps {
+  db: Database;
+  people: PeopleDirectory;
+  auditActionLabels: Readonly<Record<string, string>>;
 }
 
 export const auditPageSize = 50;
 
+const actionChoices = (labels: Readonly<Record<string, string>>) =>
+  Object.entries(labels).map(([value, label]) => ({ value, label }));
+
 /** The school's own log, newest first, keyset-paginated by id. */
-export async function searchSchoolLog(db: Database, actor: Actor, filters: AuditFilters) {
+export async function searchSchoolLog(deps: AuditLogDeps, actor: Actor, filters: AuditFilters) {
   const staff = assertStaff(actor, 'audit.read');
-  return db.withActor(staff, async (trx) => {
-    const rows = await queries.searchBySchool(trx, staff.schoolId, filters, auditPageSize + 1);
-    const users = await queries.schoolUsers(trx, staff.schoolId);
+  return deps.db.withActor(staff, async (trx) => {
+    const found = await queries.searchBySchool(trx, staff.schoolId, filters, auditPageSize + 1);
+    const page = found.slice(0, auditPageSize);
+    const actorIds = [...new Set(page.flatMap((r) => (r.actor_user_id ? [r.actor_user_id] : [])))];
+    const names = await deps.people.namesOf(trx, actorIds);
+    const users = await deps.people.schoolPeople(trx, staff.schoolId);
     await record(trx, staff, { action: 'audit.viewed', meta: { filtered: Object.values(filters).some(Boolean) } });
     return {
-      rows: rows.slice(0, auditPageSize),
-      nextBefore: rows.length > auditPageSize ? rows[auditPageSize - 1]!.id : null,
+      rows: page.map((r) => ({ ...r, actor_name: (r.actor_user_id && names.get(r.actor_user_id)) || null })),
+      nextBefore: found.length > auditPageSize ? found[auditPageSize - 1]!.id : null,
       users,
-      actions: actionChoices(),
+      actions: actionChoices(deps.auditActionLabels),
     };
   });
 }
 
-const actionChoices = () => Object.entries(auditActions).map(([value, label]) => ({ value, label }));
-
 /** The filter form's choices alone, to show a refused filter again (I4); no entry is read. */
-export async function filterChoices(db: Database, actor: Actor) {
+export async function filterChoices(deps: AuditLogDeps, actor: Actor) {
   const staff = assertStaff(actor, 'audit.read');
-  const users = await db.withActor(staff, (trx) => queries.schoolUsers(trx, staff.schoolId));
-  return { users, actions: actionChoices() };
+  const users = await deps.db.withActor(staff, (trx) => deps.people.schoolPeople(trx, staff.schoolId));
+  return { users, actions: actionChoices(deps.auditActionLabels) };
 }
 
 /** A person's own recent sign-in activity, for their account page. */

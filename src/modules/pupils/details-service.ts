@@ -3,7 +3,7 @@ import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js';
 import { assertFresh } from '../../db/versioned.js';
 import { Conflict, NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { lockForChange } from './pupil-service.js';
 import * as q from './queries.js';
 import { type FsmPeriod, formatFsmPeriods } from './record.js';

@@ -3,7 +3,7 @@ import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { assertFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { onRoll } from './queries.js';
 
 /** Classes, sets and intervention groups, who is in them and who teaches them. */

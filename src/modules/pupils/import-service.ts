@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Database, Tx } from '../../db/index.js';
 import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js';
 import { Conflict, HttpError, NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { applyImport, type ConfirmOptions, type ImportSummary, StalePreview } from './import-apply.js';
 import { importGate } from './import-gate.js';
 import { type ImportPreview, loadExisting, planImport } from './import-plan.js';

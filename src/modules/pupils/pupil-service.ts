@@ -2,7 +2,7 @@ import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import * as q from './queries.js';
 import { editableFields, everSixFsm, type FsmPeriod, formatFsmPeriods, fsmNow, type PupilRecord } from './record.js';
 import { yearGroups } from './year-groups.js';

@@ -1,7 +1,7 @@
 import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { applyPupilScope } from './scope.js';
 import { onRoll, type PupilListItem } from './queries.js';
 import { yearGroups } from './year-groups.js';

@@ -7,7 +7,7 @@ import { sessionCookieName } from '../../http/session.js';
 import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
 import { HttpError, NotFound } from '../../errors.js';
 import { roleLabels } from '../../policy/index.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import {
   type AuthDeps,
   changePassword,

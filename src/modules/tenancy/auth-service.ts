@@ -1,16 +1,17 @@
 import type { Database, Tx } from '../../db/index.js';
 import { type Actor, type RequestMeta, systemActor } from '../../policy/index.js';
 import type { Mailer } from '../../mail/index.js';
-import * as audit from '../audit/service.js';
-import type { AuditEntry } from '../audit/service.js';
-import { type PasswordHasher, passwordProblem } from './passwords.js';
+import * as audit from '../audit/index.js';
+import type { AuditEntry } from '../audit/index.js';
+import type { PasswordHashing } from '../../http/deps.js';
+import { passwordProblem } from './passwords.js';
 import * as q from './queries.js';
 import { accountKey, recordSuccess, reserveAttempt, reserveReset } from './throttle.js';
 import { consumeToken, issueToken, peekToken } from './tokens.js';
 
 export interface AuthDeps {
   db: Database;
-  hasher: PasswordHasher;
+  hasher: PasswordHashing;
   mailer: Mailer;
   /** Keys the HMAC of emails in the throttle table. */
   secret: string;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Database, Tx } from '../../db/index.js';
 import { type Actor, type Role, roleLabels, systemActor, type RequestMeta } from '../../policy/index.js';
 import type { Mailer } from '../../mail/index.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import * as q from './queries.js';
 import { hashToken } from './tokens.js';
 

@@ -3,7 +3,7 @@ import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assert, type Role } from '../../policy/index.js';
 import type { Mailer } from '../../mail/index.js';
 import { BadRequest, NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, sendInvitation } from './invitations.js';
 import * as q from './queries.js';
 import { provisionSchool } from '../assessments/frameworks-service.js';

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/index.js';
 import type { Actor, LaRole, RequestMeta, Role, SchoolRole, TrustRole } from '../../policy/index.js';
 import { schoolRoles, trustRoles } from '../../policy/index.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import * as q from './queries.js';
 
 export interface WorkContext {
