@@ -22,7 +22,8 @@ function startCommand(): { build: string[]; node: string[] } {
   const [build, run] = pkg.scripts.start.split('&&').map((part) => part.trim().split(/\s+/));
   if (build?.[0] !== 'tsc' || run?.[0] !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
   return {
-    build: [path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), ...build.slice(1)],
+    // The `tsc` npm runs: TypeScript 7's native compiler (the `typescript` name holds 6's API for eslint).
+    build: [fs.realpathSync(path.join(projectRoot, 'node_modules', '.bin', 'tsc')), ...build.slice(1)],
     node: run.slice(1),
   };
 }
