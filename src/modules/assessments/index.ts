@@ -4,8 +4,8 @@ import { analysisRoutes } from './analysis-routes.js';
 import { assessmentsAuditActions } from './audit-actions.js';
 import { entryRoutes } from './entry-routes.js';
 import { frameworkRoutes } from './framework-routes.js';
-import { provisionSchool } from './frameworks-service.js';
 import { notesRoutes } from './notes-routes.js';
+import { onOrganisationCreated } from './on-organisation-created.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
 // Setting up a new school (tenancy's onboarding), inside the caller's transaction.
@@ -38,7 +38,5 @@ export const assessmentsModule: WaypointModule = {
   ],
   auditActions: assessmentsAuditActions,
   // A new school starts with Waypoint's default frameworks and this year's terms.
-  onOrganisationCreated: async (trx, org) => {
-    if (org.kind === 'school') await provisionSchool(trx, org.id, org.phase ?? null);
-  },
+  onOrganisationCreated,
 };

@@ -59,7 +59,7 @@ export function operatorRoutes(deps: AppDeps): Router {
         422,
       );
     try {
-      const id = await orgService.createOrganisation(db, actorOf(req), parsed.data);
+      const id = await orgService.createOrganisation(db, actorOf(req), parsed.data, deps.organisationCreatedHooks);
       flash(req, `${parsed.data.name} has been added. Now invite its first admin.`);
       res.redirect(303, id ? `/operator/organisations/${id}` : '/operator');
     } catch (err) {

@@ -2,11 +2,11 @@ import type { Database } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assert, type Role } from '../../policy/index.js';
 import type { Mailer } from '../../mail/index.js';
+import type { OrganisationCreatedHook } from '../../http/module.js';
 import { BadRequest, NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, sendInvitation } from './invitations.js';
 import * as q from './queries.js';
-import { provisionSchool } from '../assessments/frameworks-service.js';
 
 export interface OrgDeps {
   db: Database;
@@ -101,7 +101,17 @@ export interface NewOrganisation extends Omit<q.OrganisationRow, 'id'> {
   submissionKey?: string | undefined;
 }
 
-export async function createOrganisation(db: Database, actor: Actor, input: NewOrganisation): Promise<string | null> {
+/**
+ * Creates an organisation and, in the same transaction, lets every module set it up through its
+ * `onOrganisationCreated` hook (assessments: the default frameworks and this year's terms). Tenancy
+ * sits below those modules, so it knows them only as the hooks the app hands it.
+ */
+export async function createOrganisation(
+  db: Database,
+  actor: Actor,
+  input: NewOrganisation,
+  hooks: readonly OrganisationCreatedHook[],
+): Promise<string | null> {
   const op = operatorOf(actor);
   return db.withActor(op, async (trx) => {
     if (!(await firstSubmission(trx, op.userId, input.submissionKey))) return null;
@@ -117,11 +127,11 @@ export async function createOrganisation(db: Database, actor: Actor, input: NewO
         throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
     }
     const [row] = await trx('organisations').insert(values).returning('id');
-    if (values.kind === 'school') {
-      await trx('school_settings').insert({ school_id: row.id });
-      // The new school starts with Waypoint's default frameworks and this year's terms.
-      await db.asSystem(trx, op, () => provisionSchool(trx, row.id, values.phase), row.id);
-    }
+    if (values.kind === 'school') await trx('school_settings').insert({ school_id: row.id });
+    // The operator may not write an organisation's own data (P1), so each hook runs as the system for it.
+    const org = { id: row.id as string, kind: values.kind, phase: values.phase ?? null };
+    const schoolId = values.kind === 'school' ? org.id : undefined;
+    for (const hook of hooks) await db.asSystem(trx, op, () => hook(trx, org, op), schoolId);
     await audit.record(trx, op, {
       action: 'org.created',
       entityType: 'organisation',
