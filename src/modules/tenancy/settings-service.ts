@@ -4,7 +4,7 @@ import { assertFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import * as q from './queries.js';
-import { type ConcernRules, parseRules } from '../assessments/concerns.js';
+import { type ConcernRules, parseConcernRules } from './concern-rules.js';
 
 export interface SchoolSettings {
   school_id: string;
@@ -31,7 +31,7 @@ export async function getSettings(db: Database, actor: Actor): Promise<SchoolSet
     const la = school.la_id ? await q.organisationById(trx, school.la_id) : undefined;
     return {
       ...settings,
-      concern_rules: parseRules(settings.concern_rules),
+      concern_rules: parseConcernRules(settings.concern_rules),
       school,
       trust_name: trust?.name ?? null,
       la_name: la?.name ?? null,
@@ -67,7 +67,7 @@ export async function updateSettings(
       'Someone else changed these settings while you were editing them. Review the current settings and try again.',
     );
     const same = (k: keyof SettingsChange) =>
-      JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseRules(before[k]) : before[k]);
+      JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseConcernRules(before[k]) : before[k]);
     const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && !same(k));
     if (!fields.length) return;
     const { concern_rules, ...rest } = change;
