@@ -81,6 +81,7 @@ export function createApp(opts: AppOptions): WaypointApp {
     people: tenancy.peopleDirectory,
     auditActionLabels: assembled.auditActionLabels,
     organisationCreatedHooks: assembled.organisationCreatedHooks,
+    staffGroups: assembled.staffGroups,
   };
   const sessionLoader: SessionLoader = {
     load: (userId, chosen, meta) => tenancy.loadSession(db, userId, chosen, meta),

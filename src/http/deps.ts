@@ -36,6 +36,44 @@ export type OrganisationCreatedHook = (
   actor: Actor,
 ) => Promise<void>;
 
+/** A class or group a member of staff can work with, labelled as its checkbox shows it. */
+export interface StaffGroupOption {
+  id: string;
+  label: string;
+}
+
+/** One person's place in one class or group. */
+export interface StaffGroupAssignment {
+  userId: string;
+  groupId: string;
+  name: string;
+  role: string;
+}
+
+/**
+ * Which classes and groups staff work with. Tenancy's staff pages and invitations need it, but the
+ * groups belong to a module above tenancy (pupils), which contributes this. Every call runs in the
+ * caller's transaction, so a use case and its audit row stay one transaction.
+ */
+export interface StaffGroups {
+  /** The school's groups a person may be given (not archived), in the order the pages list them. */
+  options(trx: Tx, schoolId: string): Promise<StaffGroupOption[]>;
+  /** The school's assignments, or one person's, by group name. */
+  assignments(trx: Tx, schoolId: string, userId?: string): Promise<StaffGroupAssignment[]>;
+  /** Refuses (404) unless every id is one of the school's groups. */
+  assertExist(trx: Tx, schoolId: string, groupIds: readonly string[]): Promise<void>;
+  /** Replaces a person's groups; their school roles decide whether they join as teacher or TA. */
+  replace(
+    trx: Tx,
+    schoolId: string,
+    userId: string,
+    groupIds: readonly string[],
+    roles: readonly string[],
+  ): Promise<void>;
+  /** Adds a person to those of the groups that still exist and are not archived (an accepted invitation). */
+  join(trx: Tx, schoolId: string, userId: string, groupIds: readonly string[], roles: readonly string[]): Promise<void>;
+}
+
 /** What route modules are built from. */
 export interface AppDeps {
   config: Config;
@@ -50,4 +88,6 @@ export interface AppDeps {
   auditActionLabels: Readonly<Record<string, string>>;
   /** What each module does when an organisation is created, run in module order in the creating transaction. */
   organisationCreatedHooks: OrganisationCreatedHook[];
+  /** The one module's `staffGroups` (pupils), for tenancy's staff pages and invitations. */
+  staffGroups: StaffGroups;
 }

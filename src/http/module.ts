@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { Action, Actor } from '../policy/index.js';
-import type { AppDeps, OrganisationCreatedHook } from './deps.js';
+import type { AppDeps, OrganisationCreatedHook, StaffGroups } from './deps.js';
 
 export type { OrganisationCreatedHook } from './deps.js';
 
@@ -31,6 +31,8 @@ export interface WaypointModule {
   /** Paths that take multipart (file) bodies; the CSRF token is then checked by the route after parsing. */
   uploadPaths?: readonly string[];
   onOrganisationCreated?: OrganisationCreatedHook;
+  /** Only the module that owns classes and groups (pupils) gives this; tenancy's staff pages use it. */
+  staffGroups?: StaffGroups;
 }
 
 /** What the kernel needs from the whole module list, gathered once at start-up. */
@@ -40,6 +42,8 @@ export interface AssembledModules {
   auditActionLabels: Record<string, string>;
   uploadPaths: string[];
   organisationCreatedHooks: OrganisationCreatedHook[];
+  /** Which classes and groups staff work with, from the one module that gives it. */
+  staffGroups: StaffGroups;
   /** Table name → owning module. */
   tableOwners: Map<string, string>;
 }
@@ -57,6 +61,7 @@ export function assembleModules(modules: readonly WaypointModule[]): AssembledMo
   const navigation: NavEntry[] = [];
   const uploadPaths: string[] = [];
   const organisationCreatedHooks: OrganisationCreatedHook[] = [];
+  let staffGroups: { by: string; groups: StaffGroups } | undefined;
   const claim = (owners: Map<string, string>, what: string, key: string, owner: string) => {
     const earlier = owners.get(key);
     if (earlier) throw new Error(`${what} ${key} is declared by both ${earlier} and ${owner}`);
@@ -73,10 +78,22 @@ export function assembleModules(modules: readonly WaypointModule[]): AssembledMo
     navigation.push(...(m.navigation ?? []));
     uploadPaths.push(...(m.uploadPaths ?? []));
     if (m.onOrganisationCreated) organisationCreatedHooks.push(m.onOrganisationCreated);
+    if (m.staffGroups) {
+      if (staffGroups) throw new Error(`staffGroups is given by both ${staffGroups.by} and ${m.name}`);
+      staffGroups = { by: m.name, groups: m.staffGroups };
+    }
   }
   const hrefs = new Map<string, string>();
   for (const n of navigation) claim(hrefs, 'navigation link', n.href, n.label);
   // A stable sort: entries with the same order keep module order.
   navigation.sort((a, b) => a.order - b.order);
-  return { navigation, auditActionLabels, uploadPaths, organisationCreatedHooks, tableOwners };
+  if (!staffGroups) throw new Error('no module gives staffGroups (pupils should)');
+  return {
+    navigation,
+    auditActionLabels,
+    uploadPaths,
+    organisationCreatedHooks,
+    staffGroups: staffGroups.groups,
+    tableOwners,
+  };
 }

@@ -6,6 +6,7 @@ import { groupRoutes } from './group-routes.js';
 import { importRoutes } from './import-routes.js';
 import { pupilRecordRoutes } from './pupil-routes.js';
 import { pupilRoutes } from './routes.js';
+import { staffGroups } from './staff-groups.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
 // Added by the policy/assessments helper, pointing at today's files (re-point after the restructure):
@@ -39,4 +40,5 @@ export const pupilsModule: WaypointModule = {
   ],
   auditActions: pupilsAuditActions,
   uploadPaths: ['/pupils/import'],
+  staffGroups,
 };

@@ -5,7 +5,6 @@ import { type FieldErrors, newSubmissionKey, parseForm, uuidParam } from '../../
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict } from '../../errors.js';
 import { can, roleLabels, schoolRoles } from '../../policy/index.js';
-import { yearGroupLabel } from '../pupils/year-groups.js';
 import { decideAdminRequest, pendingAdminRequests } from './admin-requests.js';
 import * as schemas from './schemas.js';
 import { getSettings, updateSettings } from './settings-service.js';
@@ -17,7 +16,7 @@ const idParam = (req: Request) => uuidParam(req, 'id', 'staff member');
 export function adminRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer, db } = deps;
-  const staffDeps = { db, mailer: deps.mailer, publicOrigin: deps.config.publicOrigin };
+  const staffDeps = { db, mailer: deps.mailer, publicOrigin: deps.config.publicOrigin, staffGroups: deps.staffGroups };
   router.use(['/staff', '/settings'], requireSignIn);
 
   const roleOptions = schoolRoles.map((r) => ({ value: r, label: roleLabels[r] }));
@@ -25,7 +24,7 @@ export function adminRoutes(deps: AppDeps): Router {
   router.get('/staff', async (req, res) => {
     const actor = actorOf(req);
     const canManage = can(actor, 'staff.manage');
-    const staff = await staffService.listStaff(db, actor);
+    const staff = await staffService.listStaff(staffDeps, actor);
     const invitations = await staffService.listInvitations(db, actor);
     const adminRequests = canManage ? await pendingAdminRequests(db, actor) : [];
     renderer.render(req, res, 'tenancy/staff-list', {
@@ -39,7 +38,7 @@ export function adminRoutes(deps: AppDeps): Router {
   });
 
   const invitePage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const groups = await staffService.groupOptions(db, actorOf(req), 'staff.manage');
+    const groups = await staffService.groupOptions(staffDeps, actorOf(req), 'staff.manage');
     renderer.render(
       req,
       res,
@@ -50,7 +49,6 @@ export function adminRoutes(deps: AppDeps): Router {
         values: { roles: [], groupIds: [] },
         roleOptions,
         groups,
-        yearGroupLabel,
         submissionKey: newSubmissionKey(),
         ...extra,
       },
@@ -78,8 +76,8 @@ export function adminRoutes(deps: AppDeps): Router {
 
   const memberPage = async (req: Request, res: Response, extra: { errors?: FieldErrors } = {}, status = 200) => {
     const actor = actorOf(req);
-    const member = await staffService.getStaffMember(db, actor, idParam(req));
-    const groups = await staffService.groupOptions(db, actor);
+    const member = await staffService.getStaffMember(staffDeps, actor, idParam(req));
+    const groups = await staffService.groupOptions(staffDeps, actor);
     renderer.render(
       req,
       res,
@@ -90,7 +88,6 @@ export function adminRoutes(deps: AppDeps): Router {
         roleOptions,
         roleLabels,
         groups,
-        yearGroupLabel,
         errors: {},
         canManage: can(actor, 'staff.manage'),
         ...extra,

@@ -8,19 +8,13 @@ import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
 import { HttpError, NotFound } from '../../errors.js';
 import { roleLabels } from '../../policy/index.js';
 import * as audit from '../audit/index.js';
-import {
-  type AuthDeps,
-  changePassword,
-  inspectResetLink,
-  requestPasswordReset,
-  resetPassword,
-  signIn,
-} from './auth-service.js';
+import { changePassword, inspectResetLink, requestPasswordReset, resetPassword, signIn } from './auth-service.js';
 import {
   acceptSignedIn,
   acceptWithNewAccount,
   answerInvitationById,
   declineByToken,
+  type InvitationDeps,
   viewInvitation,
 } from './invitation-flow.js';
 import { invitationsForEmail } from './invitations.js';
@@ -40,12 +34,13 @@ function destroy(req: Request): Promise<void> {
 export function authRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer } = deps;
-  const authDeps: AuthDeps = {
+  const authDeps: InvitationDeps = {
     db: deps.db,
     hasher: deps.hasher,
     mailer: deps.mailer,
     secret: deps.sessionSecret,
     publicOrigin: deps.config.publicOrigin,
+    staffGroups: deps.staffGroups,
   };
 
   const signInPage = (req: Request, res: Response, data: Record<string, unknown> = {}, status = 200) =>

@@ -1,3 +1,4 @@
+import type { StaffGroups } from '../../http/deps.js';
 import { type RequestMeta, systemActor } from '../../policy/index.js';
 import type { AuthDeps, SetPasswordResult } from './auth-service.js';
 import { linkExpired } from './auth-service.js';
@@ -10,6 +11,11 @@ import {
 } from './invitations.js';
 import { passwordProblem } from './passwords.js';
 import * as q from './queries.js';
+
+/** Accepting may put the person in classes and groups, which pupils contributes (tenancy sits below it). */
+export interface InvitationDeps extends AuthDeps {
+  staffGroups: StaffGroups;
+}
 
 /**
  * What someone holding an invitation link sees. Only the link holder learns whether the email
@@ -43,7 +49,7 @@ export async function viewInvitation(
  * An account made earlier by an old-style invitation (no password yet) is completed the same way.
  */
 export async function acceptWithNewAccount(
-  deps: AuthDeps,
+  deps: InvitationDeps,
   token: string,
   password: string,
   names: { given_name: string; family_name: string; title: string | null },
@@ -76,14 +82,14 @@ export async function acceptWithNewAccount(
             .insert({ kind: 'staff', email: invitation.email, ...values })
             .returning('id')
         )[0].id;
-    return (await acceptInvitation(deps.db, trx, invitation, id, meta)) ? id : null;
+    return (await acceptInvitation(deps, trx, invitation, id, meta)) ? id : null;
   });
   return userId ? { ok: true, userId } : linkExpired;
 }
 
 /** A signed-in staff member accepts an invitation sent to their own email address. */
 export async function acceptSignedIn(
-  deps: AuthDeps,
+  deps: InvitationDeps,
   token: string,
   userId: string,
   meta: RequestMeta,
@@ -91,7 +97,7 @@ export async function acceptSignedIn(
   const view = await viewInvitation(deps, token, userId, meta);
   if (view.kind !== 'accept') return false;
   return deps.db.withActor(systemActor('auth', meta), (trx) =>
-    acceptInvitation(deps.db, trx, view.invitation, userId, meta),
+    acceptInvitation(deps, trx, view.invitation, userId, meta),
   );
 }
 
@@ -105,7 +111,7 @@ export async function declineByToken(deps: AuthDeps, token: string, meta: Reques
 
 /** Accepts or declines, from the account page, an invitation sent to the signed-in person's email. */
 export async function answerInvitationById(
-  deps: AuthDeps,
+  deps: InvitationDeps,
   id: string,
   userId: string,
   accept: boolean,
@@ -119,7 +125,5 @@ export async function answerInvitationById(
     await declineInvitation(deps.db, invitation, meta);
     return true;
   }
-  return deps.db.withActor(systemActor('auth', meta), (trx) =>
-    acceptInvitation(deps.db, trx, invitation, userId, meta),
-  );
+  return deps.db.withActor(systemActor('auth', meta), (trx) => acceptInvitation(deps, trx, invitation, userId, meta));
 }

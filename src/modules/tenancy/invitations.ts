@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../../db/index.js';
 import { type Actor, type Role, roleLabels, systemActor, type RequestMeta } from '../../policy/index.js';
+import type { StaffGroups } from '../../http/deps.js';
 import type { Mailer } from '../../mail/index.js';
 import * as audit from '../audit/index.js';
 import * as q from './queries.js';
@@ -161,10 +162,11 @@ function openInvitationQuery(trx: Tx) {
 /**
  * Accepts an invitation for a user (in the caller's transaction, which must run as the system
  * actor): the roles and the groups that still exist, then the invitation is used up. Returns
- * false if it was used, declined or revoked meanwhile.
+ * false if it was used, declined or revoked meanwhile. The groups are pupils' (`staffGroups`),
+ * joined in this same transaction.
  */
 export async function acceptInvitation(
-  db: Database,
+  deps: { db: Database; staffGroups: StaffGroups },
   trx: Tx,
   invitation: OpenInvitation,
   userId: string,
@@ -172,7 +174,7 @@ export async function acceptInvitation(
 ): Promise<boolean> {
   const schoolId = invitation.org_kind === 'school' ? invitation.org_id : undefined;
   const sys = systemActor('auth', meta, schoolId);
-  return db.asSystem(
+  return deps.db.asSystem(
     trx,
     sys,
     async () => {
@@ -188,23 +190,7 @@ export async function acceptInvitation(
           .onConflict(['user_id', 'org_id', 'role'])
           .merge({ disabled_at: null });
       }
-      if (schoolId && invitation.group_ids.length) {
-        const groupRole =
-          invitation.roles.includes('teacher') || !invitation.roles.includes('teaching_assistant')
-            ? 'teacher'
-            : 'teaching_assistant';
-        const groups: string[] = await trx('groups')
-          .where({ school_id: schoolId })
-          .whereIn('id', invitation.group_ids)
-          .whereNull('archived_at')
-          .pluck('id');
-        if (groups.length) {
-          await trx('group_staff')
-            .insert(groups.map((group_id) => ({ school_id: schoolId, group_id, user_id: userId, role: groupRole })))
-            .onConflict(['group_id', 'user_id'])
-            .ignore();
-        }
-      }
+      if (schoolId) await deps.staffGroups.join(trx, schoolId, userId, invitation.group_ids, invitation.roles);
       await audit.record(trx, sys, {
         action: 'auth.invitation_accepted',
         entityType: 'invitation',

@@ -1,6 +1,7 @@
 import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assertStaff, type SchoolRole } from '../../policy/index.js';
+import type { StaffGroupOption, StaffGroups } from '../../http/deps.js';
 import type { Mailer } from '../../mail/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
@@ -11,6 +12,8 @@ export interface StaffDeps {
   db: Database;
   mailer: Mailer;
   publicOrigin: string;
+  /** Classes and groups belong to pupils, a module above tenancy: it contributes these calls. */
+  staffGroups: StaffGroups;
 }
 
 export interface StaffSummary {
@@ -25,22 +28,15 @@ export interface StaffSummary {
   groups: { id: string; name: string; role: string }[];
 }
 
-export interface GroupOption {
-  id: string;
-  name: string;
-  kind: string;
-  year_group: string | null;
-}
-
 export class LastAdminError extends Error {
   constructor() {
     super('A school must keep at least one active school admin.');
   }
 }
 
-async function staffRows(db: Database, actor: Actor, userId?: string): Promise<StaffSummary[]> {
+async function staffRows(deps: StaffDeps, actor: Actor, userId?: string): Promise<StaffSummary[]> {
   const staff = assertStaff(actor, 'staff.read');
-  return db.withActor(staff, async (trx) => {
+  return deps.db.withActor(staff, async (trx) => {
     const q1 = trx('users as u')
       .join('memberships as m', function () {
         this.on('m.user_id', 'u.id').andOn('m.org_id', trx.raw('?', [staff.schoolId]));
@@ -60,42 +56,30 @@ async function staffRows(db: Database, actor: Actor, userId?: string): Promise<S
       .orderBy(['u.family_name', 'u.given_name']);
     if (userId) q1.where('u.id', userId);
     const rows = (await q1) as Omit<StaffSummary, 'groups'>[];
-    const groups = await trx('group_staff as gs')
-      .join('groups as g', 'g.id', 'gs.group_id')
-      .where('gs.school_id', staff.schoolId)
-      .modify((qb) => (userId ? qb.where('gs.user_id', userId) : qb))
-      .select('gs.user_id', 'g.id', 'g.name', 'gs.role')
-      .orderBy('g.name');
+    const groups = await deps.staffGroups.assignments(trx, staff.schoolId, userId);
     return rows.map((r) => ({
       ...r,
-      groups: groups
-        .filter((g: { user_id: string }) => g.user_id === r.id)
-        .map(({ id, name, role }: GroupOption & { role: string }) => ({ id, name, role })),
+      groups: groups.filter((g) => g.userId === r.id).map(({ groupId, name, role }) => ({ id: groupId, name, role })),
     }));
   });
 }
 
-export const listStaff = (db: Database, actor: Actor) => staffRows(db, actor);
+export const listStaff = (deps: StaffDeps, actor: Actor) => staffRows(deps, actor);
 
-export async function getStaffMember(db: Database, actor: Actor, userId: string): Promise<StaffSummary> {
-  const [row] = await staffRows(db, actor, userId);
+export async function getStaffMember(deps: StaffDeps, actor: Actor, userId: string): Promise<StaffSummary> {
+  const [row] = await staffRows(deps, actor, userId);
   if (!row) throw new NotFound('staff member');
   return row;
 }
 
+/** The classes and groups a person may be given, labelled for their checkboxes. */
 export async function groupOptions(
-  db: Database,
+  deps: StaffDeps,
   actor: Actor,
   purpose: 'staff.read' | 'staff.manage' = 'staff.read',
-): Promise<GroupOption[]> {
+): Promise<StaffGroupOption[]> {
   const staff = assertStaff(actor, purpose);
-  return db.withActor(staff, (trx) =>
-    trx('groups')
-      .where({ school_id: staff.schoolId })
-      .whereNull('archived_at')
-      .select('id', 'name', 'kind', 'year_group')
-      .orderBy(['kind', 'name']),
-  );
+  return deps.db.withActor(staff, (trx) => deps.staffGroups.options(trx, staff.schoolId));
 }
 
 export interface InviteStaffInput extends Invitee {
@@ -119,7 +103,7 @@ export async function inviteStaff(
     if (!(await firstSubmission(trx, staff.userId, input.submissionKey))) return null;
     const school = await q.organisationById(trx, staff.schoolId);
     const { roles, groupIds, submissionKey: _k, ...invitee } = input;
-    await assertGroupsExist(trx, staff.schoolId, groupIds);
+    await deps.staffGroups.assertExist(trx, staff.schoolId, groupIds);
     const invited = await createInvitation(trx, staff, staff.schoolId, invitee, roles, groupIds);
     await audit.record(trx, staff, {
       action: 'staff.invited',
@@ -144,28 +128,6 @@ export async function inviteStaff(
 async function inviterName(trx: Tx, userId: string): Promise<string | null> {
   const me = await q.userById(trx, userId);
   return me ? q.fullName(me) : null;
-}
-
-async function assertGroupsExist(trx: Tx, schoolId: string, groupIds: string[]) {
-  if (!groupIds.length) return;
-  const valid = await trx('groups').where({ school_id: schoolId }).whereIn('id', groupIds).pluck('id');
-  if (valid.length !== new Set(groupIds).size) throw new NotFound('group');
-}
-
-async function assignGroups(trx: Tx, schoolId: string, userId: string, groupIds: string[], roles: readonly string[]) {
-  await trx('group_staff').where({ school_id: schoolId, user_id: userId }).del();
-  if (!groupIds.length) return;
-  const groupRole =
-    roles.includes('teacher') || !roles.includes('teaching_assistant') ? 'teacher' : 'teaching_assistant';
-  await assertGroupsExist(trx, schoolId, groupIds);
-  await trx('group_staff').insert(
-    [...new Set(groupIds)].map((group_id: string) => ({
-      school_id: schoolId,
-      group_id,
-      user_id: userId,
-      role: groupRole,
-    })),
-  );
 }
 
 export interface InvitationSummary {
@@ -315,7 +277,7 @@ export async function setGroups(deps: StaffDeps, actor: Actor, userId: string, g
       .whereNull('disabled_at')
       .pluck('role');
     if (!roles.length) throw new NotFound('staff member');
-    await assignGroups(trx, staff.schoolId, userId, groupIds, roles);
+    await deps.staffGroups.replace(trx, staff.schoolId, userId, groupIds, roles);
     await audit.record(trx, staff, {
       action: 'staff.groups_changed',
       entityType: 'user',
