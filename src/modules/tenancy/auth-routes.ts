@@ -2,21 +2,14 @@ import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { requestMeta } from '../../http/current-actor.js';
 import { flash } from '../../http/flash.js';
-import { parseForm, uuidParam } from '../../http/forms.js';
+import { parseForm } from '../../http/forms.js';
 import { sessionCookieName } from '../../http/session.js';
 import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
-import { HttpError, NotFound } from '../../errors.js';
-import { roleLabels } from '../../policy/index.js';
+import { HttpError } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { changePassword, inspectResetLink, requestPasswordReset, resetPassword, signIn } from './auth-service.js';
-import {
-  acceptSignedIn,
-  acceptWithNewAccount,
-  answerInvitationById,
-  declineByToken,
-  type InvitationDeps,
-  viewInvitation,
-} from './invitation-flow.js';
+import type { InvitationDeps } from './invitation-flow.js';
+import { invitationRoutes } from './invitation-routes.js';
 import { invitationsForEmail } from './invitations.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
@@ -203,103 +196,7 @@ export function authRoutes(deps: AppDeps): Router {
     res.redirect(303, '/sign-in');
   });
 
-  // Invitations: what the link holder sees depends on whether the email has an account (invitation-flow.ts).
-  const invitationPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const link = req.session.linkToken;
-    const view =
-      link?.purpose === 'invitation'
-        ? await viewInvitation(
-            authDeps,
-            link.token,
-            req.actor && req.actor.kind !== 'system' ? req.actor.userId : null,
-            requestMeta(req),
-          )
-        : { kind: 'expired' as const };
-    if (view.kind === 'expired')
-      return renderer.render(
-        req,
-        res,
-        'tenancy/link-expired',
-        { title: 'This link has expired', purpose: 'invitation' },
-        { status: 410 },
-      );
-    const { invitation } = view;
-    if (view.kind === 'new-account') {
-      return renderer.render(
-        req,
-        res,
-        'tenancy/set-password',
-        {
-          title: 'Set up your account',
-          purpose: 'invitation',
-          email: invitation.email,
-          invitation,
-          errors: {},
-          values: { title: invitation.title, given_name: invitation.given_name, family_name: invitation.family_name },
-          rules: passwordRules,
-          ...extra,
-        },
-        { status },
-      );
-    }
-    renderer.render(
-      req,
-      res,
-      'tenancy/invitation',
-      { title: `Your invitation to ${invitation.org_name}`, view: view.kind, invitation, roleLabels, ...extra },
-      { status },
-    );
-  };
-
-  router.get('/invitation', (req, res) => invitationPage(req, res));
-  router.post('/invitation', async (req, res) => {
-    const link = req.session.linkToken;
-    if (link?.purpose !== 'invitation') return invitationPage(req, res);
-    const values = { title: req.body?.title, given_name: req.body?.given_name, family_name: req.body?.family_name };
-    const parsed = parseForm(schemas.invitationForm, req.body);
-    if (!parsed.ok) return invitationPage(req, res, { errors: parsed.errors, values }, 422);
-    const { password, title, given_name, family_name } = parsed.data;
-    const result = await acceptWithNewAccount(
-      authDeps,
-      link.token,
-      password,
-      { title, given_name, family_name },
-      requestMeta(req),
-    );
-    if (!result.ok)
-      return result.expired
-        ? invitationPage(req, res)
-        : invitationPage(req, res, { errors: { password: result.message }, values }, 422);
-    delete req.session.linkToken;
-    flash(req, 'Your account is ready. Sign in with your email and new password.');
-    res.redirect(303, '/sign-in');
-  });
-
-  // Signed in is enough to accept: someone who works in several places need not choose one first.
-  const signedIn = (req: Request, _res: Response, next: (err?: unknown) => void) =>
-    req.actor && req.actor.kind !== 'system'
-      ? next()
-      : next(new HttpError(401, 'Please sign in, then accept the invitation.'));
-
-  router.post('/invitation/accept', signedIn, async (req, res) => {
-    const link = req.session.linkToken;
-    const accepted =
-      link?.purpose === 'invitation' &&
-      (await acceptSignedIn(authDeps, link.token, (actorOf(req) as { userId: string }).userId, requestMeta(req)));
-    if (!accepted) return invitationPage(req, res);
-    delete req.session.linkToken;
-    flash(req, 'Invitation accepted. Choose where you are working from the top of the page.');
-    res.redirect(303, '/choose');
-  });
-
-  router.post('/invitation/decline', async (req, res) => {
-    const link = req.session.linkToken;
-    const declined = link?.purpose === 'invitation' && (await declineByToken(authDeps, link.token, requestMeta(req)));
-    if (!declined) return invitationPage(req, res);
-    delete req.session.linkToken;
-    flash(req, 'Invitation declined. Nothing was changed.', 'info');
-    res.redirect(303, req.actor ? '/account' : '/sign-in');
-  });
+  router.use(invitationRoutes(deps, authDeps));
 
   // The user's own account --------------------------------------------------------------------
   const accountPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
@@ -331,30 +228,6 @@ export function authRoutes(deps: AppDeps): Router {
     flash(req, 'Your password has been changed. Any other devices have been signed out.');
     res.redirect(303, '/account');
   });
-
-  // Invitations sent to this person's email, accepted from their account page too.
-  for (const [path, accept] of [
-    ['accept', true],
-    ['decline', false],
-  ] as const) {
-    router.post(`/account/invitations/:id/${path}`, signedIn, async (req, res) => {
-      const actor = actorOf(req);
-      const done = await answerInvitationById(
-        authDeps,
-        uuidParam(req, 'id', 'invitation'),
-        actor.kind === 'system' ? '' : actor.userId,
-        accept,
-        requestMeta(req),
-      );
-      if (!done) throw new NotFound('invitation');
-      flash(
-        req,
-        accept ? 'Invitation accepted. Choose where you are working from the top of the page.' : 'Invitation declined.',
-        accept ? 'success' : 'info',
-      );
-      res.redirect(303, accept ? '/choose' : '/account');
-    });
-  }
 
   router.post('/account/sign-out-everywhere', requireSignIn, async (req, res) => {
     const ended = await signOutEverywhere(deps.db, actorOf(req), req.sessionID);
