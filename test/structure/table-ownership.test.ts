@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { modules } from '../../src/app.js';
 import { projectRoot } from '../../src/paths.js';
 import { freshDatabase } from '../helpers/cluster.js';
 import { ownershipViolations, tablesNamed } from './table-names.js';
@@ -10,51 +11,8 @@ import { ownershipViolations, tablesNamed } from './table-names.js';
  * in the caller's transaction. migrations/, src/db and src/demo are not modules and may name any.
  */
 
-/**
- * The one ownership list. TODO(lead): once every module's description exists, build this from
- * them instead: `Object.fromEntries(modules.map((m) => [m.name, m.tables]))` (WaypointModule.tables).
- */
-const tablesByModule: Record<string, readonly string[]> = {
-  audit: ['audit_events'],
-  tenancy: [
-    'organisations',
-    'users',
-    'memberships',
-    'school_settings',
-    'invitations',
-    'admin_change_requests',
-    'auth_known_sources',
-    'auth_failures',
-    'auth_tokens',
-    'session',
-  ],
-  pupils: [
-    'pupils',
-    'pupil_contacts',
-    'pupil_fsm_periods',
-    'pupil_history',
-    'pupil_support_flags',
-    'support_flags',
-    'groups',
-    'group_members',
-    'group_staff',
-    'import_files',
-  ],
-  assessments: [
-    'frameworks',
-    'framework_items',
-    'framework_levels',
-    'terms',
-    'assessment_scores',
-    'observations',
-    'notes',
-    'note_bodies',
-    'interventions',
-    'intervention_targets',
-  ],
-  sharing: [],
-  parents: ['parent_links'],
-};
+/** The one ownership list: each module's description declares its tables (WaypointModule.tables). */
+const tablesByModule: Record<string, readonly string[]> = Object.fromEntries(modules.map((m) => [m.name, m.tables]));
 
 /** Tables no module owns: the kernel's own, and why. */
 const kernelTables: Record<string, string> = {
@@ -69,13 +27,6 @@ const kernelTables: Record<string, string> = {
  * entries the test reports as gone; the list must end empty. Tenancy's files have none.
  */
 const stillPending: Record<string, readonly string[]> = {
-  // assessments (policy + assessments helper): already gone on main (ec73e37, 26edf46).
-  'src/modules/assessments/analysis-service.ts': ['pupil_fsm_periods', 'pupils', 'users'],
-  'src/modules/assessments/interventions-service.ts': ['group_members', 'groups', 'memberships', 'pupils', 'users'],
-  'src/modules/assessments/notes-service.ts': ['users'],
-  'src/modules/assessments/scores-service.ts': ['school_settings'],
-  // audit (kernel helper: a lookup of people for the audit log in tenancy).
-  'src/modules/audit/queries.ts': ['memberships', 'users'],
   // pupils (pupils/sharing/parents helper: tenancy/directory.ts, parents' and sharing's own services).
   'src/modules/pupils/group-service.ts': ['memberships', 'users'],
   'src/modules/pupils/import-service.ts': ['school_settings', 'users'],
