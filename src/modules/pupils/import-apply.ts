@@ -1,6 +1,6 @@
 import type { Tx } from '../../db/index.js';
 import type { StaffActor } from '../../policy/index.js';
-import type { ImportRow } from './import-parse.js';
+import type { ImportRow } from './import-row.js';
 import {
   type Field,
   type ImportPreview,

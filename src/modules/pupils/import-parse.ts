@@ -5,8 +5,8 @@ import { CsvError, parse } from 'csv-parse';
 import { unneutralise } from './csv.js';
 import { ErrorLog } from './import-errors.js';
 import { csvColumns, type CsvColumn, normaliseHeader, requiredColumns } from './import-format.js';
+import type { ImportRow } from './import-row.js';
 import { RowValidator } from './import-validate.js';
-import type { FsmPeriod, PupilRecord } from './record.js';
 
 /**
  * Reads an MIS CSV file into validated pupil records, one row at a time, with every problem counted
@@ -18,12 +18,7 @@ import type { FsmPeriod, PupilRecord } from './record.js';
 
 export type { RowError } from './import-errors.js';
 
-export interface ImportRow {
-  row: number;
-  record: PupilRecord & { mis_id: string };
-  leaving: { leaving_date: string; leaving_reason: string } | null;
-  fsm: FsmPeriod[];
-}
+export type { ImportRow } from './import-row.js';
 
 /** No pupil's row comes near this (the longest fields are 200 characters); a longer one is a broken file. */
 export const maxRecordBytes = 16 * 1024;

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Tx } from '../../db/index.js';
 import type { ErrorSummary } from './import-errors.js';
-import { type ImportRow, ImportReader } from './import-parse.js';
+import { ImportReader } from './import-parse.js';
+import type { ImportRow } from './import-row.js';
 import { displayValue, type StoredPupil } from './pupil-service.js';
 import * as q from './queries.js';
 import { editableFields, formatFsmPeriods } from './record.js';

@@ -1,6 +1,6 @@
 import type { ErrorLog } from './import-errors.js';
 import { type CsvColumn, derivedColumns } from './import-format.js';
-import type { ImportRow } from './import-parse.js';
+import type { ImportRow } from './import-row.js';
 import {
   date,
   parseFsmPeriods,
