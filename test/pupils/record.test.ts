@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { checkUpn, makeUpn, upnCheckLetter, upnLetters } from '../../src/modules/pupils/upn.js';
+import { parseDate } from '../../src/lib/dates.js';
 import {
   everSixFsm,
   formatFsmPeriods,
   fsmNow,
-  parseDate,
   parseFsmPeriods,
   pupilRecordSchema,
 } from '../../src/modules/pupils/record.js';

@@ -16,13 +16,12 @@ import {
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { Conflict } from '../../errors.js';
-import { date } from '../pupils/record.js';
+import { date } from '../../lib/form-fields.js';
+import { emptyAsUndefined as blank } from '../../lib/text.js';
 import { schoolDashboard, vulnerableGroups } from './dashboard-service.js';
 import { stackedBar } from './charts.js';
 import { termLabel } from './frameworks-service.js';
 import * as interventions from './interventions-service.js';
-
-const blank = (v: unknown) => (v === '' ? undefined : v);
 
 const interventionForm = z
   .object({

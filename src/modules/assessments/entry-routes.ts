@@ -6,7 +6,7 @@ import { uuidParam } from '../../http/forms.js';
 import { parseQuery, queryUuid } from '../../http/query.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { BadRequest } from '../../errors.js';
-import { parseDate } from '../pupils/record.js';
+import { parseDate } from '../../lib/dates.js';
 import { termLabel } from './frameworks-service.js';
 import * as scores from './scores-service.js';
 

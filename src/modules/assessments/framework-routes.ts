@@ -14,7 +14,7 @@ import {
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
 import { roleLabels, schoolRoles } from '../../policy/index.js';
-import { date } from '../pupils/record.js';
+import { date } from '../../lib/form-fields.js';
 import * as frameworks from './frameworks-service.js';
 import * as terms from './terms-service.js';
 

@@ -13,7 +13,7 @@ import {
 } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict, NotFound } from '../../errors.js';
-import { date, requiredExactText } from '../pupils/record.js';
+import { date, requiredExactText } from '../../lib/form-fields.js';
 import * as notes from './notes-service.js';
 
 const noteForm = z.object({

@@ -11,7 +11,7 @@ import * as schemas from './schemas.js';
 import * as service from './service.js';
 import { classOverview } from '../assessments/analysis-service.js';
 import { termLabel } from '../assessments/frameworks-service.js';
-import { yearGroupLabel, yearGroups } from './year-groups.js';
+import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
 
 const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
 

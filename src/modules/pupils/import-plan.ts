@@ -1,3 +1,4 @@
+import { today } from '../../lib/dates.js';
 import crypto from 'node:crypto';
 import type { Tx } from '../../db/index.js';
 import type { ErrorSummary } from './import-errors.js';
@@ -229,9 +230,9 @@ export async function planImport(
   let leavers: Existing[] = [];
   if (mode === 'full') {
     existing ??= await load();
-    const today = new Date().toISOString().slice(0, 10);
+    const day = today();
     leavers = existing.pupils.filter(
-      (p) => p.mis_id && !inFile.has(p.mis_id) && !p.restricted_at && (!p.leaving_date || p.leaving_date > today),
+      (p) => p.mis_id && !inFile.has(p.mis_id) && !p.restricted_at && (!p.leaving_date || p.leaving_date > day),
     );
     counts.leavers = leavers.length;
     preview.leavers = leavers.slice(0, shownLimit).map((p) => shown(p.mis_id!, p));

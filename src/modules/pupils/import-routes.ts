@@ -12,7 +12,7 @@ import { toCsv } from './csv.js';
 import { csvColumns, requiredColumns, derivedColumns } from './import-format.js';
 import { errorLimits } from './import-errors.js';
 import * as imports from './import-service.js';
-import { date, requiredExactText } from './record.js';
+import { date, requiredExactText } from '../../lib/form-fields.js';
 
 const confirmForm = z
   .object({

@@ -1,14 +1,8 @@
 import type { ErrorLog } from './import-errors.js';
 import { type CsvColumn, derivedColumns } from './import-format.js';
 import type { ImportRow } from './import-row.js';
-import {
-  date,
-  parseFsmPeriods,
-  pupilRecordSchema,
-  type PupilRecord,
-  recordShape,
-  requiredExactText,
-} from './record.js';
+import { date, requiredExactText } from '../../lib/form-fields.js';
+import { parseFsmPeriods, pupilRecordSchema, type PupilRecord, recordShape } from './record.js';
 
 /**
  * Checks one row with the same rules as the edit form (record.ts), reporting each problem by

@@ -8,14 +8,11 @@ import { csvColumns, exportRow } from './import-format.js';
 import * as service from './pupil-service.js';
 import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
 import * as schemas from './schemas.js';
-import { yearGroupLabel, yearGroups } from './year-groups.js';
+import { today, ukDate } from '../../lib/dates.js';
+import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
 
 /** The labels every pupil page shows codes with. */
 export const labels = { sexLabels, ethnicityLabels, senStatusLabels, senNeedLabels, yearGroupLabel, yearGroups };
-
-export function ukDate(iso: string | null | undefined): string {
-  return iso ? iso.split('-').reverse().join('/') : '';
-}
 
 /** The list's state as a query string, for links that keep it (sort, pages, export). */
 export function queryString(q: schemas.ListQuery, change: Partial<schemas.ListQuery> = {}): string {
@@ -90,7 +87,7 @@ export function pupilListRoutes(deps: AppDeps): Router {
     const { page: _page, ...filters } = parseQuery(schemas.listQuery, req.query);
     const rows = await service.exportPupils(db, actorOf(req), filters);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="pupils-${new Date().toISOString().slice(0, 10)}.csv"`);
+    res.setHeader('Content-Disposition', `attachment; filename="pupils-${today()}.csv"`);
     res.send(toCsv(csvColumns, rows.map(exportRow)));
   });
 

@@ -5,7 +5,7 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import * as q from './queries.js';
 import { editableFields, everSixFsm, type FsmPeriod, formatFsmPeriods, fsmNow, type PupilRecord } from './record.js';
-import { yearGroups } from './year-groups.js';
+import { yearGroups } from '../../lib/year-groups.js';
 
 export const pageSize = 50;
 

@@ -1,119 +1,15 @@
 import { z } from 'zod';
+import { parseDate, today } from '../../lib/dates.js';
+import { date, oneOf, readYesNo, requiredExactText, text, yesNo } from '../../lib/form-fields.js';
+import { yearGroups, type YearGroup } from '../../lib/year-groups.js';
 import { ethnicityLabels, isEal, senNeedLabels, sexLabels } from './reference.js';
 import { checkUpn } from './upn.js';
-import { yearGroups, type YearGroup } from './year-groups.js';
 
 /**
  * One pupil record as people and MIS files write it (strings), validated into stored values.
  * The edit form and the CSV import both use this, so they accept and refuse the same things.
  * Text is stored exactly as typed: never trimmed or "fixed", so what goes in comes back out.
  */
-
-const storable = (v: string) => !v.includes('\u0000');
-
-function checkedText(label: string, max: number, required: boolean) {
-  return z
-    .string()
-    .optional()
-    .transform((v) => v ?? '')
-    .superRefine((v, ctx) => {
-      if (required && v.trim() === '') ctx.addIssue({ code: 'custom', message: `Enter ${label}` });
-      else if ([...v].length > max)
-        ctx.addIssue({ code: 'custom', message: `${cap(label)} must be ${max} characters or fewer` });
-      else if (!storable(v))
-        ctx.addIssue({ code: 'custom', message: `${cap(label)} contains a character that cannot be stored` });
-    });
-}
-
-/** Optional free text: empty becomes null; anything else (even only spaces) is kept exactly as typed. */
-export function text(label: string, max: number) {
-  return checkedText(label, max, false).transform((v) => (v === '' ? null : v));
-}
-
-/** Required free text: must contain something besides spaces; kept exactly as typed. */
-export function requiredExactText(label: string, max: number) {
-  return checkedText(label, max, true);
-}
-
-/** "a surname" → "Surname", for messages that name the field. */
-const cap = (s: string) => {
-  const bare = s.replace(/^(a|an|the) /, '');
-  return bare.charAt(0).toUpperCase() + bare.slice(1);
-};
-
-/** A date written as dd/mm/yyyy (what people and MIS exports use) or yyyy-mm-dd. Returns ISO. */
-export function parseDate(input: string): string | null {
-  const v = input.trim();
-  let y: number, m: number, d: number;
-  let match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v);
-  if (match) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v)))
-    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else return null;
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
-  return date.toISOString().slice(0, 10);
-}
-
-export function date(label: string, required = false) {
-  return z
-    .string()
-    .optional()
-    .transform((v) => (v ?? '').trim())
-    .transform((v, ctx) => {
-      if (v === '') {
-        if (required) ctx.addIssue({ code: 'custom', message: `Enter ${label}` });
-        return null;
-      }
-      const iso = parseDate(v);
-      if (!iso) {
-        ctx.addIssue({
-          code: 'custom',
-          message: /^\d{1,2}\/\d{1,2}\/\d{4}$|^\d{4}-\d{2}-\d{2}$/.test(v)
-            ? `${cap(label)} must be a real date (${v} does not exist)`
-            : `${cap(label)} must be a date like 27/03/2019`,
-        });
-        return null;
-      }
-      return iso;
-    });
-}
-
-const yes = new Set(['y', 'yes', 'true', '1', 'on']);
-const no = new Set(['', 'n', 'no', 'false', '0', 'off']);
-
-export function yesNo(label: string) {
-  return z
-    .string()
-    .optional()
-    .transform((v) => (v ?? '').trim().toLowerCase())
-    .transform((v, ctx) => {
-      if (yes.has(v)) return true;
-      if (!no.has(v)) ctx.addIssue({ code: 'custom', message: `${cap(label)} must be Y or N` });
-      return false;
-    });
-}
-
-function oneOf<T extends string>(
-  label: string,
-  allowed: readonly T[],
-  aliases: Record<string, T> = {},
-  required = false,
-) {
-  return z
-    .string()
-    .optional()
-    .transform((v) => (v ?? '').trim())
-    .transform((v, ctx): T | null => {
-      if (v === '') {
-        if (required) ctx.addIssue({ code: 'custom', message: `Choose ${label}` });
-        return null;
-      }
-      const found = allowed.find((a) => a.toLowerCase() === v.toLowerCase()) ?? aliases[v.toLowerCase()];
-      if (!found) ctx.addIssue({ code: 'custom', message: `${cap(label)} “${v}” is not one of ${allowed.join(', ')}` });
-      return found ?? null;
-    });
-}
 
 const yearAliases: Record<string, YearGroup> = { nursery: 'N', reception: 'R', rec: 'R' };
 for (const y of yearGroups)
@@ -183,17 +79,16 @@ export const pupilRecordSchema = z.object(recordShape).transform((r, ctx) => {
       message: 'Give a primary need before a secondary need',
     });
   }
-  if (r.date_of_birth && r.date_of_birth > new Date().toISOString().slice(0, 10)) {
+  if (r.date_of_birth && r.date_of_birth > today()) {
     ctx.addIssue({ code: 'custom', path: ['date_of_birth'], message: 'Date of birth must be in the past' });
   }
-  const ealRaw = (r.eal ?? '').trim().toLowerCase();
+  // An empty EAL cell is worked out from the first language; anything else must be yes or no.
   let eal: boolean;
-  if (ealRaw === '') eal = isEal(r.first_language);
-  else if (yes.has(ealRaw)) eal = true;
-  else if (no.has(ealRaw)) eal = false;
+  if ((r.eal ?? '').trim() === '') eal = isEal(r.first_language);
   else {
-    ctx.addIssue({ code: 'custom', path: ['eal'], message: 'EAL must be Y or N' });
-    eal = false;
+    const answer = readYesNo(r.eal);
+    if (answer === null) ctx.addIssue({ code: 'custom', path: ['eal'], message: 'EAL must be Y or N' });
+    eal = answer ?? false;
   }
   return { ...r, sen_status, eal };
 });

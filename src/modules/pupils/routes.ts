@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { yearGroupLabel } from './year-groups.js';
+import { yearGroupLabel } from '../../lib/year-groups.js';
 import * as service from './service.js';
 
 const homeFor: Record<string, string> = { trust: '/trust', la: '/trust', operator: '/operator', parent: '/parent' };

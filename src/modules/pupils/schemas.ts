@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { checkedValues, requiredText, optionalText, submissionKey, uuid, version } from '../../http/forms.js';
 import { queryChoice, queryText, queryUuid, queryWholeNumber } from '../../http/query.js';
-import { date, requiredExactText, text } from './record.js';
-import { yearGroups } from './year-groups.js';
-
-const blank = (v: unknown) => (v === '' ? undefined : v);
+import { date, requiredExactText, text } from '../../lib/form-fields.js';
+import { emptyAsUndefined as blank } from '../../lib/text.js';
+import { yearGroups } from '../../lib/year-groups.js';
 
 /** The list's query string (I4): every filter optional, sort and page with defaults. */
 export const listQuery = z.object({

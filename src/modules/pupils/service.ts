@@ -4,7 +4,7 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { applyPupilScope } from './scope.js';
 import { onRoll, type PupilListItem } from './queries.js';
-import { yearGroups } from './year-groups.js';
+import { yearGroups } from '../../lib/year-groups.js';
 
 export interface GroupSummary {
   id: string;
