@@ -1,11 +1,13 @@
 // The assessments module's only public surface. Other modules import this file and nothing else of assessments.
 import type { WaypointModule } from '../../http/module.js';
 import { analysisRoutes } from './analysis-routes.js';
+import { classRoutes } from './class-routes.js';
 import { assessmentsAuditActions } from './audit-actions.js';
 import { entryRoutes } from './entry-routes.js';
 import { frameworkRoutes } from './framework-routes.js';
 import { notesRoutes } from './notes-routes.js';
 import { onOrganisationCreated } from './on-organisation-created.js';
+import { pupilPagesWithProgress } from './pupil-pages.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
 // Setting up a new school (tenancy's onboarding), inside the caller's transaction.
@@ -31,7 +33,16 @@ export const assessmentsModule: WaypointModule = {
     'interventions',
     'intervention_targets',
   ],
-  routers: (deps) => [entryRoutes(deps), notesRoutes(deps), analysisRoutes(deps), frameworkRoutes(deps)],
+  // The pupil pages and the class page are pupils' pages with assessments' sections (pupil-pages.ts,
+  // class-routes.ts): pupils sits below and cannot import them.
+  routers: (deps) => [
+    pupilPagesWithProgress(deps),
+    classRoutes(deps),
+    entryRoutes(deps),
+    notesRoutes(deps),
+    analysisRoutes(deps),
+    frameworkRoutes(deps),
+  ],
   navigation: [
     { href: '/interventions', label: 'Interventions', order: 30, action: 'intervention.read' },
     { href: '/dashboard', label: 'Dashboard', order: 40, action: 'dashboard.school' },

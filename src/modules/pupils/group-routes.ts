@@ -3,19 +3,16 @@ import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
 import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { parseFilters, parseQuery } from '../../http/query.js';
+import { parseQuery } from '../../http/query.js';
 import { Conflict, NotFound } from '../../errors.js';
-import { can } from '../../policy/index.js';
+import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
+import { groupWithPupils } from './group-access.js';
 import * as groups from './group-service.js';
 import * as schemas from './schemas.js';
-import * as service from './service.js';
-import { classOverview } from '../assessments/analysis-service.js';
-import { termLabel } from '../assessments/frameworks-service.js';
-import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
 
-const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
+export const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
 
-/** Classes, sets and intervention groups: the class page for everyone, management for leaders. */
+/** Managing classes, sets and intervention groups (leaders). The class page itself is assessments'. */
 export function groupRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer, db } = deps;
@@ -73,54 +70,11 @@ export function groupRoutes(deps: AppDeps): Router {
     res.redirect(303, id ? `/groups/${id}` : '/groups');
   });
 
-  const groupPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const actor = actorOf(req);
-    const id = uuidParam(req, 'id', 'class or group');
-    const manage = can(actor, 'group.manage');
-    // I4: only managers see the "add pupils" search, so only they get its errors shown by its fields.
-    const query = parseQuery(schemas.groupPageQuery, req.query);
-    const search = parseFilters(schemas.groupAddQuery, req.query, manage ? schemas.groupAddFields : []);
-    const data = await classOverview(db, actor, id, query.term);
-    const addQ = search.ok ? (search.data.add_q ?? '') : (search.values.add_q ?? '');
-    const addYear = search.ok ? (search.data.add_year ?? data.group.year_group ?? undefined) : search.values.add_year;
-    const candidates = manage && search.ok && query.add ? await groups.candidates(db, actor, id, addQ, addYear) : null;
-    const staffOptions = can(actor, 'group.assign_staff') ? await groups.staffOptions(db, actor) : null;
-    res.locals.ctx.pupilData = true;
-    renderer.render(
-      req,
-      res,
-      'pupils/group',
-      {
-        title: data.group.name,
-        ...data,
-        manage,
-        candidates,
-        addQ,
-        addYear,
-        staffOptions,
-        kindLabels,
-        yearGroups,
-        yearGroupLabel,
-        errors: search.ok ? {} : search.errors,
-        sortByName: query.sort === 'name',
-        termLabel,
-        canRecord: can(actor, 'assessment.record'),
-        ...extra,
-      },
-      {
-        status: search.ok ? status : 400,
-        fragment: req.get('HX-Target') === 'candidates' ? 'pupils/_candidates' : undefined,
-      },
-    );
-  };
-
-  router.get('/groups/:id', (req, res) => groupPage(req, res));
-
   router.get('/groups/:id/edit', async (req, res) => {
     const id = uuidParam(req, 'id', 'class or group');
     const group = (await groups.listGroups(db, actorOf(req), true)).find((g: { id: string }) => g.id === id);
     if (!group) throw new NotFound('class or group');
-    const full = (await service.groupWithPupils(db, actorOf(req), id)).group;
+    const full = (await groupWithPupils(db, actorOf(req), id)).group;
     groupForm(req, res, {
       title: `Change ${group.name}`,
       values: { ...full, archived: full.archived_at ? 'on' : '' },
@@ -171,6 +125,22 @@ export function groupRoutes(deps: AppDeps): Router {
     flash(req, 'Saved.');
     res.redirect(303, `/groups/${id}`);
   });
+
+  return router;
+}
+
+/**
+ * Shows the class page again, with errors, when a form on it is refused. The class page is
+ * assessments' (it shows their data), so assessments passes this in when it mounts these routes.
+ */
+export type ClassPage = (req: Request, res: Response, extra: Record<string, unknown>, status: number) => Promise<void>;
+
+/** The forms on the class page: its pupils and its staff. */
+export function groupMemberRoutes(deps: AppDeps, classPage: ClassPage): Router {
+  const router = Router();
+  const { db } = deps;
+  router.use('/groups', requireSignIn);
+  const groupPage = classPage;
 
   router.post('/groups/:id/members', async (req, res) => {
     const parsed = parseForm(schemas.addMembersForm, req.body);

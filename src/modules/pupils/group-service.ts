@@ -4,6 +4,8 @@ import { type Actor, assertStaff } from '../../policy/index.js';
 import { assertFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
+import { directory } from '../tenancy/index.js';
+import { type Assignment, assignmentsColumn, withStaffNames } from './people.js';
 import { onRoll } from './queries.js';
 
 /** Classes, sets and intervention groups, who is in them and who teaches them. */
@@ -19,10 +21,19 @@ export function assertMayManage(actor: Actor): void {
   assertStaff(actor, 'group.manage');
 }
 
+interface GroupListRow {
+  id: string;
+  name: string;
+  kind: GroupInput['kind'];
+  year_group: string | null;
+  archived_at: Date | null;
+  pupils: number;
+}
+
 export async function listGroups(db: Database, actor: Actor, includeArchived: boolean) {
   const staff = assertStaff(actor, 'group.manage');
-  return db.withActor(staff, (trx) =>
-    trx('groups as g')
+  return db.withActor(staff, async (trx) => {
+    const rows: (GroupListRow & { assignments: Assignment[] })[] = await trx('groups as g')
       .where('g.school_id', staff.schoolId)
       .modify((qb) => (includeArchived ? qb : qb.whereNull('g.archived_at')))
       .select(
@@ -32,11 +43,11 @@ export async function listGroups(db: Database, actor: Actor, includeArchived: bo
         'g.year_group',
         'g.archived_at',
         trx.raw('(select count(*)::int from group_members gm where gm.group_id = g.id) as pupils'),
-        trx.raw(`coalesce((select array_agg(u.given_name || ' ' || u.family_name order by gs.role, u.family_name)
-                   from group_staff gs join users u on u.id = gs.user_id where gs.group_id = g.id), '{}') as staff`),
+        assignmentsColumn(trx),
       )
-      .orderByRaw('g.archived_at is not null, g.kind, year_group_rank(g.year_group) nulls last, g.name'),
-  );
+      .orderByRaw('g.archived_at is not null, g.kind, year_group_rank(g.year_group) nulls last, g.name');
+    return withStaffNames(trx, rows);
+  });
 }
 
 export async function createGroup(
@@ -163,14 +174,7 @@ export async function removeMember(db: Database, actor: Actor, groupId: string, 
 /** Staff who could teach or support a group: anyone with a teaching role at this school. */
 export async function staffOptions(db: Database, actor: Actor) {
   const staff = assertStaff(actor, 'group.assign_staff');
-  return db.withActor(staff, (trx) =>
-    trx('users as u')
-      .join('memberships as m', 'm.user_id', 'u.id')
-      .where('m.org_id', staff.schoolId)
-      .whereNull('m.disabled_at')
-      .distinct('u.id', 'u.given_name', 'u.family_name')
-      .orderBy(['u.family_name', 'u.given_name']),
-  );
+  return db.withActor(staff, (trx) => directory.activeStaffOf(trx, staff.schoolId));
 }
 
 export async function assignStaff(
@@ -183,10 +187,7 @@ export async function assignStaff(
   const staff = assertStaff(actor, 'group.assign_staff');
   await db.withActor(staff, async (trx) => {
     const group = await trx('groups').where({ id: groupId, school_id: staff.schoolId }).first();
-    const member = await trx('memberships')
-      .where({ org_id: staff.schoolId, user_id: userId })
-      .whereNull('disabled_at')
-      .first();
+    const member = await directory.isActiveMemberOf(trx, staff.schoolId, userId);
     if (!group || !member) throw new NotFound('class or staff member');
     await trx('group_staff')
       .insert({ school_id: staff.schoolId, group_id: groupId, user_id: userId, role })

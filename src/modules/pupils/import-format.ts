@@ -1,4 +1,4 @@
-import type { ExportRow } from './pupil-service.js';
+import type { ExportRow } from './list-service.js';
 
 /**
  * The pupil CSV: what the export writes and the MIS import reads, so exporting and re-importing

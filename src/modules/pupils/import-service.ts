@@ -3,9 +3,11 @@ import type { Database, Tx } from '../../db/index.js';
 import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js';
 import { Conflict, HttpError, NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
+import { directory } from '../tenancy/index.js';
 import { applyImport, type ConfirmOptions, type ImportSummary, StalePreview } from './import-apply.js';
 import { importGate } from './import-gate.js';
 import { type ImportPreview, loadExisting, planImport } from './import-plan.js';
+import { namesOf } from './people.js';
 
 /**
  * MIS import (P31): upload → preview → confirm. The preview says what would happen (new, changed,
@@ -37,8 +39,7 @@ async function assertAllowed(trx: Tx, staff: StaffActor): Promise<void> {
   if (!(await isAllowed(trx, staff))) throw new ImportNotAllowed();
 }
 
-const isAllowed = async (trx: Tx, staff: StaffActor) =>
-  !!(await trx('school_settings').where({ school_id: staff.schoolId }).first('mis_import_allowed'))?.mis_import_allowed;
+const isAllowed = (trx: Tx, staff: StaffActor) => directory.misImportAllowed(trx, staff.schoolId);
 
 /** A refusal is audited in its own transaction, since the refused one rolls back. */
 async function auditRefusal<T>(db: Database, staff: StaffActor, work: Promise<T>): Promise<T> {
@@ -236,10 +237,9 @@ export async function cancel(db: Database, actor: Actor, id: string): Promise<vo
 /** The school's recent imports, and whether imports are allowed now. */
 export async function history(db: Database, actor: Actor) {
   const staff = assertStaff(actor, 'pupil.import');
-  return db.withActor(staff, async (trx) => ({
-    allowed: await isAllowed(trx, staff),
-    imports: await trx('import_files as i')
-      .leftJoin('users as u', 'u.id', 'i.uploaded_by')
+  return db.withActor(staff, async (trx) => {
+    const allowed = await isAllowed(trx, staff);
+    const files: { uploaded_by: string | null }[] = await trx('import_files as i')
       .where('i.school_id', staff.schoolId)
       .select(
         'i.id',
@@ -250,9 +250,15 @@ export async function history(db: Database, actor: Actor) {
         'i.processed_at',
         'i.summary',
         'i.size_bytes',
-        trx.raw(`u.given_name || ' ' || u.family_name as uploaded_by_name`),
+        'i.uploaded_by',
       )
       .orderBy('i.created_at', 'desc')
-      .limit(20),
-  }));
+      .limit(20);
+    const nameOf = await namesOf(
+      trx,
+      files.map((f) => f.uploaded_by),
+    );
+    const imports = files.map(({ uploaded_by, ...f }) => ({ ...f, uploaded_by_name: nameOf(uploaded_by) }));
+    return { allowed, imports };
+  });
 }

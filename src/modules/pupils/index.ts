@@ -3,18 +3,33 @@ import type { Actor } from '../../policy/index.js';
 import type { WaypointModule } from '../../http/module.js';
 import { pupilsAuditActions } from './audit-actions.js';
 import { groupRoutes } from './group-routes.js';
+import { homeRoutes } from './home-routes.js';
 import { importRoutes } from './import-routes.js';
-import { pupilRecordRoutes } from './pupil-routes.js';
-import { pupilRoutes } from './routes.js';
+import { pupilListRoutes } from './list-routes.js';
 import { staffGroups } from './staff-groups.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
-// Added by the policy/assessments helper, pointing at today's files (re-point after the restructure):
-export { groupIdsOf, loadGroupForStaff, loadPupilForStaff, visibleGroupMembers } from './service.js';
 export { cohortFlagsCtes } from './cohort.js';
 export { createInterventionGroup, interventionGroupSummaries } from './intervention-groups.js';
 
+// Scoped pupil and group loaders (assessments), the FSM rules in SQL for aggregates.
+export { loadPupilForStaff, pupilCountsBySchool, pupilsOfSchool, linkedPupils } from './pupil-access.js';
+export type { LinkedPupil } from './pupil-access.js';
+export { groupIdsOf, loadGroupForStaff, visibleGroupMembers, groupWithPupils } from './group-access.js';
+export type { GroupPupil, GroupStaff } from './group-access.js';
+export { fsmEligibleInLastSixYears, fsmEligibleNow, type PupilListItem } from './queries.js';
+export { applyPupilScope, type ScopeFacts } from './scope.js';
+
+// Pages a higher module mounts with its own part in them: the pupil pages with profile sections
+// (assessments' progress), and the class page's forms with assessments' class page.
+export { pupilPages } from './pupil-pages.js';
+export type { ProfileSection } from './profile-page.js';
+export { candidates, staffOptions } from './group-service.js';
+export { type ClassPage, groupMemberRoutes, kindLabels } from './group-routes.js';
+export { groupAddFields, groupAddQuery, groupPageQuery } from './schemas.js';
+
 // --- The module description app.ts loops over ---
+
 // Home and the pupil list are for school staff only, even where a trust role holds the same grant.
 const staffOnly = (actor: Actor) => actor.kind === 'staff';
 
@@ -32,8 +47,9 @@ export const pupilsModule: WaypointModule = {
     'group_staff',
     'import_files',
   ],
-  // In this order: the import's /pupils/import paths come before the record's /pupils/:id ones.
-  routers: (deps) => [pupilRoutes(deps), importRoutes(deps), pupilRecordRoutes(deps), groupRoutes(deps)],
+  // The pupil pages (/pupils/:id…) and the class page are mounted by assessments, which adds their
+  // progress sections; assessments comes later, so /pupils/import is matched before /pupils/:id.
+  routers: (deps) => [homeRoutes(deps), importRoutes(deps), pupilListRoutes(deps), groupRoutes(deps)],
   navigation: [
     { href: '/', label: 'Home', order: 10, show: staffOnly },
     { href: '/pupils', label: 'Pupils', order: 20, action: 'pupil.list', show: staffOnly },

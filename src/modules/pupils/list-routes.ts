@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
-import { actorOf } from '../../http/guards.js';
+import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseFilters, parseQuery } from '../../http/query.js';
 import { can } from '../../policy/index.js';
 import { toCsv } from './csv.js';
 import { csvColumns, exportRow } from './import-format.js';
-import * as service from './pupil-service.js';
+import * as service from './list-service.js';
 import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
 import * as schemas from './schemas.js';
 import { today, ukDate } from '../../lib/dates.js';
@@ -30,7 +30,7 @@ export function pupilListRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer, db } = deps;
 
-  router.get('/pupils', async (req, res) => {
+  router.get('/pupils', requireSignIn, async (req, res) => {
     const actor = actorOf(req);
     const parsed = parseFilters(schemas.listQuery, req.query, schemas.listFormFields);
     res.locals.ctx.pupilData = true;
@@ -83,7 +83,7 @@ export function pupilListRoutes(deps: AppDeps): Router {
   });
 
   // A download has no form to show errors by: a bad filter is the standard 400 page.
-  router.get('/pupils/export.csv', async (req, res) => {
+  router.get('/pupils/export.csv', requireSignIn, async (req, res) => {
     const { page: _page, ...filters } = parseQuery(schemas.listQuery, req.query);
     const rows = await service.exportPupils(db, actorOf(req), filters);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');

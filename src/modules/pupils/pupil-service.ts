@@ -1,13 +1,10 @@
 import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
-import { type Actor, assert, assertStaff, can, PolicyDenied, pupilScope, type StaffActor } from '../../policy/index.js';
+import { type Actor, assert, assertStaff, PolicyDenied, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import * as q from './queries.js';
-import { editableFields, everSixFsm, type FsmPeriod, formatFsmPeriods, fsmNow, type PupilRecord } from './record.js';
-import { yearGroups } from '../../lib/year-groups.js';
-
-export const pageSize = 50;
+import { editableFields, formatFsmPeriods, type PupilRecord } from './record.js';
 
 /** A UPN or MIS ID that another pupil at the school (current or former) already has. */
 export class DuplicateIdentifier extends Error {
@@ -53,7 +50,7 @@ export interface StoredPupil extends PupilRecord {
   updated_at: Date;
 }
 
-async function loadPupil(trx: Tx, id: string): Promise<StoredPupil> {
+export async function loadPupil(trx: Tx, id: string): Promise<StoredPupil> {
   const row = (await trx('pupils as p').where('p.id', id).first(q.recordColumns)) as StoredPupil | undefined;
   if (!row) throw new NotFound('pupil');
   return row;
@@ -74,138 +71,6 @@ async function loadForChange(
   const locked = await trx('pupils').where({ id }).forUpdate().first('version');
   if (!locked) throw new PolicyDenied(action, 'row-level security refused the change');
   return { ...pupil, version: locked.version };
-}
-
-/** The pupil list: scoped to what the actor may see, filtered, sorted and paged. */
-export async function listPupils(db: Database, actor: Actor, filters: q.ListFilters, page: number) {
-  const staff = assertStaff(actor, 'pupil.list');
-  return db.withActor(staff, async (trx) => {
-    const base = q.filtered(trx, pupilScope(staff), filters);
-    const [{ total }] = (await base.clone().count<{ total: number }[]>('* as total')) as [{ total: number }];
-    const pages = Math.max(1, Math.ceil(Number(total) / pageSize));
-    const current = Math.min(Math.max(1, page), pages);
-    const rows = (await q
-      .ordered(base.clone().select(q.listColumns(trx)), filters)
-      .limit(pageSize)
-      .offset((current - 1) * pageSize)) as q.PupilListRow[];
-    const choices = await filterChoices(trx, staff);
-    // The list shows SEN status: a read of special-category data (L1).
-    await audit.record(trx, staff, { action: 'pupil.listed', meta: { rows: rows.length, total: Number(total) } });
-    return { rows, total: Number(total), page: current, pages, ...choices };
-  });
-}
-
-/** The list's filter choices alone, to show a refused filter form again (I4); no pupil is read. */
-export async function listChoices(db: Database, actor: Actor) {
-  const staff = assertStaff(actor, 'pupil.list');
-  return db.withActor(staff, (trx) => filterChoices(trx, staff));
-}
-
-async function filterChoices(trx: Tx, staff: StaffActor) {
-  const groups = await trx('groups')
-    .where({ school_id: staff.schoolId })
-    .whereNull('archived_at')
-    .modify((g) => {
-      if (pupilScope(staff).kind === 'taught')
-        g.whereExists(trx('group_staff as gs').whereRaw('gs.group_id = groups.id').where('gs.user_id', staff.userId));
-    })
-    .select('id', 'name')
-    .orderByRaw('year_group_rank(year_group) nulls last, name');
-  const flags = await trx('support_flags')
-    .where({ school_id: staff.schoolId })
-    .whereNull('archived_at')
-    .select('id', 'name')
-    .orderBy('name');
-  return { groups, flags, yearGroups };
-}
-
-export interface ExportRow extends StoredPupil {
-  ever_6_fsm: boolean;
-  pupil_premium: boolean;
-  fsm_periods: string | null;
-}
-
-/** Exactly what the list's filter shows, every page, minus restricted pupils (P29). Audited as a bulk export (P34). */
-export async function exportPupils(db: Database, actor: Actor, filters: q.ListFilters): Promise<ExportRow[]> {
-  const staff = assertStaff(actor, 'pupil.export');
-  return db.withActor(staff, async (trx) => {
-    const rows = (await q.ordered(
-      q.filtered(trx, pupilScope(staff), filters).whereNull('p.restricted_at').select(q.exportColumns(trx)),
-      filters,
-    )) as ExportRow[];
-    await audit.record(trx, staff, {
-      action: 'pupil.exported',
-      entityType: 'pupil',
-      fields: ['record'],
-      meta: {
-        rows: rows.length,
-        filters: Object.entries(filters)
-          .filter(([, v]) => v)
-          .map(([k]) => k)
-          .join(','),
-      },
-    });
-    return rows;
-  });
-}
-
-/** Everything on the one-page profile. Every view is audited (the profile shows SEN: L1). */
-export async function getProfile(db: Database, actor: Actor, id: string) {
-  const staff = assertStaff(actor, 'pupil.read');
-  return db.withActor(staff, async (trx) => {
-    const pupil = await loadPupil(trx, id);
-    // One connection per transaction: these run one after another.
-    const contacts = await trx('pupil_contacts')
-      .where({ school_id: staff.schoolId, pupil_id: id })
-      .orderBy(['priority', 'name']);
-    const groups = await trx('group_members as gm')
-      .join('groups as g', 'g.id', 'gm.group_id')
-      .where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id })
-      .whereNull('g.archived_at')
-      .select('g.id', 'g.name', 'g.kind')
-      .orderBy(['g.kind', 'g.name']);
-    const fsm = await trx('pupil_fsm_periods')
-      .where({ school_id: staff.schoolId, pupil_id: id })
-      .orderBy('start_date')
-      .select('id', 'start_date', 'end_date');
-    const flags = await trx('pupil_support_flags as psf')
-      .join('support_flags as sf', 'sf.id', 'psf.flag_id')
-      .where({ 'psf.school_id': staff.schoolId, 'psf.pupil_id': id })
-      .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date')
-      .orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']);
-    const history = await trx('pupil_history as h')
-      .leftJoin('users as u', 'u.id', 'h.changed_by')
-      .where({ 'h.school_id': staff.schoolId, 'h.pupil_id': id })
-      .select(
-        'h.field',
-        'h.old_value',
-        'h.new_value',
-        'h.source',
-        'h.changed_at',
-        trx.raw(`u.given_name || ' ' || u.family_name as changed_by_name`),
-      )
-      .orderBy('h.id', 'desc')
-      .limit(100);
-    const availableFlags = await trx('support_flags')
-      .where({ school_id: staff.schoolId })
-      .whereNull('archived_at')
-      .select('id', 'name')
-      .orderBy('name');
-    await audit.record(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
-    const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
-    return {
-      pupil,
-      contacts,
-      groups,
-      fsm: fsmPeriods,
-      fsmNow: fsmNow(fsmPeriods),
-      everSix: everSixFsm(fsmPeriods),
-      flags,
-      availableFlags,
-      history,
-      canEdit: can(staff, 'pupil.update', { restricted: !!pupil.restricted_at }),
-    };
-  });
 }
 
 /** The current record, for the edit form. */

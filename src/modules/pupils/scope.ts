@@ -1,11 +1,23 @@
 import type { Knex } from 'knex';
 import type { PupilScope } from '../../policy/index.js';
+import { directory } from '../tenancy/index.js';
+
+/** Facts the scope needs that other modules own, passed in by them (parents sits above pupils). */
+export interface ScopeFacts {
+  /** For a parent: the pupils linked to them in the parents module's parent_links. */
+  parentPupilIds?: readonly string[];
+}
 
 /**
  * Applies the policy's pupil scope to a query over `pupils as <alias>`. Row-level security
  * applies the same rule again in the database; this copy keeps queries honest and fast.
  */
-export function applyPupilScope(qb: Knex.QueryBuilder, scope: PupilScope, alias = 'p'): Knex.QueryBuilder {
+export function applyPupilScope(
+  qb: Knex.QueryBuilder,
+  scope: PupilScope,
+  alias = 'p',
+  facts: ScopeFacts = {},
+): Knex.QueryBuilder {
   const col = (c: string) => `${alias}.${c}`;
   switch (scope.kind) {
     case 'school':
@@ -22,17 +34,13 @@ export function applyPupilScope(qb: Knex.QueryBuilder, scope: PupilScope, alias 
           .whereNull('scope_g.archived_at');
       });
     case 'shared':
+      // Schools sharing with this trust or LA now (tenancy's settings), in the same query.
       return qb.whereNull(col('restricted_at')).whereIn(col('school_id'), function () {
-        this.select('s.school_id')
-          .from('school_settings as s')
-          .join('organisations as o', 'o.id', 's.school_id')
-          .where(scope.via === 'trust' ? 'o.trust_id' : 'o.la_id', scope.orgId)
-          .where(scope.via === 'trust' ? 's.share_with_trust' : 's.share_with_la', true);
+        directory.selectSchoolsSharingWith(this, scope.via, scope.orgId);
       });
     case 'parent':
-      return qb.whereIn(col('id'), function () {
-        this.select('pupil_id').from('parent_links').where('parent_user_id', scope.userId);
-      });
+      // Without the parents module's links, a parent sees no pupil.
+      return qb.whereIn(col('id'), [...(facts.parentPupilIds ?? [])]);
     case 'none':
       return qb.whereRaw('false');
   }

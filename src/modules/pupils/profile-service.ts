@@ -1,0 +1,109 @@
+import type { Database } from '../../db/index.js';
+import { type Actor, assert, assertStaff, can } from '../../policy/index.js';
+import { NotFound } from '../../errors.js';
+import * as audit from '../audit/service.js';
+import { namesOf } from './people.js';
+import { loadPupil } from './pupil-service.js';
+import { everSixFsm, type FsmPeriod, fsmNow } from './record.js';
+
+/** A row of a pupil's change history (P28), as the profile shows it. */
+interface HistoryRow {
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+  source: string;
+  changed_at: Date;
+}
+
+/** Everything on the one-page profile. Every view is audited (the profile shows SEN: L1). */
+export async function getProfile(db: Database, actor: Actor, id: string) {
+  const staff = assertStaff(actor, 'pupil.read');
+  return db.withActor(staff, async (trx) => {
+    const pupil = await loadPupil(trx, id);
+    // One connection per transaction: these run one after another.
+    const contacts = await trx('pupil_contacts')
+      .where({ school_id: staff.schoolId, pupil_id: id })
+      .orderBy(['priority', 'name']);
+    const groups = await trx('group_members as gm')
+      .join('groups as g', 'g.id', 'gm.group_id')
+      .where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id })
+      .whereNull('g.archived_at')
+      .select('g.id', 'g.name', 'g.kind')
+      .orderBy(['g.kind', 'g.name']);
+    const fsm = await trx('pupil_fsm_periods')
+      .where({ school_id: staff.schoolId, pupil_id: id })
+      .orderBy('start_date')
+      .select('id', 'start_date', 'end_date');
+    const flags = await trx('pupil_support_flags as psf')
+      .join('support_flags as sf', 'sf.id', 'psf.flag_id')
+      .where({ 'psf.school_id': staff.schoolId, 'psf.pupil_id': id })
+      .select('psf.id', 'sf.name', 'psf.start_date', 'psf.end_date')
+      .orderBy([{ column: 'psf.end_date', order: 'desc', nulls: 'first' }, 'sf.name']);
+    const changes: (HistoryRow & { changed_by: string | null })[] = await trx('pupil_history as h')
+      .where({ 'h.school_id': staff.schoolId, 'h.pupil_id': id })
+      .select('h.field', 'h.old_value', 'h.new_value', 'h.source', 'h.changed_at', 'h.changed_by')
+      .orderBy('h.id', 'desc')
+      .limit(100);
+    const nameOf = await namesOf(
+      trx,
+      changes.map((c) => c.changed_by),
+    );
+    const history = changes.map(({ changed_by, ...c }) => ({ ...c, changed_by_name: nameOf(changed_by) }));
+    const availableFlags = await trx('support_flags')
+      .where({ school_id: staff.schoolId })
+      .whereNull('archived_at')
+      .select('id', 'name')
+      .orderBy('name');
+    await audit.record(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
+    const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
+    return {
+      pupil,
+      contacts,
+      groups,
+      fsm: fsmPeriods,
+      fsmNow: fsmNow(fsmPeriods),
+      everSix: everSixFsm(fsmPeriods),
+      flags,
+      availableFlags,
+      history,
+      canEdit: can(staff, 'pupil.update', { restricted: !!pupil.restricted_at }),
+    };
+  });
+}
+
+/** A stored contact, as the edit form shows it. */
+export interface StoredContact {
+  id: string;
+  pupil_id: string;
+  name: string;
+  relationship: string;
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  priority: number;
+  version: number;
+}
+
+/**
+ * One contact for its edit form: only for someone who may change this pupil (a restricted pupil is
+ * read-only, P29; another school's pupil is not found). The form shows contact details, so the read
+ * is audited as a view of the pupil naming the contacts.
+ */
+export async function contactForEdit(db: Database, actor: Actor, pupilId: string, contactId: string) {
+  const staff = assertStaff(actor, 'pupil.update');
+  return db.withActor(staff, async (trx) => {
+    const pupil = await loadPupil(trx, pupilId);
+    assert(staff, 'pupil.update', { schoolId: pupil.school_id, restricted: !!pupil.restricted_at });
+    const contact = (await trx('pupil_contacts')
+      .where({ id: contactId, school_id: staff.schoolId, pupil_id: pupilId })
+      .first()) as StoredContact | undefined;
+    if (!contact) throw new NotFound('contact');
+    await audit.record(trx, staff, {
+      action: 'pupil.viewed',
+      entityType: 'pupil',
+      entityId: pupilId,
+      fields: ['contacts'],
+    });
+    return { pupil, contact };
+  });
+}

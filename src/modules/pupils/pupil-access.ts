@@ -1,0 +1,73 @@
+import type { Tx } from '../../db/index.js';
+import { type Actor, assert, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
+import { NotFound } from '../../errors.js';
+import type { PupilListItem } from './queries.js';
+import { applyPupilScope } from './scope.js';
+
+/**
+ * Scoped pupil reads in the caller's transaction, for other modules: staff (assessments), a trust
+ * or LA (sharing) and a parent (parents). The policy's pupil scope applies, and RLS again.
+ */
+
+export const pupilColumns = [
+  'p.id',
+  'p.legal_forename',
+  'p.preferred_forename',
+  'p.surname',
+  'p.year_group',
+  'p.date_of_birth',
+  'p.upn',
+];
+
+/** One pupil as this member of staff may see them (404 otherwise), inside the caller's transaction. */
+export async function loadPupilForStaff(trx: Tx, staff: StaffActor, pupilId: string) {
+  assertStaff(staff, 'pupil.read');
+  const pupil = (await applyPupilScope(trx('pupils as p').where('p.id', pupilId), pupilScope(staff)).first([
+    ...pupilColumns,
+    'p.restricted_at',
+    'p.sen_status',
+    'p.leaving_date',
+  ])) as (PupilListItem & { restricted_at: Date | null; sen_status: string; leaving_date: string | null }) | undefined;
+  if (!pupil) throw new NotFound('pupil');
+  return pupil;
+}
+
+/** How many pupils (not left) the actor sees in each school, by school id: a trust's or LA's counts. */
+export async function pupilCountsBySchool(trx: Tx, actor: Actor): Promise<Map<string, number>> {
+  assert(actor, 'trust.overview');
+  const counts: { school_id: string; n: number }[] = await applyPupilScope(trx('pupils as p'), pupilScope(actor))
+    .whereNull('p.leaving_date')
+    .groupBy('p.school_id')
+    .select('p.school_id', trx.raw('count(*)::int as n'));
+  return new Map(counts.map((c) => [c.school_id, c.n]));
+}
+
+/** One school's pupils (not left) as the actor may see them, by year group and name. */
+export async function pupilsOfSchool(trx: Tx, actor: Actor, schoolId: string): Promise<PupilListItem[]> {
+  assert(actor, 'pupil.list');
+  return applyPupilScope(trx('pupils as p'), pupilScope(actor))
+    .where('p.school_id', schoolId)
+    .whereNull('p.leaving_date')
+    .select(pupilColumns)
+    .orderBy(['p.year_group', 'p.surname', 'p.legal_forename']);
+}
+
+export interface LinkedPupil {
+  id: string;
+  preferred_forename: string | null;
+  legal_forename: string;
+  surname: string;
+  year_group: string;
+  school_id: string;
+}
+
+/**
+ * A parent's children, given the pupil ids the parents module found linked to them (parent_links
+ * is theirs, and pupils sits below parents). The parent scope still applies, and RLS again.
+ */
+export async function linkedPupils(trx: Tx, actor: Actor, linkedPupilIds: readonly string[]): Promise<LinkedPupil[]> {
+  assert(actor, 'parent.portal');
+  return applyPupilScope(trx('pupils as p'), pupilScope(actor), 'p', { parentPupilIds: linkedPupilIds })
+    .select('p.id', 'p.preferred_forename', 'p.legal_forename', 'p.surname', 'p.year_group', 'p.school_id')
+    .orderBy('p.legal_forename');
+}

@@ -1,0 +1,29 @@
+import type { Database, Tx } from '../../db/index.js';
+import { firstSubmission } from '../../db/idempotency.js';
+import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js';
+import { lockForChange } from './pupil-service.js';
+
+/**
+ * How a pupil's contacts, free-school-meal periods and support flags change: each change locks the
+ * pupil (restricted pupils are read-only, P29) and is written with its history row and its audit row
+ * in one transaction.
+ */
+
+/**
+ * A change to one pupil's record, with the pupil locked. Given a form's submission key, a second
+ * submission of the same form does nothing and returns undefined (R4).
+ */
+export function withPupil<T>(
+  db: Database,
+  actor: Actor,
+  pupilId: string,
+  work: (trx: Tx, staff: StaffActor) => Promise<T>,
+  submissionKey?: string,
+): Promise<T | undefined> {
+  const staff = assertStaff(actor, 'pupil.update');
+  return db.withActor(staff, async (trx) => {
+    await lockForChange(trx, staff, pupilId);
+    if (!(await firstSubmission(trx, staff.userId, submissionKey))) return undefined;
+    return work(trx, staff);
+  });
+}
