@@ -2,7 +2,7 @@ import type { Database } from '../../db/index.js';
 import type { Actor } from '../../policy/index.js';
 import { assertFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { withPupil } from './pupil-change.js';
 import * as q from './queries.js';
 

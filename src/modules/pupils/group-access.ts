@@ -1,7 +1,7 @@
 import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assert, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { type Assignment, assignedPeople } from './people.js';
 import { pupilColumns } from './pupil-access.js';
 import { onRoll, type PupilListItem } from './queries.js';

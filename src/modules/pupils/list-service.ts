@@ -1,7 +1,7 @@
 import type { Database, Tx } from '../../db/index.js';
 import { type Actor, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
 import { yearGroups } from '../../lib/year-groups.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import type { StoredPupil } from './pupil-service.js';
 import * as q from './queries.js';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assert, assertStaff, can } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { namesOf } from './people.js';
 import { loadPupil } from './pupil-service.js';
 import { everSixFsm, type FsmPeriod, fsmNow } from './record.js';

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { withPupil } from './pupil-change.js';
 import * as q from './queries.js';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assert, PolicyDenied } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/service.js';
+import * as audit from '../audit/index.js';
 import { pupilCountsBySchool, type PupilListItem, pupilsOfSchool } from '../pupils/index.js';
 import { directory, type SchoolSharing } from '../tenancy/index.js';
 
