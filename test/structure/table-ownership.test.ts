@@ -21,20 +21,6 @@ const kernelTables: Record<string, string> = {
   knex_migrations_lock: "knex's migration lock",
 };
 
-/**
- * Violations being removed in other branches of issue 9, by file and table. A listed one that no
- * longer happens fails this test too, so the list stays true: TODO(lead) after each merge, delete the
- * entries the test reports as gone; the list must end empty. Tenancy's files have none.
- */
-const stillPending: Record<string, readonly string[]> = {
-  // pupils (pupils/sharing/parents helper: tenancy/directory.ts, parents' and sharing's own services).
-  'src/modules/pupils/group-service.ts': ['memberships', 'users'],
-  'src/modules/pupils/import-service.ts': ['school_settings', 'users'],
-  'src/modules/pupils/pupil-service.ts': ['users'],
-  'src/modules/pupils/scope.ts': ['organisations', 'parent_links', 'school_settings'],
-  'src/modules/pupils/service.ts': ['organisations', 'parent_links', 'school_settings', 'users'],
-};
-
 const ownerOf = new Map(
   Object.entries(tablesByModule).flatMap(([module, tables]) => tables.map((t) => [t, module] as [string, string])),
 );
@@ -70,21 +56,8 @@ describe('Structure: every table has one owning module, and only its code names 
   });
 
   it('Structure: a module’s files name no table another module owns (knex calls and SQL text)', () => {
-    const pending = (file: string, table: string) => stillPending[file]?.includes(table) ?? false;
-    const unexpected = found
-      .filter((v) => !pending(v.file, v.table))
-      .map((v) => `${v.file}:${v.line} names ${v.table} (owned by ${v.owner}) in ${v.how}`);
+    const unexpected = found.map((v) => `${v.file}:${v.line} names ${v.table} (owned by ${v.owner}) in ${v.how}`);
     expect(unexpected, 'use the owning module’s index.ts service instead').to.deep.equal([]);
-    const gone = Object.entries(stillPending).flatMap(([file, tables]) =>
-      tables.filter((t) => !found.some((v) => v.file === file && v.table === t)).map((t) => `${file}: ${t}`),
-    );
-    expect(gone, 'fixed: delete these from stillPending').to.deep.equal([]);
-  });
-
-  it('Structure: tenancy’s files name only tenancy’s tables', () => {
-    const tenancy = found.filter((v) => v.module === 'tenancy');
-    expect(tenancy.map((v) => `${v.file}:${v.line} ${v.table}`)).to.deep.equal([]);
-    expect(Object.keys(stillPending).filter((f) => f.startsWith('src/modules/tenancy/'))).to.deep.equal([]);
   });
 
   it('Structure: the scanner finds tables in knex calls and SQL text, and not in comments or other words', () => {
