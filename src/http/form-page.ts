@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { HttpError } from '../errors.js';
+import { Conflict, HttpError } from '../errors.js';
 import { type FieldErrors, parseForm } from './forms.js';
 
 /** What a form page is drawn with when it comes back: the messages by field and what the person typed. */
@@ -9,6 +9,8 @@ export interface FormState {
   values: Record<string, unknown>;
   /** The one-time key the form was sent with (R4), so a corrected form is still one submission. */
   submissionKey?: string;
+  /** Set when the form comes back because someone else saved first (R5, 409). */
+  conflict?: boolean;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface FormPost<S extends z.ZodType> {
   save: (req: Request, res: Response, data: z.infer<S>) => Promise<unknown>;
   /** The fields that are lists (checkboxes), kept as lists when one or none was ticked. */
   lists?: readonly string[];
+  /**
+   * For edit forms: a stale-write `Conflict` (R5) draws the form again at 409 with its message beside this
+   * field and everything typed kept, so the person can compare and save again. Without it the 409 goes to
+   * the error handler.
+   */
+  conflictField?: string;
 }
 
 /** The body as the person sent it, for drawing the form again: lists stay lists. */
@@ -46,19 +54,18 @@ export function typedValues(body: unknown, lists: readonly string[] = []): Recor
 /**
  * The one way a form is handled: parse the body with its zod schema; if that fails, draw the page again with
  * the messages by field and the values typed (422); otherwise save, and if the service refuses a field, draw
- * the page again with that message. Anything else (a policy denial, a 409 conflict) goes to the error handler.
+ * the page again with that message; a stale-write conflict is drawn the same way when `conflictField` says where.
+ * Anything else (a policy denial, a 409 without `conflictField`) goes to the error handler.
  */
 export function formPost<S extends z.ZodType>(form: FormPost<S>): RequestHandler {
   return async (req, res) => {
-    const again = (errors: FieldErrors, status: number) => {
+    const again = (errors: FieldErrors, status: number, conflict = false) => {
       const body = req.body as Record<string, unknown> | undefined;
       const key = typeof body?.submissionKey === 'string' ? body.submissionKey : undefined;
-      return form.page(
-        req,
-        res,
-        { errors, values: typedValues(body, form.lists), ...(key ? { submissionKey: key } : {}) },
-        status,
-      );
+      const state: FormState = { errors, values: typedValues(body, form.lists) };
+      if (key) state.submissionKey = key;
+      if (conflict) state.conflict = true;
+      return form.page(req, res, state, status);
     };
     const parsed = parseForm(form.schema, req.body);
     if (!parsed.ok) return again(parsed.errors, 422);
@@ -66,6 +73,8 @@ export function formPost<S extends z.ZodType>(form: FormPost<S>): RequestHandler
       await form.save(req, res, parsed.data);
     } catch (err) {
       if (err instanceof FieldError) return again({ [err.field]: err.publicMessage }, err.status);
+      if (err instanceof Conflict && form.conflictField)
+        return again({ [form.conflictField]: err.publicMessage }, err.status, true);
       throw err;
     }
   };

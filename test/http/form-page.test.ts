@@ -7,7 +7,7 @@ import { FieldError, type FormState, formPost } from '../../src/http/form-page.j
 import { checkedValues, requiredText } from '../../src/http/forms.js';
 
 /** The form-page helper on its own: a bare Express app whose "page" answers with the state it was given. */
-function appWith(save: (data: { name: string; tags: string[] }) => Promise<void>) {
+function appWith(save: (data: { name: string; tags: string[] }) => Promise<void>, conflictField?: string) {
   const app = express();
   app.use(express.urlencoded({ extended: false }));
   app.post(
@@ -15,6 +15,7 @@ function appWith(save: (data: { name: string; tags: string[] }) => Promise<void>
     formPost({
       schema: z.object({ name: requiredText('a name', 10), tags: checkedValues(z.string()) }),
       lists: ['tags'],
+      ...(conflictField ? { conflictField } : {}),
       page: (_req, res, state: FormState, status) => res.status(status).json(state),
       save: async (_req, res, data) => {
         await save(data);
@@ -76,5 +77,20 @@ describe('The form-page helper', () => {
       .type('form')
       .send('name=Ada');
     expect(res.status).to.equal(409);
+  });
+
+  it('R5: an edit form with conflictField comes back at 409 with the message there and everything typed', async () => {
+    const res = await request(
+      appWith(async () => {
+        throw new Conflict('Someone else saved first');
+      }, 'name'),
+    )
+      .post('/form')
+      .type('form')
+      .send('name=Ada&tags=a');
+    expect(res.status).to.equal(409);
+    expect(res.body.errors).to.deep.equal({ name: 'Someone else saved first' });
+    expect(res.body.values).to.deep.equal({ name: 'Ada', tags: ['a'] });
+    expect(res.body.conflict).to.equal(true);
   });
 });
