@@ -2,17 +2,10 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import {
-  checkedValues,
-  newSubmissionKey,
-  parseForm,
-  submissionKey,
-  uuid,
-  uuidParam,
-  version,
-} from '../../http/forms.js';
+import { checkedValues, newSubmissionKey, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
+import { formPost } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { Conflict, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
 import { date, requiredExactText } from '../../lib/form-fields.js';
 import * as notes from './notes-service.js';
 
@@ -57,24 +50,25 @@ export function notesRoutes(deps: AppDeps): Router {
 
   router.get('/pupils/:id/notes', requireSignIn, (req, res) => page(req, res));
 
-  router.post('/pupils/:id/notes', requireSignIn, async (req, res) => {
-    const parsed = parseForm(noteForm, req.body);
-    if (!parsed.ok)
-      return page(
-        req,
-        res,
-        { errors: parsed.errors, values: { note: req.body }, noteKey: req.body?.submissionKey },
-        422,
-      );
-    await notes.writeNote(db, actorOf(req), uuidParam(req, 'id', 'pupil'), parsed.data);
-    flash(
-      req,
-      parsed.data.sensitivity === 'restricted'
-        ? 'Restricted note saved. Only the DSL, the head, the school admin and you can read it.'
-        : 'Note saved.',
-    );
-    res.redirect(303, `/pupils/${req.params.id}/notes`);
-  });
+  router.post(
+    '/pupils/:id/notes',
+    requireSignIn,
+    formPost({
+      schema: noteForm,
+      page: (req, res, { errors, values, submissionKey: noteKey }, status) =>
+        page(req, res, { errors, values: { note: values }, noteKey }, status),
+      save: async (req, res, data) => {
+        await notes.writeNote(db, actorOf(req), uuidParam(req, 'id', 'pupil'), data);
+        flash(
+          req,
+          data.sensitivity === 'restricted'
+            ? 'Restricted note saved. Only the DSL, the head, the school admin and you can read it.'
+            : 'Note saved.',
+        );
+        res.redirect(303, `/pupils/${req.params.id}/notes`);
+      },
+    }),
+  );
 
   const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await notes.notesPage(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
@@ -93,47 +87,46 @@ export function notesRoutes(deps: AppDeps): Router {
 
   router.get('/pupils/:id/notes/:noteId/edit', requireSignIn, (req, res) => editPage(req, res));
 
-  router.post('/pupils/:id/notes/:noteId', requireSignIn, async (req, res) => {
-    const parsed = parseForm(noteEditForm, req.body);
-    if (!parsed.ok) return editPage(req, res, { errors: parsed.errors, values: req.body }, 422);
-    try {
-      await notes.updateNote(
-        db,
-        actorOf(req),
-        uuidParam(req, 'id', 'pupil'),
-        uuidParam(req, 'noteId', 'note'),
-        parsed.data.body,
-        parsed.data.version,
-      );
-    } catch (err) {
-      if (err instanceof Conflict)
-        return editPage(req, res, { errors: { body: err.publicMessage }, values: req.body, conflict: true }, 409);
-      throw err;
-    }
-    flash(req, 'Note saved.');
-    res.redirect(303, `/pupils/${req.params.id}/notes`);
-  });
+  router.post(
+    '/pupils/:id/notes/:noteId',
+    requireSignIn,
+    formPost({
+      schema: noteEditForm,
+      conflictField: 'body',
+      page: (req, res, state, status) => editPage(req, res, { ...state }, status),
+      save: async (req, res, data) => {
+        await notes.updateNote(
+          db,
+          actorOf(req),
+          uuidParam(req, 'id', 'pupil'),
+          uuidParam(req, 'noteId', 'note'),
+          data.body,
+          data.version,
+        );
+        flash(req, 'Note saved.');
+        res.redirect(303, `/pupils/${req.params.id}/notes`);
+      },
+    }),
+  );
 
-  router.post('/pupils/:id/observations', requireSignIn, async (req, res) => {
-    const parsed = parseForm(observationForm, req.body);
-    if (!parsed.ok)
-      return page(
-        req,
-        res,
-        {
-          errors: parsed.errors,
-          values: { observation: { ...req.body, item_ids: [req.body?.item_ids ?? []].flat() } },
-          observationKey: req.body?.submissionKey,
-        },
-        422,
-      );
-    await notes.recordObservation(db, actorOf(req), uuidParam(req, 'id', 'pupil'), {
-      ...parsed.data,
-      observed_on: parsed.data.observed_on!,
-    });
-    flash(req, 'Observation saved.');
-    res.redirect(303, `/pupils/${req.params.id}/notes`);
-  });
+  router.post(
+    '/pupils/:id/observations',
+    requireSignIn,
+    formPost({
+      schema: observationForm,
+      lists: ['item_ids'],
+      page: (req, res, { errors, values, submissionKey: observationKey }, status) =>
+        page(req, res, { errors, values: { observation: values }, observationKey }, status),
+      save: async (req, res, data) => {
+        await notes.recordObservation(db, actorOf(req), uuidParam(req, 'id', 'pupil'), {
+          ...data,
+          observed_on: data.observed_on!,
+        });
+        flash(req, 'Observation saved.');
+        res.redirect(303, `/pupils/${req.params.id}/notes`);
+      },
+    }),
+  );
 
   return router;
 }
