@@ -6,18 +6,16 @@ import {
   checkedValues,
   newSubmissionKey,
   optionalText,
-  parseForm,
   requiredText,
   submissionKey,
   uuid,
   uuidParam,
   version,
 } from '../../http/forms.js';
+import { FieldError, formPost } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
-import { Conflict } from '../../errors.js';
 import { date } from '../../lib/form-fields.js';
-import { emptyAsUndefined as blank } from '../../lib/text.js';
 import { schoolDashboard, vulnerableGroups } from './dashboard-service.js';
 import { stackedBar } from './charts.js';
 import { termLabel } from './frameworks-service.js';
@@ -98,36 +96,31 @@ export function analysisRoutes(deps: AppDeps): Router {
     }),
   );
 
-  const values = (body: Record<string, unknown>) => ({
-    ...body,
-    target_item_ids: [body?.target_item_ids ?? []].flat(),
-  });
-
-  router.post('/interventions', async (req, res) => {
-    const parsed = parseForm(interventionForm, req.body);
-    if (!parsed.ok)
-      return formPage(
-        req,
-        res,
-        {
-          title: 'Start an intervention',
-          values: values(req.body),
-          action: '/interventions',
-          submissionKey: req.body?.submissionKey,
-          errors: parsed.errors,
-        },
-        422,
-      );
-    const { version: _v, submissionKey: key, ...input } = parsed.data;
-    const created = await interventions.createIntervention(
-      db,
-      actorOf(req),
-      { ...input, start_date: input.start_date! },
-      key,
-    );
-    flash(req, 'Intervention created. Now add its pupils to its group.');
-    res.redirect(303, created ? `/groups/${created.groupId}?add=1` : '/interventions');
-  });
+  router.post(
+    '/interventions',
+    formPost({
+      schema: interventionForm,
+      lists: ['target_item_ids'],
+      page: (req, res, { errors, values, submissionKey }, status) =>
+        formPage(
+          req,
+          res,
+          { title: 'Start an intervention', values, action: '/interventions', submissionKey, errors },
+          status,
+        ),
+      save: async (req, res, data) => {
+        const { version: _v, submissionKey: key, ...input } = data;
+        const created = await interventions.createIntervention(
+          db,
+          actorOf(req),
+          { ...input, start_date: input.start_date! },
+          key,
+        );
+        flash(req, 'Intervention created. Now add its pupils to its group.');
+        res.redirect(303, created ? `/groups/${created.groupId}?add=1` : '/interventions');
+      },
+    }),
+  );
 
   router.get('/interventions/:id', async (req, res) => {
     const data = await interventions.impact(db, actorOf(req), uuidParam(req, 'id', 'intervention'));
@@ -160,30 +153,23 @@ export function analysisRoutes(deps: AppDeps): Router {
 
   router.get('/interventions/:id/edit', (req, res) => editPage(req, res));
 
-  router.post('/interventions/:id', async (req, res) => {
-    const id = uuidParam(req, 'id', 'intervention');
-    const parsed = parseForm(interventionForm, req.body);
-    if (!parsed.ok || !parsed.data.version)
-      return editPage(
-        req,
-        res,
-        {
-          errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors,
-          values: values(req.body),
-        },
-        422,
-      );
-    const { version: ver, submissionKey: _k, ...input } = parsed.data;
-    try {
-      await interventions.updateIntervention(db, actorOf(req), id, { ...input, start_date: input.start_date! }, ver);
-    } catch (err) {
-      if (err instanceof Conflict)
-        return editPage(req, res, { errors: { name: err.publicMessage }, values: values(req.body) }, 409);
-      throw err;
-    }
-    flash(req, 'Intervention saved.');
-    res.redirect(303, `/interventions/${id}`);
-  });
+  router.post(
+    '/interventions/:id',
+    formPost({
+      schema: interventionForm,
+      lists: ['target_item_ids'],
+      conflictField: 'name',
+      page: (req, res, { errors, values }, status) => editPage(req, res, { errors, values }, status),
+      save: async (req, res, data) => {
+        const id = uuidParam(req, 'id', 'intervention');
+        const { version: ver, submissionKey: _k, ...input } = data;
+        if (!ver) throw new FieldError('name', 'The form is out of date. Reload the page.');
+        await interventions.updateIntervention(db, actorOf(req), id, { ...input, start_date: input.start_date! }, ver);
+        flash(req, 'Intervention saved.');
+        res.redirect(303, `/interventions/${id}`);
+      },
+    }),
+  );
 
   router.get('/dashboard', async (req, res) => {
     const q = parseQuery(dashboardQuery, req.query);
