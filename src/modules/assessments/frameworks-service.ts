@@ -2,6 +2,7 @@ import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assertStaff, type SchoolRole, type StaffActor } from '../../policy/index.js';
 import { lockFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
+import { FieldError } from '../../http/form-page.js';
 import * as audit from '../audit/index.js';
 import { academicYearOf, insertSchoolDefaults, insertTerms } from './defaults.js';
 
@@ -178,7 +179,8 @@ export interface FrameworkEdit {
   newLevel: Omit<Level, 'id'> | null;
 }
 
-export class FrameworkRuleBroken extends Error {}
+/** A framework rule the edit would break, shown beside the field it concerns (a FieldError, so forms show it there). */
+export class FrameworkRuleBroken extends FieldError {}
 
 /**
  * Edits names, labels and descriptors without code. Values of levels never change (scores keep
@@ -240,6 +242,7 @@ export async function updateFramework(
       const clash = await trx('framework_levels').where({ framework_id: id, value: edit.newLevel.value }).first();
       if (clash)
         throw new FrameworkRuleBroken(
+          'new_level_value',
           `There is already a level with the value ${edit.newLevel.value} (“${clash.label}”). Each level needs its own value.`,
         );
       await trx('framework_levels').insert({ ...edit.newLevel, school_id: staff.schoolId, framework_id: id });
@@ -264,7 +267,9 @@ export async function deleteLevel(db: Database, actor: Actor, frameworkId: strin
     const used = await trx('assessment_scores').where({ school_id: staff.schoolId, level_id: levelId }).first('id');
     if (used)
       throw new FrameworkRuleBroken(
+        'levels',
         `“${level.label}” is used by recorded assessments, so it cannot be deleted. You can rename it or change its descriptor.`,
+        409,
       );
     await trx('framework_levels').where({ id: levelId }).del();
     await audit.record(trx, staff, {
