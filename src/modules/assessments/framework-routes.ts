@@ -2,17 +2,10 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import {
-  checkedValues,
-  type FieldErrors,
-  optionalText,
-  parseForm,
-  requiredText,
-  uuidParam,
-  version,
-} from '../../http/forms.js';
+import { checkedValues, type FieldErrors, optionalText, requiredText, uuidParam, version } from '../../http/forms.js';
+import { FieldError, type FormState, formPost, typedValues } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { Conflict, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
 import { roleLabels, schoolRoles } from '../../policy/index.js';
 import { date } from '../../lib/form-fields.js';
 import * as frameworks from './frameworks-service.js';
@@ -129,6 +122,16 @@ function readEdit(
     : { errors: { ...errors, name: 'The form is out of date. Reload the page.' } };
 }
 
+/** The edit form for one framework, as a schema: readEdit's problems become issues by field. */
+const editFormFor = (fw: frameworks.Framework) =>
+  z.record(z.string(), z.union([z.string(), z.array(z.string())])).transform((body, ctx) => {
+    const { edit, version: ver, errors } = readEdit(body, fw);
+    for (const [field, message] of Object.entries(errors)) ctx.addIssue({ code: 'custom', path: [field], message });
+    return edit && ver !== undefined && !Object.keys(errors).length ? { edit, version: ver } : z.NEVER;
+  });
+
+const academicYear = z.coerce.number({ error: 'Choose an academic year' }).int().min(2000).max(2100);
+
 const termForm = z
   .object({ starts_on: date('the first day', true), ends_on: date('the last day', true) })
   .refine((v) => !v.starts_on || !v.ends_on || v.ends_on >= v.starts_on, {
@@ -183,19 +186,19 @@ export function frameworkRoutes(deps: AppDeps): Router {
     newPage(req, res);
   });
 
-  router.post('/frameworks', async (req, res) => {
-    const parsed = parseForm(newFrameworkForm, req.body);
-    if (!parsed.ok)
-      return newPage(
-        req,
-        res,
-        { errors: parsed.errors, values: { ...req.body, recorded_by: [req.body?.recorded_by ?? []].flat() } },
-        422,
-      );
-    const id = await frameworks.createFramework(db, actorOf(req), parsed.data);
-    flash(req, `${parsed.data.name} created.`);
-    res.redirect(303, `/frameworks/${id}`);
-  });
+  router.post(
+    '/frameworks',
+    formPost({
+      schema: newFrameworkForm,
+      lists: ['recorded_by'],
+      page: (req, res, { errors, values }, status) => newPage(req, res, { errors, values }, status),
+      save: async (req, res, data) => {
+        const id = await frameworks.createFramework(db, actorOf(req), data);
+        flash(req, `${data.name} created.`);
+        res.redirect(303, `/frameworks/${id}`);
+      },
+    }),
+  );
 
   const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await frameworks.settingsData(db, actorOf(req));
@@ -221,25 +224,22 @@ export function frameworkRoutes(deps: AppDeps): Router {
 
   router.get('/frameworks/:id', (req, res) => editPage(req, res));
 
-  router.post('/frameworks/:id', async (req, res) => {
+  router.post('/frameworks/:id', async (req, res, next) => {
     const id = uuidParam(req, 'id', 'framework');
-    const data = await frameworks.settingsData(db, actorOf(req));
-    const fw = data.frameworks.find((f) => f.id === id);
+    const { frameworks: all } = await frameworks.settingsData(db, actorOf(req));
+    const fw = all.find((f) => f.id === id);
     if (!fw) throw new NotFound('framework');
-    const { edit, version: ver, errors } = readEdit(req.body, fw);
-    if (!edit || ver === undefined || Object.keys(errors).length)
-      return editPage(req, res, { errors, values: req.body }, 422);
-    try {
-      await frameworks.updateFramework(db, actorOf(req), id, edit, ver);
-    } catch (err) {
-      if (err instanceof frameworks.FrameworkRuleBroken)
-        return editPage(req, res, { errors: { new_level_value: err.message }, values: req.body }, 422);
-      if (err instanceof Conflict)
-        return editPage(req, res, { errors: { name: err.publicMessage }, values: req.body }, 409);
-      throw err;
-    }
-    flash(req, 'Framework saved.');
-    res.redirect(303, `/frameworks/${id}`);
+    // The form's fields follow this framework's items and levels, so its handler is made for it.
+    await formPost({
+      schema: editFormFor(fw),
+      conflictField: 'name',
+      page: (req, res, { errors, values }, status) => editPage(req, res, { errors, values }, status),
+      save: async (req, res, { edit, version: ver }) => {
+        await frameworks.updateFramework(db, actorOf(req), id, edit, ver);
+        flash(req, 'Framework saved.');
+        res.redirect(303, `/frameworks/${id}`);
+      },
+    })(req, res, next);
   });
 
   router.post('/frameworks/:id/levels/:levelId/delete', async (req, res) => {
@@ -247,49 +247,53 @@ export function frameworkRoutes(deps: AppDeps): Router {
     try {
       await frameworks.deleteLevel(db, actorOf(req), id, uuidParam(req, 'levelId', 'level'));
     } catch (err) {
-      if (err instanceof frameworks.FrameworkRuleBroken)
-        return editPage(req, res, { errors: { levels: err.message } }, 409);
+      // A button, not a form: nothing was typed, so the refusal is shown by the levels.
+      if (err instanceof FieldError)
+        return editPage(req, res, { errors: { [err.field]: err.publicMessage } }, err.status);
       throw err;
     }
     flash(req, 'Level deleted.');
     res.redirect(303, `/frameworks/${id}`);
   });
 
-  router.post('/terms/:id', async (req, res) => {
-    const parsed = parseForm(termForm, req.body);
+  // Each term's form has its own field ids, so errors are keyed by field and term.
+  const termPage = (req: Request, res: Response, { errors, values }: FormState, status: number) => {
     const termId = uuidParam(req, 'id', 'term');
-    // Each term's form has its own field ids, so errors are keyed by field and term.
-    const againWith = (errors: Record<string, string | undefined>) =>
-      listPage(
-        req,
-        res,
-        {
-          errors: Object.fromEntries(
-            Object.entries(errors)
-              .filter(([, v]) => v)
-              .map(([k, v]) => [`${k}-${termId}`, v]),
-          ),
-          termValues: { [termId]: { starts_on: req.body?.starts_on, ends_on: req.body?.ends_on } },
-        },
-        422,
-      );
-    if (!parsed.ok) return againWith(parsed.errors);
-    const result = await terms.updateTerm(db, actorOf(req), termId, {
-      starts_on: parsed.data.starts_on!,
-      ends_on: parsed.data.ends_on!,
-    });
-    if (!result.ok) return againWith(result.errors);
-    flash(req, 'Term dates saved.');
-    res.redirect(303, '/frameworks');
-  });
+    const keyed = Object.entries(errors).flatMap(([k, v]) => (v ? [[`${k}-${termId}`, v]] : []));
+    const termValues = { [termId]: { starts_on: values.starts_on, ends_on: values.ends_on } };
+    return listPage(req, res, { errors: Object.fromEntries(keyed), termValues }, status);
+  };
 
-  router.post('/terms', async (req, res) => {
-    const year = z.coerce.number().int().min(2000).max(2100).safeParse(req.body?.academic_year);
-    if (!year.success) return listPage(req, res, { errors: { academic_year: 'Choose an academic year' } }, 422);
-    await terms.addAcademicYear(db, actorOf(req), year.data);
-    flash(req, 'Terms added.');
-    res.redirect(303, '/frameworks');
-  });
+  router.post(
+    '/terms/:id',
+    formPost({
+      schema: termForm,
+      page: termPage,
+      save: async (req, res, data) => {
+        const result = await terms.updateTerm(db, actorOf(req), uuidParam(req, 'id', 'term'), {
+          starts_on: data.starts_on!,
+          ends_on: data.ends_on!,
+        });
+        // The service may refuse both dates at once, so it answers with errors by field rather than one FieldError.
+        if (!result.ok) return termPage(req, res, { errors: result.errors, values: typedValues(req.body) }, 422);
+        flash(req, 'Term dates saved.');
+        res.redirect(303, '/frameworks');
+      },
+    }),
+  );
+
+  router.post(
+    '/terms',
+    formPost({
+      schema: z.object({ academic_year: academicYear }),
+      page: (req, res, { errors }, status) => listPage(req, res, { errors }, status),
+      save: async (req, res, data) => {
+        await terms.addAcademicYear(db, actorOf(req), data.academic_year);
+        flash(req, 'Terms added.');
+        res.redirect(303, '/frameworks');
+      },
+    }),
+  );
 
   return router;
 }
