@@ -105,6 +105,7 @@ export function entryRoutes(deps: AppDeps): Router {
 
   router.get('/groups/:id/grid', requireSignIn, (req, res) => gridPage(req, res));
 
+  // Not formPost: many rows save at once with per-row results and conflicts, answered 200 (page or htmx row).
   const save = async (req: Request, res: Response, onlyPupil?: string) => {
     const groupId = uuidParam(req, 'id', 'class or group');
     const { input, typed, dateError } = readGrid(req.body, onlyPupil);
@@ -170,6 +171,7 @@ export function entryRoutes(deps: AppDeps): Router {
 
   router.get('/pupils/:id/assess', requireSignIn, (req, res) => pupilPage(req, res));
 
+  // Not formPost, as the grid: the saved rows and any prompt come back on the page itself (P16), not a redirect.
   router.post('/pupils/:id/assess', requireSignIn, async (req, res) => {
     const pupilId = uuidParam(req, 'id', 'pupil');
     const { input, typed, dateError } = readGrid(req.body, pupilId);

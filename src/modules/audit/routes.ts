@@ -30,6 +30,7 @@ export function auditRoutes(deps: AppDeps): Router {
   const filtersSchema = filtersSchemaFor(Object.keys(labels));
   router.get('/audit', requireSignIn, async (req, res) => {
     const actor = actorOf(req);
+    // Not formPost: a GET search whose problems are a 400 in the htmx results fragment, with nothing to save.
     const parsed = parseFilters(filtersSchema, req.query, formFields);
     if (!parsed.ok) {
       // The form again with each problem by its field, keeping what was typed; no entries are read.
