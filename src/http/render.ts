@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Eta } from 'eta';
 import { paths } from '../paths.js';
 import type { Assets } from './assets.js';
@@ -21,7 +21,10 @@ export interface ViewContext {
   knownAs: typeof knownAs;
   /** Load htmx and our small script (staff pages). Parent pages need no JavaScript at all. */
   enhanced: boolean;
-  /** Pages with pupil data turn off htmx history so nothing is kept in localStorage (B3). */
+  /**
+   * The page may show pupil data, so htmx history is off and nothing is kept in localStorage (B3). True unless
+   * a route opts out with `noPupilData`: a page forgotten is then safe, not leaky.
+   */
   pupilData: boolean;
 }
 
@@ -35,6 +38,12 @@ export interface Renderer {
   eta: Eta;
   render(req: Request, res: Response, view: string, data?: Record<string, unknown>, opts?: RenderOptions): void;
 }
+
+/** For routes whose pages show no pupil data (sign-in, account, set-up): the B3 flag may be off there. */
+export const noPupilData: RequestHandler = (_req, res, next) => {
+  res.locals.ctx = { ...res.locals.ctx, pupilData: false } satisfies Partial<ViewContext>;
+  next();
+};
 
 export function isHtmx(req: Request): boolean {
   return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';
@@ -60,7 +69,7 @@ export function createRenderer(assets: Assets, cacheTemplates: boolean): Rendere
         canSwitchContext: false,
         nav: [],
         flash: [],
-        pupilData: false,
+        pupilData: true,
         enhanced: false,
         knownAs,
         ...(res.locals.ctx as Partial<ViewContext> | undefined),
