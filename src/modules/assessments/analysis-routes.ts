@@ -66,7 +66,6 @@ export function analysisRoutes(deps: AppDeps): Router {
   router.get('/interventions', async (req, res) => {
     const { status } = parseQuery(z.object({ status: queryChoice('status', interventions.statuses) }), req.query);
     const data = await interventions.provision(db, actorOf(req), status);
-    res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'assessments/interventions', {
       title: 'Interventions',
       ...data,
@@ -124,7 +123,6 @@ export function analysisRoutes(deps: AppDeps): Router {
 
   router.get('/interventions/:id', async (req, res) => {
     const data = await interventions.impact(db, actorOf(req), uuidParam(req, 'id', 'intervention'));
-    res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'assessments/intervention', { title: data.intervention.name, ...data, statusLabels });
   });
 

@@ -82,7 +82,6 @@ export function entryRoutes(deps: AppDeps): Router {
       ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}),
     });
     const data = await scores.groupEntry(db, actorOf(req), groupId, q.framework, q.term);
-    res.locals.ctx.pupilData = true;
     res.setHeader('Cache-Control', 'no-store');
     renderer.render(
       req,
@@ -149,7 +148,6 @@ export function entryRoutes(deps: AppDeps): Router {
       ...(req.method === 'POST' ? { framework: req.body?.framework_id, term: req.body?.term_id } : {}),
     });
     const data = await scores.pupilEntry(db, actorOf(req), pupilId, q.framework, q.term);
-    res.locals.ctx.pupilData = true;
     renderer.render(
       req,
       res,

@@ -29,7 +29,6 @@ export function notesRoutes(deps: AppDeps): Router {
 
   const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await notes.notesPage(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
-    res.locals.ctx.pupilData = true;
     renderer.render(
       req,
       res,
@@ -75,7 +74,6 @@ export function notesRoutes(deps: AppDeps): Router {
     const note = data.notes.find((n) => n.id === req.params.noteId);
     const actor = actorOf(req);
     if (!note || actor.kind !== 'staff' || note.author_id !== actor.userId) throw new NotFound('note you wrote');
-    res.locals.ctx.pupilData = true;
     renderer.render(
       req,
       res,
