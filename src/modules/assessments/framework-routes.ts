@@ -5,6 +5,7 @@ import { flash } from '../../http/flash.js';
 import { checkedValues, type FieldErrors, optionalText, requiredText, uuidParam, version } from '../../http/forms.js';
 import { FieldError, type FormState, formPost, typedValues } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
+import { noPupilData } from '../../http/render.js';
 import { NotFound } from '../../errors.js';
 import { roleLabels, schoolRoles } from '../../policy/index.js';
 import { date } from '../../lib/form-fields.js';
@@ -143,7 +144,7 @@ const termForm = z
 export function frameworkRoutes(deps: AppDeps): Router {
   const router = Router();
   const { renderer, db } = deps;
-  router.use(['/frameworks', '/terms'], requireSignIn);
+  router.use(['/frameworks', '/terms'], requireSignIn, noPupilData); // set-up pages: no pupil is shown
   const roleOptions = schoolRoles.map((r) => ({ value: r, label: roleLabels[r] }));
 
   const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
@@ -247,7 +248,6 @@ export function frameworkRoutes(deps: AppDeps): Router {
     try {
       await frameworks.deleteLevel(db, actorOf(req), id, uuidParam(req, 'levelId', 'level'));
     } catch (err) {
-      // A button, not a form: nothing was typed, so the refusal is shown by the levels.
       if (err instanceof FieldError)
         return editPage(req, res, { errors: { [err.field]: err.publicMessage } }, err.status);
       throw err;
