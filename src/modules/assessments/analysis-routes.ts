@@ -16,6 +16,7 @@ import { FieldError, formPost } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { date } from '../../lib/form-fields.js';
+import { emptyAsUndefined as blank } from '../../lib/text.js';
 import { schoolDashboard, vulnerableGroups } from './dashboard-service.js';
 import { stackedBar } from './charts.js';
 import { termLabel } from './frameworks-service.js';
