@@ -35,3 +35,18 @@ export class TooManyRequests extends HttpError {
     super(429, message);
   }
 }
+
+/**
+ * A service's refusal that belongs beside one field ("that UPN is already used by …"). The form is shown
+ * again with the message there and everything typed kept, never an error page.
+ */
+export class FieldError extends HttpError {
+  constructor(
+    readonly field: string,
+    message: string,
+    status = 422,
+  ) {
+    super(status, message);
+    this.name = 'FieldError';
+  }
+}

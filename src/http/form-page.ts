@@ -1,7 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { Conflict, HttpError } from '../errors.js';
+import { Conflict, FieldError } from '../errors.js';
 import { type FieldErrors, parseForm } from './forms.js';
+
+/** Services throw it (src/errors.ts); routes usually meet it here. */
+export { FieldError } from '../errors.js';
 
 /** What a form page is drawn with when it comes back: the messages by field and what the person typed. */
 export interface FormState {
@@ -11,21 +14,6 @@ export interface FormState {
   submissionKey?: string;
   /** Set when the form comes back because someone else saved first (R5, 409). */
   conflict?: boolean;
-}
-
-/**
- * A service's refusal that belongs beside one field ("that UPN is already used by …"). The form is shown
- * again with the message there and everything typed kept, never an error page.
- */
-export class FieldError extends HttpError {
-  constructor(
-    readonly field: string,
-    message: string,
-    status = 422,
-  ) {
-    super(status, message);
-    this.name = 'FieldError';
-  }
 }
 
 export interface FormPost<S extends z.ZodType> {

@@ -2,7 +2,7 @@ import { type Database, prepared, type Tx } from '../../db/index.js';
 import { type Actor, assertStaff, type SchoolRole, type StaffActor } from '../../policy/index.js';
 import { lockFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
-import { FieldError } from '../../http/form-page.js';
+import { FieldError } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { academicYearOf, insertSchoolDefaults, insertTerms } from './defaults.js';
 
