@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { NotFound } from '../errors.js';
+import { capitalise } from '../lib/text.js';
 
 export type FieldErrors = Record<string, string>;
 
@@ -77,7 +78,3 @@ export const version = z.coerce.number({ error: 'The form is out of date. Reload
 
 /** A new form's one-time key (R4). */
 export const newSubmissionKey = () => crypto.randomUUID();
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}

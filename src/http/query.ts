@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadRequest } from '../errors.js';
+import { emptyAsUndefined as blank, capitalise } from '../lib/text.js';
 import { type FieldErrors, parseForm } from './forms.js';
 
 /*
@@ -10,11 +11,9 @@ import { type FieldErrors, parseForm } from './forms.js';
  * the database (where it would be a 500). An empty value means "not given", as a blank select.
  */
 
-const blank = (v: unknown) => (v === '' ? undefined : v);
-const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** zod's error hook: a repeated parameter gets its own message, anything else `otherwise`. */
 const onceOr = (name: string, otherwise: string) => (issue: { input?: unknown }) =>
-  Array.isArray(issue.input) ? `${cap(name)} was given more than once: give one value` : otherwise;
+  Array.isArray(issue.input) ? `${capitalise(name)} was given more than once: give one value` : otherwise;
 
 /** C0 controls except tab, LF and CR (a search treats those as spaces), DEL and the C1 controls. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -26,10 +25,10 @@ export const queryText = (name: string, max = 100) =>
     blank,
     z
       .string({ error: onceOr(name, `Enter ${name} as text`) })
-      .max(max, `${cap(name)} must be ${max} characters or fewer`)
+      .max(max, `${capitalise(name)} must be ${max} characters or fewer`)
       .refine(
         (v) => !controlCharacter.test(v),
-        `${cap(name)} contains a control character, which cannot be searched for: remove it and try again`,
+        `${capitalise(name)} contains a control character, which cannot be searched for: remove it and try again`,
       )
       .optional(),
   );
@@ -49,7 +48,7 @@ export const queryUuid = (name: string, choose = `Choose a ${name} from the list
 export const queryWholeNumber = (
   name: string,
   max: number,
-  problem = `${cap(name)} must be a whole number from 1 to ${max}`,
+  problem = `${capitalise(name)} must be a whole number from 1 to ${max}`,
 ) =>
   z.preprocess(
     blank,
@@ -70,11 +69,11 @@ export function dateProblem(v: string, name: string): string | null {
   if (!m) return `Enter ${name} like 2026-09-01`;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (y < dateYears.first || y > dateYears.last)
-    return `${cap(name)} must be in a year from ${dateYears.first} to ${dateYears.last}`;
+    return `${capitalise(name)} must be in a year from ${dateYears.first} to ${dateYears.last}`;
   const date = new Date(Date.UTC(y, mo - 1, d));
   // Date.UTC rolls 31 February over into March, so a real date is one that comes back unchanged.
   if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
-    return `${cap(name)} must be a real date: ${v} does not exist`;
+    return `${capitalise(name)} must be a real date: ${v} does not exist`;
   return null;
 }
 

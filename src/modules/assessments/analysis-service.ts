@@ -1,4 +1,5 @@
 import { type Database, prepared, type Tx } from '../../db/index.js';
+import { today } from '../../lib/dates.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import * as audit from '../audit/index.js';
 import { groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
@@ -10,8 +11,6 @@ import { loadFrameworks, loadTerms, type Term, termFor } from './frameworks-serv
  * and summarises; people decide. Restricted pupils (P29) are left out of school-wide figures.
  * Aggregates are computed in SQL, never by loading every score into Node.
  */
-
-export const today = () => new Date().toISOString().slice(0, 10);
 
 export interface OverviewCell {
   value: number | null;

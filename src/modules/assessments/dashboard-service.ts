@@ -1,9 +1,9 @@
 import type { Database } from '../../db/index.js';
+import { today } from '../../lib/dates.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { cohortFlagsCtes } from '../pupils/index.js';
-import { today } from './analysis-service.js';
 import { loadFrameworks, termFor, termsWithCurrent } from './frameworks-service.js';
 
 /**

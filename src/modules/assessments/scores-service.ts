@@ -1,4 +1,5 @@
 import type { Database, Tx } from '../../db/index.js';
+import { today } from '../../lib/dates.js';
 import { type Actor, assert, assertStaff, can, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
@@ -38,8 +39,6 @@ export interface EntryData {
   canRecord: boolean;
   assessedOn: string;
 }
-
-const today = () => new Date().toISOString().slice(0, 10);
 
 function pickFramework(frameworks: Framework[], id: string | undefined): Framework {
   const fw = id ? frameworks.find((f) => f.id === id) : frameworks[0];

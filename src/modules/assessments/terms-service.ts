@@ -1,4 +1,5 @@
 import type { Database } from '../../db/index.js';
+import { ukDate } from '../../lib/dates.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
@@ -9,8 +10,6 @@ import { type Term, termLabel } from './frameworks-service.js';
 
 export type TermDates = { starts_on: string; ends_on: string };
 export type TermChange = { ok: true } | { ok: false; errors: Partial<Record<keyof TermDates, string>> };
-
-const ukDate = (iso: string) => iso.split('-').reverse().join('/');
 
 /**
  * New dates for a term. A term stays inside its academic year (1 September to 31 August), does not
