@@ -3,7 +3,7 @@ import { today } from '../../lib/dates.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import * as audit from '../audit/index.js';
 import { groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
-import { displayNames } from '../tenancy/index.js';
+import { directory } from '../tenancy/index.js';
 import { loadFrameworks, loadTerms, type Term, termFor } from './frameworks-service.js';
 
 /**
@@ -172,7 +172,7 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
       .whereIn('i.group_id', await groupIdsOf(trx, staff, pupilId))
       .select('i.id', 'i.name', 'i.type', 'i.status', 'i.start_date', 'i.end_date', 'i.lead_user_id')
       .orderBy('i.start_date', 'desc');
-    const leads = await displayNames(
+    const leads = await directory.displayNames(
       trx,
       rows.map((r) => r.lead_user_id),
     );

@@ -5,7 +5,7 @@ import { type Actor, assertStaff, can, pupilScope } from '../../policy/index.js'
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { createInterventionGroup, interventionGroupSummaries, visibleGroupMembers } from '../pupils/index.js';
-import { activeStaffOf, displayNames, isActiveMember } from '../tenancy/index.js';
+import { directory } from '../tenancy/index.js';
 import { loadFrameworks } from './frameworks-service.js';
 
 /**
@@ -49,7 +49,7 @@ export async function provision(db: Database, actor: Actor, status?: Status) {
       staff,
       rows.map((r) => r.group_id),
     );
-    const leads = await displayNames(
+    const leads = await directory.displayNames(
       trx,
       rows.map((r) => r.lead_user_id),
     );
@@ -76,14 +76,14 @@ export async function formOptions(db: Database, actor: Actor) {
   const staff = assertStaff(actor, 'intervention.manage');
   return db.withActor(staff, async (trx) => ({
     frameworks: (await loadFrameworks(trx, staff.schoolId)).filter((f) => f.kind !== 'end_of_key_stage'),
-    staff: await activeStaffOf(trx, staff.schoolId),
+    staff: await directory.activeStaffOf(trx, staff.schoolId),
   }));
 }
 
 async function checkTargets(trx: Tx, schoolId: string, input: InterventionInput) {
   const items = new Set((await loadFrameworks(trx, schoolId)).flatMap((f) => f.items.map((i) => i.id)));
   if (input.target_item_ids.some((id) => !items.has(id))) throw new NotFound('domain or subject');
-  if (input.lead_user_id && !(await isActiveMember(trx, schoolId, input.lead_user_id)))
+  if (input.lead_user_id && !(await directory.isActiveMemberOf(trx, schoolId, input.lead_user_id)))
     throw new NotFound('member of staff');
 }
 
@@ -176,7 +176,9 @@ export async function impact(db: Database, actor: Actor, id: string) {
   return db.withActor(staff, async (trx) => {
     const row = await trx('interventions as i').where({ 'i.id': id, 'i.school_id': staff.schoolId }).first('i.*');
     if (!row) throw new NotFound('intervention');
-    const lead = row.lead_user_id ? (await displayNames(trx, [row.lead_user_id])).get(row.lead_user_id) : undefined;
+    const lead = row.lead_user_id
+      ? (await directory.displayNames(trx, [row.lead_user_id])).get(row.lead_user_id)
+      : undefined;
     const intervention = { ...row, lead_name: lead ?? null };
     const pupils = await visibleGroupMembers(trx, staff, intervention.group_id);
     const frameworks = await loadFrameworks(trx, staff.schoolId);

@@ -5,7 +5,7 @@ import { type Actor, assert, assertStaff, can } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { loadPupilForStaff } from '../pupils/index.js';
-import { displayNames } from '../tenancy/index.js';
+import { directory } from '../tenancy/index.js';
 import { loadFrameworks } from './frameworks-service.js';
 
 /**
@@ -48,7 +48,7 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
           { column: 'o.observed_on', order: 'desc' },
           { column: 'o.created_at', order: 'desc' },
         ]);
-    const names = await displayNames(
+    const names = await directory.displayNames(
       trx,
       [...readable, ...observationRows].map((r) => r.author_id),
     );

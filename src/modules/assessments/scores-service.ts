@@ -4,7 +4,7 @@ import { type Actor, assert, assertStaff, can, type StaffActor } from '../../pol
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
-import { safeguardingSettings } from '../tenancy/index.js';
+import { directory } from '../tenancy/index.js';
 import { type Concern, concernsFor, parseRules } from './concerns.js';
 import { type CurrentScore, previousScores, scoresFor, staleRows, type StoredScore } from './score-rows.js';
 
@@ -251,7 +251,7 @@ export async function saveScores(
     }
 
     if (framework.kind === 'wellbeing') {
-      const settings = await safeguardingSettings(trx, staff.schoolId);
+      const settings = await directory.safeguardingSettings(trx, staff.schoolId);
       const rules = parseRules(settings?.concern_rules);
       const previous = await previousScores(trx, staff.schoolId, pupilIds, framework.id, term.sequence);
       for (const row of saved) {

@@ -11,11 +11,7 @@ export async function namesOf(
   trx: Tx,
   userIds: readonly (string | null)[],
 ): Promise<(id: string | null) => string | null> {
-  const people = await directory.peopleNamed(
-    trx,
-    userIds.filter((id): id is string => !!id),
-  );
-  const names = new Map(people.map((p) => [p.id, directory.displayName(p)]));
+  const names = await directory.displayNames(trx, userIds);
   return (id) => (id ? (names.get(id) ?? null) : null);
 }
 

@@ -2,10 +2,10 @@ import type { Knex } from 'knex';
 import type { Tx } from '../../db/index.js';
 
 /**
- * Tenancy's lookups for the modules above it (pupils, sharing, parents): people's names, who is a
- * member of staff, school settings and which schools share with a trust or LA. They run in the
- * caller's transaction, so row-level security and the caller's audit row cover them; only this
- * module names its tables.
+ * Tenancy's lookups for the modules above it (pupils, assessments, sharing, parents): people's
+ * names, who is a member of staff, school settings and which schools share with a trust or LA.
+ * They run in the caller's transaction, so row-level security and the caller's audit row cover
+ * them; only this module names its tables. Exported from index.ts as `directory`.
  */
 
 export interface PersonName {
@@ -14,13 +14,16 @@ export interface PersonName {
   family_name: string;
 }
 
-/** "Given Family", as staff names are shown beside groups, history and imports. */
+/** "Given Family", as staff names are shown beside groups, notes, interventions, history and imports. */
 export const displayName = (p: Pick<PersonName, 'given_name' | 'family_name'>): string =>
   `${p.given_name} ${p.family_name}`;
 
-/** The names of these users that the caller may see, ordered by family name (the database's collation). */
-export async function peopleNamed(trx: Tx, userIds: readonly string[]): Promise<PersonName[]> {
-  const ids = [...new Set(userIds)];
+/**
+ * The names of these users that the caller may see, ordered by family name (the database's
+ * collation). Empty ids (an unset author or lead) are skipped, so callers can pass a column as is.
+ */
+export async function peopleNamed(trx: Tx, userIds: readonly (string | null)[]): Promise<PersonName[]> {
+  const ids = [...new Set(userIds.filter((id): id is string => !!id))];
   if (!ids.length) return [];
   return trx('users')
     .whereIn('id', ids)
@@ -28,7 +31,12 @@ export async function peopleNamed(trx: Tx, userIds: readonly string[]): Promise<
     .orderBy(['family_name', 'given_name']);
 }
 
-/** Everyone with a role at the school that is not disabled, for staff pickers. */
+/** As `peopleNamed`, as "Given Family" by id: someone the caller may not see has no entry. */
+export async function displayNames(trx: Tx, userIds: readonly (string | null)[]): Promise<Map<string, string>> {
+  return new Map((await peopleNamed(trx, userIds)).map((p) => [p.id, displayName(p)]));
+}
+
+/** Everyone with a role at the school that is not disabled, by family then given name, for staff pickers. */
 export async function activeStaffOf(trx: Tx, schoolId: string): Promise<PersonName[]> {
   return trx('users as u')
     .join('memberships as m', 'm.user_id', 'u.id')
@@ -47,6 +55,14 @@ export async function isActiveMemberOf(trx: Tx, orgId: string, userId: string): 
 export async function misImportAllowed(trx: Tx, schoolId: string): Promise<boolean> {
   const row = await trx('school_settings').where({ school_id: schoolId }).first('mis_import_allowed');
   return !!row?.mis_import_allowed;
+}
+
+/** The school's safeguarding settings: its prompt rules (P16, unparsed) and its DSL's name and contact. */
+export async function safeguardingSettings(
+  trx: Tx,
+  schoolId: string,
+): Promise<{ concern_rules: unknown; dsl_name: string | null; dsl_contact: string | null } | undefined> {
+  return trx('school_settings').where({ school_id: schoolId }).first('concern_rules', 'dsl_name', 'dsl_contact');
 }
 
 /** Which kind of organisation looks at schools: a trust (academy chain) or a local authority. */

@@ -6,7 +6,6 @@ import { authRoutes } from './auth-routes.js';
 import { operatorRoutes } from './operator-routes.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
-export { activeStaffOf, displayNames, isActiveMember, safeguardingSettings, type StaffName } from './people.js';
 export { type ConcernRules, defaultConcernRules, parseConcernRules } from './concern-rules.js';
 export * as directory from './directory.js';
 export type { PersonName, SchoolSharing, SharingVia } from './directory.js';
