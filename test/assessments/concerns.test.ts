@@ -1,11 +1,6 @@
 import { expect } from 'chai';
-import {
-  type Concern,
-  type ConcernRules,
-  concernsFor,
-  defaultConcernRules,
-  parseRules,
-} from '../../src/modules/assessments/concerns.js';
+import { type Concern, concernsFor } from '../../src/modules/assessments/concerns.js';
+import { type ConcernRules, defaultConcernRules, parseConcernRules } from '../../src/modules/tenancy/index.js';
 
 /**
  * P16 as tables: the school's prompt rules × one pupil's just-saved wellbeing scores (and their
@@ -141,7 +136,7 @@ describe('P16: the safeguarding prompt rules', () => {
   ];
   for (const [name, raw, rules] of stored) {
     it(`P16: the school's stored rules: ${name}`, () => {
-      expect(parseRules(raw)).to.deep.equal(rules);
+      expect(parseConcernRules(raw)).to.deep.equal(rules);
     });
   }
 });

@@ -1,3 +1,5 @@
+import type { ConcernRules } from '../tenancy/index.js';
+
 /**
  * Safeguarding prompts (P16). When a saved wellbeing assessment meets one of the school's rules,
  * the response asks staff to consider whether this is a safeguarding concern and points them to
@@ -7,18 +9,11 @@
  * pure: it computes from the scores just saved and returns plain values for the response alone.
  * Nothing here may be written to a table, an audit row, a log line, a history entry or an export,
  * and a response must not differ in status or headers when a prompt is shown.
+ *
+ * The rules themselves are a school setting: tenancy stores them and reads them, with their
+ * defaults, through `directory.safeguardingSettings` (tenancy's concern-rules.ts is the one parser).
+ * What they mean is this file's.
  */
-
-export interface ConcernRules {
-  /** Any domain scored 1. */
-  anyScoreOfOne: boolean;
-  /** A fall of this many levels or more in any domain since the previous assessment (null: off). */
-  dropOf: number | null;
-  /** The safety domain (e.g. "Physical wellbeing and feeling safe") at or below this (null: off). */
-  safetyDomainAtOrBelow: number | null;
-}
-
-export const defaultConcernRules: ConcernRules = { anyScoreOfOne: true, dropOf: 2, safetyDomainAtOrBelow: 2 };
 
 export type Concern =
   | { rule: 'score_of_one'; item: string }
@@ -51,14 +46,4 @@ export function concernsFor(
     }
   }
   return concerns;
-}
-
-export function parseRules(raw: unknown): ConcernRules {
-  const r = (raw ?? {}) as Partial<ConcernRules>;
-  return {
-    anyScoreOfOne: r.anyScoreOfOne ?? defaultConcernRules.anyScoreOfOne,
-    dropOf: r.dropOf === undefined ? defaultConcernRules.dropOf : r.dropOf,
-    safetyDomainAtOrBelow:
-      r.safetyDomainAtOrBelow === undefined ? defaultConcernRules.safetyDomainAtOrBelow : r.safetyDomainAtOrBelow,
-  };
 }

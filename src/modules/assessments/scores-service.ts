@@ -5,7 +5,7 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
 import { directory } from '../tenancy/index.js';
-import { type Concern, concernsFor, parseRules } from './concerns.js';
+import { type Concern, concernsFor } from './concerns.js';
 import { type CurrentScore, previousScores, scoresFor, staleRows, type StoredScore } from './score-rows.js';
 
 export type { StoredScore } from './score-rows.js';
@@ -252,7 +252,6 @@ export async function saveScores(
 
     if (framework.kind === 'wellbeing') {
       const settings = await directory.safeguardingSettings(trx, staff.schoolId);
-      const rules = parseRules(settings?.concern_rules);
       const previous = await previousScores(trx, staff.schoolId, pupilIds, framework.id, term.sequence);
       for (const row of saved) {
         const values = new Map(
@@ -260,12 +259,17 @@ export async function saveScores(
             .filter(([, l]) => l !== '')
             .map(([itemId, l]) => [itemId, levels.get(l)!.value]),
         );
-        row.concerns = concernsFor(rules, framework.items, values, previous.get(row.pupilId) ?? new Map());
+        row.concerns = concernsFor(
+          settings.concern_rules,
+          framework.items,
+          values,
+          previous.get(row.pupilId) ?? new Map(),
+        );
       }
       return {
         ok: true,
         rows: saved,
-        dsl: { name: settings?.dsl_name ?? null, contact: settings?.dsl_contact ?? null },
+        dsl: { name: settings.dsl_name, contact: settings.dsl_contact },
       };
     }
     return { ok: true, rows: saved, dsl: { name: null, contact: null } };

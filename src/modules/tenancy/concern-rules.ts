@@ -1,8 +1,8 @@
 /**
  * The school's safeguarding-prompt thresholds (P16) as a school setting: plain data that tenancy
  * stores, validates (schemas.ts) and shows on the settings page. What the thresholds mean, and the
- * prompt itself, are assessments' (concerns.ts): it reads the stored rules through tenancy's index
- * and parses them with `parseConcernRules`.
+ * prompt itself, are assessments' (concerns.ts): it gets them through `directory.safeguardingSettings`,
+ * already parsed here, so this is the only parser.
  */
 export interface ConcernRules {
   /** Any domain scored 1. */

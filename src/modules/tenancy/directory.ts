@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../../db/index.js';
+import { type ConcernRules, parseConcernRules } from './concern-rules.js';
 
 /**
  * Tenancy's lookups for the modules above it (pupils, assessments, sharing, parents): people's
@@ -57,12 +58,23 @@ export async function misImportAllowed(trx: Tx, schoolId: string): Promise<boole
   return !!row?.mis_import_allowed;
 }
 
-/** The school's safeguarding settings: its prompt rules (P16, unparsed) and its DSL's name and contact. */
-export async function safeguardingSettings(
-  trx: Tx,
-  schoolId: string,
-): Promise<{ concern_rules: unknown; dsl_name: string | null; dsl_contact: string | null } | undefined> {
-  return trx('school_settings').where({ school_id: schoolId }).first('concern_rules', 'dsl_name', 'dsl_contact');
+export interface SafeguardingSettings {
+  /** The P16 prompt thresholds, with the default for any the school has not set. */
+  concern_rules: ConcernRules;
+  dsl_name: string | null;
+  dsl_contact: string | null;
+}
+
+/** The school's safeguarding settings: its prompt rules (P16) and its DSL's name and contact. */
+export async function safeguardingSettings(trx: Tx, schoolId: string): Promise<SafeguardingSettings> {
+  const row = await trx('school_settings')
+    .where({ school_id: schoolId })
+    .first('concern_rules', 'dsl_name', 'dsl_contact');
+  return {
+    concern_rules: parseConcernRules(row?.concern_rules),
+    dsl_name: row?.dsl_name ?? null,
+    dsl_contact: row?.dsl_contact ?? null,
+  };
 }
 
 /** Which kind of organisation looks at schools: a trust (academy chain) or a local authority. */

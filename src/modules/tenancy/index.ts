@@ -8,7 +8,7 @@ import { operatorRoutes } from './operator-routes.js';
 // --- Services other modules call, with their own transaction (add exports here) ---
 export { type ConcernRules, defaultConcernRules, parseConcernRules } from './concern-rules.js';
 export * as directory from './directory.js';
-export type { PersonName, SchoolSharing, SharingVia } from './directory.js';
+export type { PersonName, SafeguardingSettings, SchoolSharing, SharingVia } from './directory.js';
 
 // --- The module description app.ts loops over ---
 export const tenancyModule: WaypointModule = {
