@@ -3,8 +3,7 @@ import { type Actor, assert, assertStaff, pupilScope, type StaffActor } from '..
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { type Assignment, assignedPeople } from './people.js';
-import { pupilColumns } from './pupil-access.js';
-import { onRoll, type PupilListItem } from './queries.js';
+import { onRoll, pupilColumns, type PupilListItem } from './queries.js';
 import { applyPupilScope } from './scope.js';
 
 /** Scoped loaders of groups and their pupils, for pupils' pages and for other modules (assessments). */

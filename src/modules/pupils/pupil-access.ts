@@ -1,23 +1,13 @@
 import type { Tx } from '../../db/index.js';
 import { type Actor, assert, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import type { PupilListItem } from './queries.js';
+import { pupilColumns, type PupilListItem } from './queries.js';
 import { applyPupilScope } from './scope.js';
 
 /**
  * Scoped pupil reads in the caller's transaction, for other modules: staff (assessments), a trust
  * or LA (sharing) and a parent (parents). The policy's pupil scope applies, and RLS again.
  */
-
-export const pupilColumns = [
-  'p.id',
-  'p.legal_forename',
-  'p.preferred_forename',
-  'p.surname',
-  'p.year_group',
-  'p.date_of_birth',
-  'p.upn',
-];
 
 /** One pupil as this member of staff may see them (404 otherwise), inside the caller's transaction. */
 export async function loadPupilForStaff(trx: Tx, staff: StaffActor, pupilId: string) {

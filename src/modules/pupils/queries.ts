@@ -98,6 +98,17 @@ export interface PupilListItem {
   upn: string | null;
 }
 
+/** The columns of a `PupilListItem`, from `pupils as p`. */
+export const pupilColumns = [
+  'p.id',
+  'p.legal_forename',
+  'p.preferred_forename',
+  'p.surname',
+  'p.year_group',
+  'p.date_of_birth',
+  'p.upn',
+];
+
 /** A row of the pupil list: the name columns and what its filters and sorts show. */
 export interface PupilListRow extends PupilListItem {
   mis_id: string | null;
@@ -114,13 +125,7 @@ export interface PupilListRow extends PupilListItem {
 
 export function listColumns(trx: Tx): (string | Knex.Raw)[] {
   return [
-    'p.id',
-    'p.legal_forename',
-    'p.preferred_forename',
-    'p.surname',
-    'p.year_group',
-    'p.date_of_birth',
-    'p.upn',
+    ...pupilColumns,
     'p.mis_id',
     'p.sen_status',
     'p.eal',
