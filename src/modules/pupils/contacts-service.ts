@@ -2,9 +2,7 @@ import type { Database } from '../../db/index.js';
 import type { Actor } from '../../policy/index.js';
 import { assertFresh } from '../../db/versioned.js';
 import { NotFound } from '../../errors.js';
-import * as audit from '../audit/index.js';
-import { withPupil } from './pupil-change.js';
-import * as q from './queries.js';
+import { recordEdit, withPupil } from './pupil-change.js';
 
 /** A pupil's contacts: add, change (version checked, R5), remove. The edit form's loader is in profile-service.ts. */
 
@@ -17,6 +15,13 @@ export interface ContactInput {
   priority: number;
 }
 
+/** A stored contact, as the edit form shows it: what was typed, and its version for the R5 check. */
+export interface StoredContact extends ContactInput {
+  id: string;
+  pupil_id: string;
+  version: number;
+}
+
 export function addContact(db: Database, actor: Actor, pupilId: string, input: ContactInput, submissionKey?: string) {
   return withPupil(
     db,
@@ -26,21 +31,16 @@ export function addContact(db: Database, actor: Actor, pupilId: string, input: C
       const [row] = await trx('pupil_contacts')
         .insert({ ...input, school_id: staff.schoolId, pupil_id: pupilId })
         .returning('id');
-      await q.writeHistory(trx, staff.schoolId, pupilId, [
+      await recordEdit(
+        trx,
+        staff,
+        pupilId,
+        [{ field: 'contact', old_value: null, new_value: `${input.name} (${input.relationship})` }],
         {
-          field: 'contact',
-          old_value: null,
-          new_value: `${input.name} (${input.relationship})`,
-          source: 'edit',
-          changed_by: staff.userId,
+          action: 'pupil.contact_added',
+          fields: Object.keys(input).filter((k) => input[k as keyof ContactInput] !== null),
         },
-      ]);
-      await audit.record(trx, staff, {
-        action: 'pupil.contact_added',
-        entityType: 'pupil',
-        entityId: pupilId,
-        fields: Object.keys(input).filter((k) => input[k as keyof ContactInput] !== null),
-      });
+      );
       return row.id as string;
     },
     submissionKey,
@@ -70,19 +70,17 @@ export function updateContact(
     await trx('pupil_contacts')
       .where({ id: contactId })
       .update({ ...input, version: before.version + 1, updated_at: trx.fn.now() });
-    await q.writeHistory(
+    await recordEdit(
       trx,
-      staff.schoolId,
+      staff,
       pupilId,
       fields.map((f) => ({
         field: `contact ${f}`,
         old_value: before[f] === null ? null : String(before[f]),
         new_value: input[f] === null ? null : String(input[f]),
-        source: 'edit' as const,
-        changed_by: staff.userId,
       })),
+      { action: 'pupil.contact_updated', fields },
     );
-    await audit.record(trx, staff, { action: 'pupil.contact_updated', entityType: 'pupil', entityId: pupilId, fields });
   });
 }
 
@@ -93,15 +91,12 @@ export function removeContact(db: Database, actor: Actor, pupilId: string, conta
       .del()
       .returning(['name', 'relationship']);
     if (!removed) throw new NotFound('contact');
-    await q.writeHistory(trx, staff.schoolId, pupilId, [
-      {
-        field: 'contact',
-        old_value: `${removed.name} (${removed.relationship})`,
-        new_value: null,
-        source: 'edit',
-        changed_by: staff.userId,
-      },
-    ]);
-    await audit.record(trx, staff, { action: 'pupil.contact_removed', entityType: 'pupil', entityId: pupilId });
+    await recordEdit(
+      trx,
+      staff,
+      pupilId,
+      [{ field: 'contact', old_value: `${removed.name} (${removed.relationship})`, new_value: null }],
+      { action: 'pupil.contact_removed' },
+    );
   });
 }

@@ -1,9 +1,7 @@
 import type { Database, Tx } from '../../db/index.js';
 import type { Actor, StaffActor } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
-import * as audit from '../audit/index.js';
-import { withPupil } from './pupil-change.js';
-import * as q from './queries.js';
+import { recordEdit, withPupil } from './pupil-change.js';
 import { type FsmPeriod, formatFsmPeriods } from './record.js';
 
 /** A pupil's free-school-meal periods; each change writes the whole list before and after to the history. */
@@ -28,21 +26,13 @@ async function changeFsm(
       await change(trx, staff);
       const after = formatFsmPeriods(await fsmPeriods(trx, pupilId));
       if (before === after) return;
-      await q.writeHistory(trx, staff.schoolId, pupilId, [
-        {
-          field: 'fsm_periods',
-          old_value: before || null,
-          new_value: after || null,
-          source: 'edit',
-          changed_by: staff.userId,
-        },
-      ]);
-      await audit.record(trx, staff, {
-        action: 'pupil.fsm_changed',
-        entityType: 'pupil',
-        entityId: pupilId,
-        fields: ['fsm_periods'],
-      });
+      await recordEdit(
+        trx,
+        staff,
+        pupilId,
+        [{ field: 'fsm_periods', old_value: before || null, new_value: after || null }],
+        { action: 'pupil.fsm_changed', fields: ['fsm_periods'] },
+      );
     },
     submissionKey,
   );

@@ -2,6 +2,7 @@ import type { Database } from '../../db/index.js';
 import { type Actor, assert, assertStaff, can } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
+import type { StoredContact } from './contacts-service.js';
 import { namesOf } from './people.js';
 import { loadPupil } from './pupil-service.js';
 import { everSixFsm, type FsmPeriod, fsmNow } from './record.js';
@@ -69,19 +70,6 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
       canEdit: can(staff, 'pupil.update', { restricted: !!pupil.restricted_at }),
     };
   });
-}
-
-/** A stored contact, as the edit form shows it. */
-export interface StoredContact {
-  id: string;
-  pupil_id: string;
-  name: string;
-  relationship: string;
-  phone: string | null;
-  email: string | null;
-  address: string | null;
-  priority: number;
-  version: number;
 }
 
 /**

@@ -2,8 +2,7 @@ import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
-import { withPupil } from './pupil-change.js';
-import * as q from './queries.js';
+import { recordEdit, withPupil } from './pupil-change.js';
 
 /** Support flags: a pupil's (start and end dates, in the history) and the school's own list of them. */
 
@@ -33,22 +32,14 @@ export function addFlag(
         start_date: startDate,
         end_date: endDate,
       });
-      await q.writeHistory(trx, staff.schoolId, pupilId, [
-        {
-          field: `support flag: ${flag.name}`,
-          old_value: null,
-          new_value: `${startDate}..${endDate ?? ''}`,
-          source: 'edit',
-          changed_by: staff.userId,
-        },
-      ]);
       // The audit row names the flag by id: a school's flag names (e.g. "Young carer") are themselves sensitive.
-      await audit.record(trx, staff, {
-        action: 'pupil.flag_added',
-        entityType: 'pupil',
-        entityId: pupilId,
-        meta: { flagId },
-      });
+      await recordEdit(
+        trx,
+        staff,
+        pupilId,
+        [{ field: `support flag: ${flag.name}`, old_value: null, new_value: `${startDate}..${endDate ?? ''}` }],
+        { action: 'pupil.flag_added', meta: { flagId } },
+      );
     },
     submissionKey,
   );
@@ -63,21 +54,19 @@ export function endFlag(db: Database, actor: Actor, pupilId: string, pupilFlagId
     if (!row) throw new NotFound('support flag');
     if (endDate < row.start_date) throw new Conflict('A flag cannot end before it starts.');
     await trx('pupil_support_flags').where({ id: pupilFlagId }).update({ end_date: endDate });
-    await q.writeHistory(trx, staff.schoolId, pupilId, [
-      {
-        field: `support flag: ${row.name}`,
-        old_value: `${row.start_date}..${row.end_date ?? ''}`,
-        new_value: `${row.start_date}..${endDate}`,
-        source: 'edit',
-        changed_by: staff.userId,
-      },
-    ]);
-    await audit.record(trx, staff, {
-      action: 'pupil.flag_ended',
-      entityType: 'pupil',
-      entityId: pupilId,
-      meta: { flagId: row.flag_id },
-    });
+    await recordEdit(
+      trx,
+      staff,
+      pupilId,
+      [
+        {
+          field: `support flag: ${row.name}`,
+          old_value: `${row.start_date}..${row.end_date ?? ''}`,
+          new_value: `${row.start_date}..${endDate}`,
+        },
+      ],
+      { action: 'pupil.flag_ended', meta: { flagId: row.flag_id } },
+    );
   });
 }
 
