@@ -5,6 +5,7 @@ import type { Mailer } from '../../mail/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, sendInvitation } from './invitations.js';
+import { AdminChangeRequest, type Row } from './models.js';
 import * as q from './queries.js';
 
 /**
@@ -20,13 +21,11 @@ export interface AdminRequestDeps {
   publicOrigin: string;
 }
 
-export interface AdminChangeRequest extends Invitee {
-  id: string;
-  org_id: string;
-  reason: string;
-  created_at: Date;
-  requested_by_name: string | null;
-}
+/** A request waiting for the school's decision, as the Staff page lists it. */
+export type PendingAdminRequest = Pick<
+  Row<AdminChangeRequest>,
+  'id' | 'org_id' | 'email' | 'title' | 'given_name' | 'family_name' | 'job_title' | 'reason' | 'created_at'
+> & { requested_by_name: string | null };
 
 export interface NewAdminRequest extends Invitee {
   reason: string;
@@ -47,9 +46,12 @@ export async function requestAdminChange(
     const org = await q.organisationById(trx, orgId);
     if (!org) throw new NotFound('organisation');
     const { submissionKey: _k, ...request } = input;
-    const [row] = await trx('admin_change_requests')
-      .insert({ org_id: org.id, requested_by: actor.userId, ...request, email: q.normaliseEmail(request.email) })
-      .returning('id');
+    const row = await AdminChangeRequest.query(trx).insert({
+      org_id: org.id,
+      requested_by: actor.userId,
+      ...request,
+      email: q.normaliseEmail(request.email),
+    });
     await audit.record(trx, actor, {
       action: 'org.admin_change_requested',
       entityType: 'admin_change_request',
@@ -85,7 +87,7 @@ export async function requestAdminChange(
 }
 
 /** Requests waiting for this school's decision. */
-export async function pendingAdminRequests(db: Database, actor: Actor): Promise<AdminChangeRequest[]> {
+export async function pendingAdminRequests(db: Database, actor: Actor): Promise<PendingAdminRequest[]> {
   const staff = assertStaff(actor, 'staff.manage');
   return db.withActor(staff, (trx) =>
     trx('admin_change_requests as r')
@@ -118,11 +120,11 @@ export async function decideAdminRequest(
 ): Promise<{ emailed: boolean }> {
   const staff = assertStaff(actor, 'staff.manage');
   const result = await deps.db.withActor(staff, async (trx) => {
-    const request = await trx('admin_change_requests')
-      .where({ id, org_id: staff.schoolId })
+    const request = await AdminChangeRequest.query(trx)
+      .findById(id)
+      .where({ org_id: staff.schoolId })
       .whereNull('decided_at')
-      .forUpdate()
-      .first();
+      .forUpdate();
     if (!request) throw new NotFound('request');
     const invitation = approve
       ? await createInvitation(
@@ -139,9 +141,9 @@ export async function decideAdminRequest(
           ['school_admin'],
         )
       : null;
-    await trx('admin_change_requests')
-      .where({ id })
-      .update({
+    await AdminChangeRequest.query(trx)
+      .findById(id)
+      .patch({
         decided_at: trx.fn.now(),
         decided_by: staff.userId,
         decision: approve ? 'approved' : 'refused',

@@ -5,6 +5,7 @@ import * as audit from '../audit/index.js';
 import type { AuditEntry } from '../audit/index.js';
 import type { PasswordHashing } from '../../http/deps.js';
 import { passwordProblem } from './passwords.js';
+import type { User } from './models.js';
 import * as q from './queries.js';
 import { accountKey, recordSuccess, reserveAttempt, reserveReset } from './throttle.js';
 import { consumeToken, issueToken, peekToken } from './tokens.js';
@@ -38,7 +39,7 @@ async function recordForUser(trx: Tx, actor: Actor, userId: string | null, entry
 }
 
 /** An account that may sign in: not disabled, with a password, and somewhere to work. */
-async function usableAccount(trx: Tx, email: string): Promise<q.UserRow | null> {
+async function usableAccount(trx: Tx, email: string): Promise<User | null> {
   const user = await q.userByEmail(trx, email);
   if (!user || !user.password_hash || user.disabled_at) return null;
   if (user.kind === 'parent') return user;

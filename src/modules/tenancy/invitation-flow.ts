@@ -10,6 +10,7 @@ import {
   type OpenInvitation,
 } from './invitations.js';
 import { passwordProblem } from './passwords.js';
+import { User } from './models.js';
 import * as q from './queries.js';
 
 /** Accepting may put the person in classes and groups, which pupils contributes (tenancy sits below it). */
@@ -75,13 +76,9 @@ export async function acceptWithNewAccount(
       password_changed_at: trx.fn.now(),
       updated_at: trx.fn.now(),
     };
-    const id: string = existing
-      ? (await trx('users').where({ id: existing.id }).update(values), existing.id)
-      : (
-          await trx('users')
-            .insert({ kind: 'staff', email: invitation.email, ...values })
-            .returning('id')
-        )[0].id;
+    const id = existing
+      ? (await User.query(trx).findById(existing.id).patch(values), existing.id)
+      : (await User.query(trx).insert({ kind: 'staff', email: invitation.email, ...values })).id;
     return (await acceptInvitation(deps, trx, invitation, id, meta)) ? id : null;
   });
   return userId ? { ok: true, userId } : linkExpired;

@@ -4,6 +4,7 @@ import { type Actor, type Role, roleLabels, systemActor, type RequestMeta } from
 import type { StaffGroups } from '../../http/deps.js';
 import type { Mailer } from '../../mail/index.js';
 import * as audit from '../audit/index.js';
+import { Invitation, type OrganisationKind, type Row } from './models.js';
 import * as q from './queries.js';
 import { hashToken } from './tokens.js';
 
@@ -25,19 +26,6 @@ export interface Invitee {
   given_name: string;
   family_name: string;
   job_title: string | null;
-}
-
-export interface InvitationRow extends Invitee {
-  id: string;
-  org_id: string;
-  roles: Role[];
-  group_ids: string[];
-  expires_at: Date;
-  invited_by: string | null;
-  created_at: Date;
-  accepted_at: Date | null;
-  declined_at: Date | null;
-  revoked_at: Date | null;
 }
 
 export interface IssuedInvitation {
@@ -66,19 +54,17 @@ export async function createInvitation(
   const email = q.normaliseEmail(invitee.email);
   await openInvitations(trx).where({ org_id: orgId, email }).update({ revoked_at: trx.fn.now() });
   const token = newToken();
-  const [row] = await trx('invitations')
-    .insert({
-      org_id: orgId,
-      ...invitee,
-      email,
-      roles,
-      group_ids: [...new Set(groupIds)],
-      token_hash: hashToken(token),
-      expires_at: new Date(Date.now() + invitationLifetimeMs),
-      invited_by: actor.kind === 'system' ? null : (actor as { userId: string }).userId,
-    })
-    .returning('id');
-  return { id: row.id as string, token, email, givenName: invitee.given_name, roles };
+  const row = await Invitation.query(trx).insert({
+    org_id: orgId,
+    ...invitee,
+    email,
+    roles,
+    group_ids: [...new Set(groupIds)],
+    token_hash: hashToken(token),
+    expires_at: new Date(Date.now() + invitationLifetimeMs),
+    invited_by: actor.kind === 'system' ? null : (actor as { userId: string }).userId,
+  });
+  return { id: row.id, token, email, givenName: invitee.given_name, roles };
 }
 
 /** A new link for an open invitation (the old link stops working) and seven more days. */
@@ -118,9 +104,10 @@ export async function sendInvitation(
   }
 }
 
-export interface OpenInvitation extends InvitationRow {
+/** An invitation as its link and the account page show it: the row, where to and from whom. */
+export interface OpenInvitation extends Row<Invitation> {
   org_name: string;
-  org_kind: 'school' | 'trust' | 'local_authority';
+  org_kind: OrganisationKind;
   inviter_name: string | null;
 }
 

@@ -6,6 +6,7 @@ import type { OrganisationCreatedHook } from '../../http/module.js';
 import { BadRequest, NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, sendInvitation } from './invitations.js';
+import { Organisation, type OrganisationKind, type Row, SchoolSettings } from './models.js';
 import * as q from './queries.js';
 
 export interface OrgDeps {
@@ -14,7 +15,7 @@ export interface OrgDeps {
   publicOrigin: string;
 }
 
-export interface OrganisationSummary extends q.OrganisationRow {
+export interface OrganisationSummary extends Row<Organisation> {
   trust_name: string | null;
   la_name: string | null;
   admins: { id: string; name: string; email: string; invited: boolean }[];
@@ -27,7 +28,7 @@ export interface OrganisationDetail extends OrganisationSummary {
   requests: { email: string; name: string; created_at: Date; decision: string | null }[];
 }
 
-const adminRoleFor: Record<q.OrganisationRow['kind'], Role> = {
+const adminRoleFor: Record<OrganisationKind, Role> = {
   school: 'school_admin',
   trust: 'trust_admin',
   local_authority: 'la_officer',
@@ -97,7 +98,7 @@ export async function getOrganisation(db: Database, actor: Actor, id: string): P
   });
 }
 
-export interface NewOrganisation extends Omit<q.OrganisationRow, 'id'> {
+export interface NewOrganisation extends Omit<Row<Organisation>, 'id'> {
   submissionKey?: string | undefined;
 }
 
@@ -126,10 +127,10 @@ export async function createOrganisation(
       if (values[field] && parent?.kind !== kind)
         throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
     }
-    const [row] = await trx('organisations').insert(values).returning('id');
-    if (values.kind === 'school') await trx('school_settings').insert({ school_id: row.id });
+    const row = await Organisation.query(trx).insert(values);
+    if (values.kind === 'school') await SchoolSettings.query(trx).insert({ school_id: row.id });
     // The operator may not write an organisation's own data (P1), so each hook runs as the system for it.
-    const org = { id: row.id as string, kind: values.kind, phase: values.phase ?? null };
+    const org = { id: row.id, kind: values.kind, phase: values.phase ?? null };
     const schoolId = values.kind === 'school' ? org.id : undefined;
     for (const hook of hooks) await db.asSystem(trx, op, () => hook(trx, org, op), schoolId);
     await audit.record(trx, op, {

@@ -1,27 +1,19 @@
 import type { Database, Tx } from '../../db/index.js';
 import type { Role } from '../../policy/index.js';
-import { Organisation, User } from './models.js';
+import { type OrganisationKind, Organisation, User } from './models.js';
 
-export interface UserRow {
-  id: string;
-  kind: 'staff' | 'parent' | 'operator';
-  email: string;
-  title: string | null;
-  given_name: string;
-  family_name: string;
-  job_title: string | null;
-  password_hash: string | null;
-  disabled_at: Date | null;
-  version: number;
-}
+/**
+ * Tenancy's own reads and writes. One row by its key goes through the models (models.ts); the
+ * session load, sets of rows, joins and the session store are knex or SQL (CONTEXT.md says why).
+ */
 
 /** What a request needs to know about its user (never the password hash). */
-export type SessionUserRow = Pick<UserRow, 'id' | 'kind' | 'email' | 'given_name' | 'family_name' | 'disabled_at'>;
+export type SessionUserRow = Pick<User, 'id' | 'kind' | 'email' | 'given_name' | 'family_name' | 'disabled_at'>;
 
 export interface MembershipRow {
   id: string;
   org_id: string | null;
-  org_kind: 'school' | 'trust' | 'local_authority' | null;
+  org_kind: OrganisationKind | null;
   org_name: string | null;
   role: Role;
 }
@@ -32,11 +24,11 @@ export function fullName(u: { title?: string | null; given_name: string; family_
   return `${u.given_name} ${u.family_name}`;
 }
 
-export async function userById(trx: Tx, id: string): Promise<UserRow | undefined> {
+export async function userById(trx: Tx, id: string): Promise<User | undefined> {
   return User.query(trx).findById(id);
 }
 
-export async function userByEmail(trx: Tx, email: string): Promise<UserRow | undefined> {
+export async function userByEmail(trx: Tx, email: string): Promise<User | undefined> {
   return User.query(trx).findOne({ email: normaliseEmail(email) });
 }
 
@@ -79,9 +71,9 @@ export async function liveOrganisationsOf(
 }
 
 export async function updatePasswordHash(trx: Tx, userId: string, hash: string): Promise<void> {
-  await trx('users')
-    .where({ id: userId })
-    .update({ password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() });
+  await User.query(trx)
+    .findById(userId)
+    .patch({ password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() });
 }
 
 /** Ends every stored session of a user (A3, S4). The session table is outside RLS. */
@@ -102,18 +94,6 @@ export async function deleteSessionsInContext(trx: Tx, userId: string, orgId: st
     .del();
 }
 
-export interface OrganisationRow {
-  id: string;
-  kind: 'school' | 'trust' | 'local_authority';
-  name: string;
-  trust_id: string | null;
-  la_id: string | null;
-  phase: string | null;
-  urn: string | null;
-  la_code: string | null;
-  establishment_number: string | null;
-}
-
-export async function organisationById(trx: Tx, id: string): Promise<OrganisationRow | undefined> {
+export async function organisationById(trx: Tx, id: string): Promise<Organisation | undefined> {
   return Organisation.query(trx).findById(id);
 }

@@ -5,26 +5,20 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import * as q from './queries.js';
 import { type ConcernRules, parseConcernRules } from './concern-rules.js';
+import { type Organisation, type Row, SchoolSettings } from './models.js';
 
-export interface SchoolSettings {
-  school_id: string;
-  share_with_trust: boolean;
-  share_with_la: boolean;
-  mis_import_allowed: boolean;
-  dsl_name: string | null;
-  dsl_contact: string | null;
+/** The settings page: the school's settings row (its rules with their defaults) and who it shares with. */
+export interface SettingsView extends Omit<Row<SchoolSettings>, 'concern_rules'> {
   concern_rules: ConcernRules;
-  version: number;
-  updated_at: Date;
-  school: q.OrganisationRow;
+  school: Organisation;
   trust_name: string | null;
   la_name: string | null;
 }
 
-export async function getSettings(db: Database, actor: Actor): Promise<SchoolSettings> {
+export async function getSettings(db: Database, actor: Actor): Promise<SettingsView> {
   const staff = assertStaff(actor, 'settings.manage');
   return db.withActor(staff, async (trx) => {
-    const settings = await trx('school_settings').where({ school_id: staff.schoolId }).first();
+    const settings = await SchoolSettings.query(trx).findById(staff.schoolId);
     const school = await q.organisationById(trx, staff.schoolId);
     if (!settings || !school) throw new NotFound('school');
     const trust = school.trust_id ? await q.organisationById(trx, school.trust_id) : undefined;
@@ -41,7 +35,7 @@ export async function getSettings(db: Database, actor: Actor): Promise<SchoolSet
 
 export type SettingsChange = Partial<
   Pick<
-    SchoolSettings,
+    SettingsView,
     'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact' | 'concern_rules'
   >
 >;
@@ -59,7 +53,7 @@ export async function updateSettings(
 ): Promise<void> {
   const staff = assertStaff(actor, 'settings.manage');
   await db.withActor(staff, async (trx) => {
-    const before = await trx('school_settings').where({ school_id: staff.schoolId }).first().forUpdate();
+    const before = await SchoolSettings.query(trx).findById(staff.schoolId).forUpdate();
     if (!before) throw new NotFound('school');
     assertFresh(
       before,
@@ -70,16 +64,9 @@ export async function updateSettings(
       JSON.stringify(change[k]) === JSON.stringify(k === 'concern_rules' ? parseConcernRules(before[k]) : before[k]);
     const fields = (Object.keys(change) as (keyof SettingsChange)[]).filter((k) => change[k] !== undefined && !same(k));
     if (!fields.length) return;
-    const { concern_rules, ...rest } = change;
-    await trx('school_settings')
-      .where({ school_id: staff.schoolId })
-      .update({
-        ...rest,
-        ...(concern_rules ? { concern_rules: JSON.stringify(concern_rules) } : {}),
-        version: before.version + 1,
-        updated_at: trx.fn.now(),
-        updated_by: staff.userId,
-      });
+    await SchoolSettings.query(trx)
+      .findById(staff.schoolId)
+      .patch({ ...change, version: before.version + 1, updated_at: trx.fn.now(), updated_by: staff.userId });
     const sharing = fields.filter(
       (f): f is 'share_with_trust' | 'share_with_la' => f === 'share_with_trust' || f === 'share_with_la',
     );
