@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../../db/index.js';
 import { type ConcernRules, parseConcernRules } from './concern-rules.js';
+import { SchoolSettings } from './models.js';
 
 /**
  * Tenancy's lookups for the modules above it (pupils, assessments, sharing, parents): people's
@@ -54,7 +55,7 @@ export async function isActiveMemberOf(trx: Tx, orgId: string, userId: string): 
 
 /** Whether the school's admin has allowed MIS imports (school_settings). */
 export async function misImportAllowed(trx: Tx, schoolId: string): Promise<boolean> {
-  const row = await trx('school_settings').where({ school_id: schoolId }).first('mis_import_allowed');
+  const row = await SchoolSettings.query(trx).findById(schoolId).select('mis_import_allowed');
   return !!row?.mis_import_allowed;
 }
 
@@ -67,9 +68,7 @@ export interface SafeguardingSettings {
 
 /** The school's safeguarding settings: its prompt rules (P16) and its DSL's name and contact. */
 export async function safeguardingSettings(trx: Tx, schoolId: string): Promise<SafeguardingSettings> {
-  const row = await trx('school_settings')
-    .where({ school_id: schoolId })
-    .first('concern_rules', 'dsl_name', 'dsl_contact');
+  const row = await SchoolSettings.query(trx).findById(schoolId).select('concern_rules', 'dsl_name', 'dsl_contact');
   return {
     concern_rules: parseConcernRules(row?.concern_rules),
     dsl_name: row?.dsl_name ?? null,

@@ -6,6 +6,7 @@ import type { Mailer } from '../../mail/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, openInvitations, renewInvitation, sendInvitation } from './invitations.js';
+import { Invitation } from './models.js';
 import * as q from './queries.js';
 
 export interface StaffDeps {
@@ -165,9 +166,10 @@ export async function listInvitations(db: Database, actor: Actor): Promise<Invit
 export async function resendInvitation(deps: StaffDeps, actor: Actor, invitationId: string): Promise<boolean> {
   const staff = assertStaff(actor, 'staff.manage');
   const result = await deps.db.withActor(staff, async (trx) => {
-    const exists = await trx('invitations')
-      .where({ id: invitationId, org_id: staff.schoolId })
-      .first('id', 'accepted_at', 'revoked_at', 'declined_at');
+    const exists = await Invitation.query(trx)
+      .findById(invitationId)
+      .where({ org_id: staff.schoolId })
+      .select('id', 'accepted_at', 'revoked_at', 'declined_at');
     if (!exists || exists.revoked_at) throw new NotFound('invitation');
     if (exists.accepted_at || exists.declined_at) return null;
     const invited = await renewInvitation(trx, invitationId);
