@@ -1,18 +1,18 @@
 import type { Database, Tx } from '../../db/index.js';
 import { firstSubmission } from '../../db/idempotency.js';
+import { assertFresh } from '../../db/versioned.js';
+import { FieldError } from '../../http/form-page.js';
 import { type Actor, assert, assertStaff, PolicyDenied, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import * as q from './queries.js';
 import { editableFields, formatFsmPeriods, type PupilRecord } from './record.js';
 
-/** A UPN or MIS ID that another pupil at the school (current or former) already has. */
-export class DuplicateIdentifier extends Error {
-  constructor(
-    readonly field: 'upn' | 'mis_id',
-    value: string,
-  ) {
+/** A UPN or MIS ID that another pupil at the school (current or former) already has; shown beside that field. */
+export class DuplicateIdentifier extends FieldError {
+  constructor(field: 'upn' | 'mis_id', value: string) {
     super(
+      field,
       field === 'upn'
         ? `UPN ${value} already belongs to another pupil at this school, current or former. UPNs are unique.`
         : `MIS ID ${value} already belongs to another pupil at this school.`,
@@ -116,11 +116,10 @@ export async function createPupil(
   });
 }
 
-export type UpdateResult = { ok: true; changed: string[] } | { ok: false; current: StoredPupil };
-
 /**
- * Saves an edit. R5: the form carries the version it was read at; if the record has moved on,
- * nothing is written and the caller gets the current record to show beside the user's version.
+ * Saves an edit and returns the fields it changed. R5: the form carries the version it was read at; if the
+ * record has moved on, nothing is written and it throws `StaleWrite<StoredPupil>` (409) carrying the current
+ * record, for the form to show beside the user's version.
  * P28: every changed field gets a history row (old, new, who, when) and the audit row names them.
  */
 export async function updatePupil(
@@ -129,13 +128,13 @@ export async function updatePupil(
   id: string,
   record: PupilRecord,
   version: number,
-): Promise<UpdateResult> {
+): Promise<string[]> {
   const staff = assertStaff(actor, 'pupil.update');
   return db.withActor(staff, async (trx) => {
     const before = await loadForChange(trx, staff, id, 'pupil.update');
-    if (before.version !== version) return { ok: false, current: before };
+    assertFresh(before, version);
     const changed = diff(before, record);
-    if (!changed.length) return { ok: true, changed };
+    if (!changed.length) return changed;
     await assertIdentifiersFree(trx, staff.schoolId, record, id);
     const values = Object.fromEntries(changed.map((f) => [f, record[f]]));
     await trx('pupils')
@@ -154,22 +153,25 @@ export async function updatePupil(
       })),
     );
     await audit.record(trx, staff, { action: 'pupil.updated', entityType: 'pupil', entityId: id, fields: changed });
-    return { ok: true, changed };
+    return changed;
   });
 }
 
-/** Marks a pupil as having left (date and reason required), or returns them to the roll. */
+/**
+ * Marks a pupil as having left (date and reason required), or returns them to the roll. R5: throws
+ * `StaleWrite` (409) and writes nothing when the record moved on since the form was read.
+ */
 export async function setLeaving(
   db: Database,
   actor: Actor,
   id: string,
   leaving: { leaving_date: string; leaving_reason: string } | null,
   version: number,
-): Promise<UpdateResult> {
+): Promise<void> {
   const staff = assertStaff(actor, 'pupil.leave');
-  return db.withActor(staff, async (trx) => {
+  await db.withActor(staff, async (trx) => {
     const before = await loadForChange(trx, staff, id, 'pupil.leave');
-    if (before.version !== version) return { ok: false, current: before };
+    assertFresh(before, version);
     const after = leaving ?? { leaving_date: null, leaving_reason: null };
     await trx('pupils')
       .where({ id })
@@ -192,7 +194,6 @@ export async function setLeaving(
       entityId: id,
       fields: ['leaving_date', 'leaving_reason'],
     });
-    return { ok: true, changed: ['leaving_date', 'leaving_reason'] };
   });
 }
 

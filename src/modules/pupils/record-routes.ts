@@ -1,7 +1,10 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
+import type { z } from 'zod';
+import { StaleWrite } from '../../db/versioned.js';
+import { FieldError, type FormPost, formPost } from '../../http/form-page.js';
+import { newSubmissionKey, uuidParam } from '../../http/forms.js';
 import { actorOf } from '../../http/guards.js';
 import { ukDate } from '../../lib/dates.js';
 import { labels } from './list-routes.js';
@@ -25,6 +28,10 @@ function formValues(p: object): Record<string, string> {
   );
 }
 
+/** The record and its version or submission key, checked together so every problem shows at once. */
+const addSchema = pupilRecordSchema.and(schemas.pupilFormMeta);
+const changeSchema = pupilRecordSchema.and(schemas.pupilFormMeta.extend({ version: schemas.leaveForm.shape.version }));
+
 export function recordRoutes(deps: AppDeps, profile: ProfilePage): Router {
   const router = Router();
   const { renderer, db } = deps;
@@ -44,45 +51,32 @@ export function recordRoutes(deps: AppDeps, profile: ProfilePage): Router {
     });
   });
 
-  router.post('/pupils', async (req, res) => {
-    const record = parseForm(pupilRecordSchema, req.body);
-    const meta = parseForm(schemas.pupilFormMeta, req.body);
-    if (!record.ok || !meta.ok) {
-      return formPage(
-        req,
-        res,
-        {
-          title: 'Add a pupil',
-          values: req.body,
-          action: '/pupils',
-          submissionKey: req.body?.submissionKey,
-          errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) },
-        },
-        422,
-      );
-    }
-    let id: string | null;
-    try {
-      id = await service.createPupil(db, actorOf(req), record.data, meta.data.submissionKey);
-    } catch (err) {
-      if (err instanceof service.DuplicateIdentifier)
-        return formPage(
-          req,
-          res,
-          {
-            title: 'Add a pupil',
-            values: req.body,
-            action: '/pupils',
-            submissionKey: newSubmissionKey(),
-            errors: { [err.field]: err.message },
-          },
-          422,
-        );
-      throw err;
-    }
-    flash(req, 'Pupil added.');
-    res.redirect(303, id ? `/pupils/${id}` : '/pupils');
-  });
+  const addPage: FormPost<typeof addSchema>['page'] = (req, res, state, status) =>
+    formPage(
+      req,
+      res,
+      {
+        title: 'Add a pupil',
+        values: state.values,
+        action: '/pupils',
+        submissionKey: state.submissionKey,
+        errors: state.errors,
+      },
+      status,
+    );
+
+  router.post(
+    '/pupils',
+    formPost({
+      schema: addSchema,
+      page: addPage,
+      save: async (req, res, { version: _v, submissionKey, ...record }) => {
+        const id = await service.createPupil(db, actorOf(req), record, submissionKey);
+        flash(req, 'Pupil added.');
+        res.redirect(303, id ? `/pupils/${id}` : '/pupils');
+      },
+    }),
+  );
 
   router.get('/pupils/:id/edit', async (req, res) => {
     const id = uuidParam(req, 'id', 'pupil');
@@ -96,114 +90,102 @@ export function recordRoutes(deps: AppDeps, profile: ProfilePage): Router {
     });
   });
 
-  router.post('/pupils/:id', async (req, res) => {
+  const changeTitle = 'Change pupil details';
+  const changePage = (req: Request, res: Response, data: Record<string, unknown>, status: number) => {
     const id = uuidParam(req, 'id', 'pupil');
-    const record = parseForm(pupilRecordSchema, req.body);
-    const meta = parseForm(schemas.pupilFormMeta.extend({ version: schemas.leaveForm.shape.version }), req.body);
-    const title = 'Change pupil details';
-    if (!record.ok || !meta.ok) {
-      return formPage(
-        req,
-        res,
-        {
-          title,
-          values: req.body,
-          version: req.body?.version,
-          action: `/pupils/${id}`,
-          pupilId: id,
-          errors: { ...(record.ok ? {} : record.errors), ...(meta.ok ? {} : meta.errors) },
-        },
-        422,
-      );
-    }
-    let result: service.UpdateResult;
-    try {
-      result = await service.updatePupil(db, actorOf(req), id, record.data, meta.data.version!);
-    } catch (err) {
-      if (err instanceof service.DuplicateIdentifier)
-        return formPage(
+    formPage(req, res, { title: changeTitle, action: `/pupils/${id}`, pupilId: id, ...data }, status);
+  };
+
+  router.post(
+    '/pupils/:id',
+    formPost({
+      schema: changeSchema,
+      page: (req, res, state, status) =>
+        changePage(req, res, { values: state.values, version: state.values.version, errors: state.errors }, status),
+      save: async (req, res, { version, submissionKey: _k, ...record }) => {
+        const id = uuidParam(req, 'id', 'pupil');
+        let changed: string[];
+        try {
+          changed = await service.updatePupil(db, actorOf(req), id, record, version);
+        } catch (err) {
+          if (!(err instanceof StaleWrite)) throw err;
+          // R5: nothing was saved. Show their version beside the current one, ready to save again on purpose.
+          const current = formValues(err.current);
+          const yours = req.body as Record<string, string>;
+          const differences = editableFields.filter((f) => String(yours[f] ?? '') !== current[f]);
+          return changePage(
+            req,
+            res,
+            { values: yours, version: err.current.version, conflict: { current, differences } },
+            409,
+          );
+        }
+        flash(
           req,
-          res,
-          {
-            title,
-            values: req.body,
-            version: req.body?.version,
-            action: `/pupils/${id}`,
-            pupilId: id,
-            errors: { [err.field]: err.message },
-          },
-          422,
+          changed.length
+            ? `Saved. Changed: ${changed.map((f) => f.replace(/_/g, ' ')).join(', ')}.`
+            : 'No changes to save.',
+          changed.length ? 'success' : 'info',
         );
-      throw err;
-    }
-    if (!result.ok) {
-      // R5: nothing was saved. Show their version beside the current one, ready to save again on purpose.
-      const current = formValues(result.current);
-      const yours = req.body as Record<string, string>;
-      const differences = editableFields.filter((f) => String(yours[f] ?? '') !== current[f]);
-      return formPage(
-        req,
-        res,
-        {
-          title,
-          values: yours,
-          version: result.current.version,
-          action: `/pupils/${id}`,
-          pupilId: id,
-          conflict: { current, differences },
-        },
-        409,
-      );
-    }
-    flash(
-      req,
-      result.changed.length
-        ? `Saved. Changed: ${result.changed.map((f) => f.replace(/_/g, ' ')).join(', ')}.`
-        : 'No changes to save.',
-      result.changed.length ? 'success' : 'info',
-    );
-    res.redirect(303, `/pupils/${id}`);
-  });
+        res.redirect(303, `/pupils/${id}`);
+      },
+    }),
+  );
 
-  router.post('/pupils/:id/leave', async (req, res) => {
-    const parsed = parseForm(schemas.leaveForm, req.body);
-    if (!parsed.ok) return profile.withErrors(req, res, parsed.errors, req.body);
-    const result = await service.setLeaving(
-      db,
-      actorOf(req),
-      uuidParam(req, 'id', 'pupil'),
-      { leaving_date: parsed.data.leaving_date!, leaving_reason: parsed.data.leaving_reason! },
-      parsed.data.version,
-    );
-    // R5: the page shows the record as it is now; the form keeps what was typed, with the new version.
-    if (!result.ok)
-      return profile.withErrors(
-        req,
-        res,
-        {
-          leaving_date:
-            'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record, then mark them as left again.',
-        },
-        req.body,
-        409,
-      );
-    profile.back(req, res, 'Marked as left. They no longer appear in lists unless you choose “Left”.');
-  });
+  // The leave and return forms are on the profile, which shows them again when refused.
+  const onProfile: FormPost<z.ZodType>['page'] = (req, res, state, status) =>
+    profile.withErrors(req, res, state.errors, state.values, status);
 
-  router.post('/pupils/:id/return', async (req, res) => {
-    const parsed = parseForm(schemas.returnForm, req.body);
-    if (!parsed.ok) return profile.withErrors(req, res, parsed.errors, req.body);
-    const result = await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), null, parsed.data.version);
-    if (!result.ok) {
-      flash(
-        req,
-        'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record and try again.',
-        'info',
-      );
-      return res.redirect(303, `/pupils/${uuidParam(req, 'id', 'pupil')}`);
-    }
-    profile.back(req, res, 'Returned to the roll.');
-  });
+  router.post(
+    '/pupils/:id/leave',
+    formPost({
+      schema: schemas.leaveForm,
+      page: onProfile,
+      save: async (req, res, data) => {
+        try {
+          await service.setLeaving(
+            db,
+            actorOf(req),
+            uuidParam(req, 'id', 'pupil'),
+            { leaving_date: data.leaving_date!, leaving_reason: data.leaving_reason! },
+            data.version,
+          );
+        } catch (err) {
+          // R5: the page shows the record as it is now; the form keeps what was typed, with the new version.
+          if (err instanceof StaleWrite)
+            throw new FieldError(
+              'leaving_date',
+              'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record, then mark them as left again.',
+              409,
+            );
+          throw err;
+        }
+        profile.back(req, res, 'Marked as left. They no longer appear in lists unless you choose “Left”.');
+      },
+    }),
+  );
+
+  router.post(
+    '/pupils/:id/return',
+    formPost({
+      schema: schemas.returnForm,
+      page: onProfile,
+      save: async (req, res, data) => {
+        try {
+          await service.setLeaving(db, actorOf(req), uuidParam(req, 'id', 'pupil'), null, data.version);
+        } catch (err) {
+          if (!(err instanceof StaleWrite)) throw err;
+          flash(
+            req,
+            'Someone else changed this pupil after you opened the page, so nothing was saved. Check the record and try again.',
+            'info',
+          );
+          return res.redirect(303, `/pupils/${uuidParam(req, 'id', 'pupil')}`);
+        }
+        profile.back(req, res, 'Returned to the roll.');
+      },
+    }),
+  );
 
   return router;
 }
