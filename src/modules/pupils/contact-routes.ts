@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
-import { parseForm, uuidParam } from '../../http/forms.js';
+import { FieldError, formPost } from '../../http/form-page.js';
+import { uuidParam } from '../../http/forms.js';
 import { actorOf } from '../../http/guards.js';
 import { Conflict } from '../../errors.js';
 import * as contacts from './contacts-service.js';
@@ -13,13 +14,17 @@ export function contactRoutes(deps: AppDeps, profile: ProfilePage): Router {
   const router = Router();
   const { renderer, db } = deps;
 
-  router.post('/pupils/:id/contacts', async (req, res) => {
-    const parsed = parseForm(schemas.contactForm, req.body);
-    if (!parsed.ok) return profile.withErrors(req, res, parsed.errors, { contact: req.body });
-    const { version: _v, submissionKey, ...contact } = parsed.data;
-    await contacts.addContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), contact, submissionKey);
-    profile.back(req, res, 'Contact added.');
-  });
+  router.post(
+    '/pupils/:id/contacts',
+    formPost({
+      schema: schemas.contactForm,
+      page: (req, res, state, status) => profile.withErrors(req, res, state.errors, { contact: state.values }, status),
+      save: async (req, res, { version: _v, submissionKey, ...contact }) => {
+        await contacts.addContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), contact, submissionKey);
+        profile.back(req, res, 'Contact added.');
+      },
+    }),
+  );
 
   // The edit form reads the pupil and this one contact only, not the whole profile.
   const contactPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
@@ -65,31 +70,30 @@ export function contactRoutes(deps: AppDeps, profile: ProfilePage): Router {
     return contactPage(req, res, { values: yours, conflict }, 409);
   };
 
-  router.post('/pupils/:id/contacts/:cid', async (req, res) => {
-    const parsed = parseForm(schemas.contactForm, req.body);
-    if (!parsed.ok || !parsed.data.version)
-      return contactPage(
-        req,
-        res,
-        { errors: parsed.ok ? { form: 'The form is out of date. Reload the page.' } : parsed.errors, values: req.body },
-        422,
-      );
-    const { version, submissionKey: _k, ...contact } = parsed.data;
-    try {
-      await contacts.updateContact(
-        db,
-        actorOf(req),
-        uuidParam(req, 'id', 'pupil'),
-        uuidParam(req, 'cid', 'contact'),
-        contact,
-        version,
-      );
-    } catch (err) {
-      if (err instanceof Conflict) return contactConflict(req, res);
-      throw err;
-    }
-    profile.back(req, res, 'Contact saved.');
-  });
+  router.post(
+    '/pupils/:id/contacts/:cid',
+    formPost({
+      schema: schemas.contactForm,
+      page: (req, res, state, status) => contactPage(req, res, { errors: state.errors, values: state.values }, status),
+      save: async (req, res, { version, submissionKey: _k, ...contact }) => {
+        if (!version) throw new FieldError('form', 'The form is out of date. Reload the page.');
+        try {
+          await contacts.updateContact(
+            db,
+            actorOf(req),
+            uuidParam(req, 'id', 'pupil'),
+            uuidParam(req, 'cid', 'contact'),
+            contact,
+            version,
+          );
+        } catch (err) {
+          if (err instanceof Conflict) return contactConflict(req, res);
+          throw err;
+        }
+        profile.back(req, res, 'Contact saved.');
+      },
+    }),
+  );
 
   router.post('/pupils/:id/contacts/:cid/remove', async (req, res) => {
     await contacts.removeContact(db, actorOf(req), uuidParam(req, 'id', 'pupil'), uuidParam(req, 'cid', 'contact'));

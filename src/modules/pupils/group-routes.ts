@@ -1,7 +1,8 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
+import { FieldError, type FormState, formPost } from '../../http/form-page.js';
+import { newSubmissionKey, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery } from '../../http/query.js';
 import { Conflict, NotFound } from '../../errors.js';
@@ -49,26 +50,30 @@ export function groupRoutes(deps: AppDeps): Router {
     });
   });
 
-  router.post('/groups', async (req, res) => {
-    const parsed = parseForm(schemas.groupForm, req.body);
-    if (!parsed.ok)
-      return groupForm(
-        req,
-        res,
-        {
-          title: 'Add a class or group',
-          values: req.body,
-          action: '/groups',
-          submissionKey: req.body?.submissionKey,
-          errors: parsed.errors,
-        },
-        422,
-      );
-    const { archived: _a, version: _v, submissionKey, ...input } = parsed.data;
-    const id = await groups.createGroup(db, actorOf(req), input, submissionKey);
-    flash(req, `${input.name} created. Now add its pupils.`);
-    res.redirect(303, id ? `/groups/${id}` : '/groups');
-  });
+  router.post(
+    '/groups',
+    formPost({
+      schema: schemas.groupForm,
+      page: (req, res, state, status) =>
+        groupForm(
+          req,
+          res,
+          {
+            title: 'Add a class or group',
+            values: state.values,
+            action: '/groups',
+            submissionKey: state.submissionKey,
+            errors: state.errors,
+          },
+          status,
+        ),
+      save: async (req, res, { archived: _a, version: _v, submissionKey, ...input }) => {
+        const id = await groups.createGroup(db, actorOf(req), input, submissionKey);
+        flash(req, `${input.name} created. Now add its pupils.`);
+        res.redirect(303, id ? `/groups/${id}` : '/groups');
+      },
+    }),
+  );
 
   router.get('/groups/:id/edit', async (req, res) => {
     const id = uuidParam(req, 'id', 'class or group');
@@ -84,47 +89,41 @@ export function groupRoutes(deps: AppDeps): Router {
     });
   });
 
-  router.post('/groups/:id', async (req, res) => {
-    const id = uuidParam(req, 'id', 'class or group');
-    const parsed = parseForm(schemas.groupForm, req.body);
-    if (!parsed.ok || !parsed.data.version) {
-      return groupForm(
-        req,
-        res,
-        {
-          title: 'Change class or group',
-          values: req.body,
-          version: req.body?.version,
-          action: `/groups/${id}`,
-          groupId: id,
-          errors: parsed.ok ? { name: 'The form is out of date. Reload the page.' } : parsed.errors,
-        },
-        422,
-      );
-    }
-    const { version, submissionKey: _k, ...input } = parsed.data;
-    try {
-      await groups.updateGroup(db, actorOf(req), id, input, version);
-    } catch (err) {
-      if (err instanceof Conflict)
+  router.post(
+    '/groups/:id',
+    formPost({
+      schema: schemas.groupForm,
+      page: (req, res, state, status) => {
+        const id = uuidParam(req, 'id', 'class or group');
         return groupForm(
           req,
           res,
           {
             title: 'Change class or group',
-            values: req.body,
-            version,
+            values: state.values,
+            version: state.values.version,
             action: `/groups/${id}`,
             groupId: id,
-            errors: { name: err.publicMessage },
+            errors: state.errors,
           },
-          409,
+          status,
         );
-      throw err;
-    }
-    flash(req, 'Saved.');
-    res.redirect(303, `/groups/${id}`);
-  });
+      },
+      save: async (req, res, { version, submissionKey: _k, ...input }) => {
+        const id = uuidParam(req, 'id', 'class or group');
+        if (!version) throw new FieldError('name', 'The form is out of date. Reload the page.');
+        try {
+          await groups.updateGroup(db, actorOf(req), id, input, version);
+        } catch (err) {
+          // R5: shown beside the name, with what was typed, at the version they read.
+          if (err instanceof Conflict) throw new FieldError('name', err.publicMessage, 409);
+          throw err;
+        }
+        flash(req, 'Saved.');
+        res.redirect(303, `/groups/${id}`);
+      },
+    }),
+  );
 
   return router;
 }
@@ -142,13 +141,22 @@ export function groupMemberRoutes(deps: AppDeps, classPage: ClassPage): Router {
   router.use('/groups', requireSignIn);
   const groupPage = classPage;
 
-  router.post('/groups/:id/members', async (req, res) => {
-    const parsed = parseForm(schemas.addMembersForm, req.body);
-    if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
-    await groups.addMembers(db, actorOf(req), uuidParam(req, 'id', 'class or group'), parsed.data.pupilIds);
-    flash(req, parsed.data.pupilIds.length === 1 ? 'Pupil added.' : `${parsed.data.pupilIds.length} pupils added.`);
-    res.redirect(303, `/groups/${req.params.id}`);
-  });
+  // The forms on the class page show it again with only their messages.
+  const onClassPage = (req: Request, res: Response, state: FormState, status: number) =>
+    groupPage(req, res, { errors: state.errors }, status);
+
+  router.post(
+    '/groups/:id/members',
+    formPost({
+      schema: schemas.addMembersForm,
+      page: onClassPage,
+      save: async (req, res, { pupilIds }) => {
+        await groups.addMembers(db, actorOf(req), uuidParam(req, 'id', 'class or group'), pupilIds);
+        flash(req, pupilIds.length === 1 ? 'Pupil added.' : `${pupilIds.length} pupils added.`);
+        res.redirect(303, `/groups/${req.params.id}`);
+      },
+    }),
+  );
 
   router.post('/groups/:id/members/:pupilId/remove', async (req, res) => {
     await groups.removeMember(
@@ -161,19 +169,18 @@ export function groupMemberRoutes(deps: AppDeps, classPage: ClassPage): Router {
     res.redirect(303, `/groups/${req.params.id}`);
   });
 
-  router.post('/groups/:id/staff', async (req, res) => {
-    const parsed = parseForm(schemas.assignStaffForm, req.body);
-    if (!parsed.ok) return groupPage(req, res, { errors: parsed.errors }, 422);
-    await groups.assignStaff(
-      db,
-      actorOf(req),
-      uuidParam(req, 'id', 'class or group'),
-      parsed.data.userId,
-      parsed.data.role,
-    );
-    flash(req, 'Staff assignment saved.');
-    res.redirect(303, `/groups/${req.params.id}`);
-  });
+  router.post(
+    '/groups/:id/staff',
+    formPost({
+      schema: schemas.assignStaffForm,
+      page: onClassPage,
+      save: async (req, res, data) => {
+        await groups.assignStaff(db, actorOf(req), uuidParam(req, 'id', 'class or group'), data.userId, data.role);
+        flash(req, 'Staff assignment saved.');
+        res.redirect(303, `/groups/${req.params.id}`);
+      },
+    }),
+  );
 
   router.post('/groups/:id/staff/:userId/remove', async (req, res) => {
     await groups.unassignStaff(

@@ -3,7 +3,8 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import { parseForm, uuidParam } from '../../http/forms.js';
+import { FieldError, formPost } from '../../http/form-page.js';
+import { uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { singleFileUpload } from '../../http/uploads.js';
 import { BadRequest, Conflict } from '../../errors.js';
@@ -81,6 +82,7 @@ export function importRoutes(deps: AppDeps): Router {
     res.download(sampleFile, 'waypoint-sample-mis-import.csv');
   });
 
+  // Multipart: the file is checked by hand (multer), not by a zod schema, so this is not a formPost.
   router.post('/pupils/import', ...singleFileUpload('file', imports.maxUploadBytes), async (req, res) => {
     const mode = req.body?.mode === 'full' ? 'full' : 'update';
     if (!req.file)
@@ -127,26 +129,32 @@ export function importRoutes(deps: AppDeps): Router {
     res.send(toCsv(['row', 'column', 'problem'], rows));
   });
 
-  router.post('/pupils/import/:id/confirm', async (req, res) => {
-    const parsed = parseForm(confirmForm, req.body);
-    if (!parsed.ok) return previewPage(req, res, { errors: parsed.errors, values: req.body }, 422);
-    try {
-      const summary = await imports.confirm(db, actorOf(req), importId(req), {
-        fingerprint: parsed.data.fingerprint,
-        overwriteConflicts: parsed.data.overwrite,
-        leavers: parsed.data.leavers,
-      });
-      flash(
-        req,
-        `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}.`,
-      );
-      res.redirect(303, `/pupils/import/${importId(req)}`);
-    } catch (err) {
-      if (err instanceof Conflict)
-        return previewPage(req, res, { errors: { form: err.publicMessage }, values: req.body }, 409);
-      throw err;
-    }
-  });
+  router.post(
+    '/pupils/import/:id/confirm',
+    formPost({
+      schema: confirmForm,
+      page: (req, res, state, status) => previewPage(req, res, { errors: state.errors, values: state.values }, status),
+      save: async (req, res, data) => {
+        let summary: imports.ImportSummary;
+        try {
+          summary = await imports.confirm(db, actorOf(req), importId(req), {
+            fingerprint: data.fingerprint,
+            overwriteConflicts: data.overwrite,
+            leavers: data.leavers,
+          });
+        } catch (err) {
+          // The preview is shown again (refreshed when the records moved on) with why nothing was imported.
+          if (err instanceof Conflict) throw new FieldError('form', err.publicMessage, 409);
+          throw err;
+        }
+        flash(
+          req,
+          `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}.`,
+        );
+        res.redirect(303, `/pupils/import/${importId(req)}`);
+      },
+    }),
+  );
 
   router.post('/pupils/import/:id/cancel', async (req, res) => {
     await imports.cancel(db, actorOf(req), importId(req));

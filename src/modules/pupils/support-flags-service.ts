@@ -1,6 +1,7 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import { Conflict, NotFound } from '../../errors.js';
+import { FieldError } from '../../http/form-page.js';
 import * as audit from '../audit/index.js';
 import { recordEdit, withPupil } from './pupil-change.js';
 
@@ -89,7 +90,12 @@ export async function listSupportFlags(db: Database, actor: Actor) {
   );
 }
 
-export class DuplicateFlag extends Error {}
+/** A flag name the school already uses; shown beside the name field. */
+export class DuplicateFlag extends FieldError {
+  constructor(message: string) {
+    super('name', message);
+  }
+}
 
 export async function createSupportFlag(db: Database, actor: Actor, name: string, description: string | null) {
   const staff = assertStaff(actor, 'support_flag.manage');
