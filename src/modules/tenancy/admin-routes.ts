@@ -1,7 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import { type FieldErrors, newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
+import { z } from 'zod';
+import { type FormState, formPost } from '../../http/form-page.js';
+import { type FieldErrors, newSubmissionKey, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { Conflict } from '../../errors.js';
 import { can, roleLabels, schoolRoles } from '../../policy/index.js';
@@ -58,21 +60,31 @@ export function adminRoutes(deps: AppDeps): Router {
 
   router.get('/staff/invite', (req, res) => invitePage(req, res));
 
-  router.post('/staff/invite', async (req, res) => {
-    const parsed = parseForm(schemas.inviteStaffForm, req.body);
-    const values = { ...req.body, roles: [req.body?.roles ?? []].flat(), groupIds: [req.body?.groupIds ?? []].flat() };
-    if (!parsed.ok)
-      return invitePage(req, res, { errors: parsed.errors, values, submissionKey: req.body?.submissionKey }, 422);
-    const result = await staffService.inviteStaff(staffDeps, actorOf(req), parsed.data);
-    flash(
-      req,
-      result.emailed
-        ? `Invitation sent to ${parsed.data.email}. They appear under “Invitations” until they accept it.`
-        : `The invitation to ${parsed.data.email} was saved, but the email could not be sent. Use “Send again” under Invitations.`,
-      result.emailed ? 'success' : 'info',
-    );
-    res.redirect(303, '/staff');
-  });
+  router.post(
+    '/staff/invite',
+    formPost({
+      schema: schemas.inviteStaffForm,
+      lists: ['roles', 'groupIds'],
+      page: (req, res, state, status) =>
+        invitePage(
+          req,
+          res,
+          { errors: state.errors, values: state.values, submissionKey: state.submissionKey },
+          status,
+        ),
+      save: async (req, res, data) => {
+        const result = await staffService.inviteStaff(staffDeps, actorOf(req), data);
+        flash(
+          req,
+          result.emailed
+            ? `Invitation sent to ${data.email}. They appear under “Invitations” until they accept it.`
+            : `The invitation to ${data.email} was saved, but the email could not be sent. Use “Send again” under Invitations.`,
+          result.emailed ? 'success' : 'info',
+        );
+        res.redirect(303, '/staff');
+      },
+    }),
+  );
 
   const memberPage = async (req: Request, res: Response, extra: { errors?: FieldErrors } = {}, status = 200) => {
     const actor = actorOf(req);
@@ -98,44 +110,52 @@ export function adminRoutes(deps: AppDeps): Router {
 
   router.get('/staff/:id', (req, res) => memberPage(req, res));
 
-  const lastAdmin = (req: Request, res: Response) =>
-    memberPage(req, res, { errors: { roles: new staffService.LastAdminError().message } }, 409);
+  // The forms on a staff member's page; a refusal (LastAdminError, 409) shows it again beside the roles.
+  const onMemberPage = (req: Request, res: Response, state: FormState, status: number) =>
+    memberPage(req, res, { errors: state.errors }, status);
 
-  router.post('/staff/:id/roles', async (req, res) => {
-    const parsed = parseForm(schemas.rolesForm, req.body);
-    if (!parsed.ok) return memberPage(req, res, { errors: parsed.errors }, 422);
-    try {
-      await staffService.setRoles(staffDeps, actorOf(req), idParam(req), parsed.data.roles);
-    } catch (err) {
-      if (err instanceof staffService.LastAdminError) return lastAdmin(req, res);
-      throw err;
-    }
-    flash(req, 'Roles saved. The change applies from their next page.');
-    res.redirect(303, `/staff/${idParam(req)}`);
-  });
+  router.post(
+    '/staff/:id/roles',
+    formPost({
+      schema: schemas.rolesForm,
+      page: onMemberPage,
+      save: async (req, res, data) => {
+        await staffService.setRoles(staffDeps, actorOf(req), idParam(req), data.roles);
+        flash(req, 'Roles saved. The change applies from their next page.');
+        res.redirect(303, `/staff/${idParam(req)}`);
+      },
+    }),
+  );
 
-  router.post('/staff/:id/groups', async (req, res) => {
-    const parsed = parseForm(schemas.groupsForm, req.body);
-    if (!parsed.ok) return memberPage(req, res, { errors: parsed.errors }, 422);
-    await staffService.setGroups(staffDeps, actorOf(req), idParam(req), parsed.data.groupIds);
-    flash(req, 'Classes and groups saved.');
-    res.redirect(303, `/staff/${idParam(req)}`);
-  });
+  router.post(
+    '/staff/:id/groups',
+    formPost({
+      schema: schemas.groupsForm,
+      page: onMemberPage,
+      save: async (req, res, data) => {
+        await staffService.setGroups(staffDeps, actorOf(req), idParam(req), data.groupIds);
+        flash(req, 'Classes and groups saved.');
+        res.redirect(303, `/staff/${idParam(req)}`);
+      },
+    }),
+  );
 
   for (const [path, disabled] of [
     ['disable', true],
     ['enable', false],
   ] as const) {
-    router.post(`/staff/:id/${path}`, async (req, res) => {
-      try {
-        await staffService.setDisabled(staffDeps, actorOf(req), idParam(req), disabled);
-      } catch (err) {
-        if (err instanceof staffService.LastAdminError) return lastAdmin(req, res);
-        throw err;
-      }
-      flash(req, disabled ? 'Access turned off. They have been signed out.' : 'Access turned back on.');
-      res.redirect(303, `/staff/${idParam(req)}`);
-    });
+    router.post(
+      `/staff/:id/${path}`,
+      formPost({
+        schema: z.object({}), // a button: nothing to check, but turning off the last admin is refused by the roles
+        page: onMemberPage,
+        save: async (req, res) => {
+          await staffService.setDisabled(staffDeps, actorOf(req), idParam(req), disabled);
+          flash(req, disabled ? 'Access turned off. They have been signed out.' : 'Access turned back on.');
+          res.redirect(303, `/staff/${idParam(req)}`);
+        },
+      }),
+    );
   }
 
   // Invitations not yet accepted, and the operator's requests to add an admin (P1) -------------
@@ -191,21 +211,25 @@ export function adminRoutes(deps: AppDeps): Router {
 
   router.get('/settings', (req, res) => settingsPage(req, res));
 
-  router.post('/settings', async (req, res) => {
-    const parsed = parseForm(schemas.settingsForm, req.body);
-    if (!parsed.ok) return settingsPage(req, res, { errors: parsed.errors, values: req.body }, 422);
-    const { version, ...change } = parsed.data;
-    try {
-      await updateSettings(db, actorOf(req), change, version);
-    } catch (err) {
-      if (err instanceof Conflict) {
-        return settingsPage(req, res, { conflict: { yours: change }, errors: { form: err.publicMessage } }, 409);
-      }
-      throw err;
-    }
-    flash(req, 'Settings saved.');
-    res.redirect(303, '/settings');
-  });
+  router.post(
+    '/settings',
+    formPost({
+      schema: schemas.settingsForm,
+      page: (req, res, state, status) => settingsPage(req, res, { errors: state.errors, values: state.values }, status),
+      save: async (req, res, { version, ...change }) => {
+        try {
+          await updateSettings(db, actorOf(req), change, version);
+        } catch (err) {
+          // R5: the current settings in the form, what they typed beside them.
+          if (err instanceof Conflict)
+            return settingsPage(req, res, { conflict: { yours: change }, errors: { form: err.publicMessage } }, 409);
+          throw err;
+        }
+        flash(req, 'Settings saved.');
+        res.redirect(303, '/settings');
+      },
+    }),
+  );
 
   return router;
 }

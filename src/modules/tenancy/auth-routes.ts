@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { requestMeta } from '../../http/current-actor.js';
 import { flash } from '../../http/flash.js';
+import { FieldError, formPost } from '../../http/form-page.js';
 import { parseForm } from '../../http/forms.js';
 import { sessionCookieName } from '../../http/session.js';
 import { actorOf, requireSignIn, safeNext } from '../../http/guards.js';
@@ -57,6 +58,7 @@ export function authRoutes(deps: AppDeps): Router {
     signInPage(req, res);
   });
 
+  // Not a formPost: it echoes only the email (never the password) and answers 401/429 by itself (throttle, AU2).
   router.post('/sign-in', async (req, res) => {
     const parsed = parseForm(schemas.signInForm, req.body);
     const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' };
@@ -105,45 +107,53 @@ export function authRoutes(deps: AppDeps): Router {
     renderer.render(req, res, 'tenancy/choose', { title: 'Choose where you are working', contexts, errors: {} });
   });
 
-  router.post('/choose', async (req, res) => {
-    if (!req.actor || !req.session.auth) throw new HttpError(401, 'Please sign in.');
-    const parsed = parseForm(schemas.chooseForm, req.body);
-    const contexts = (res.locals.contexts ?? []) as WorkContext[];
-    const chosen = parsed.ok ? contexts.find((c) => c.id === parsed.data.context) : undefined;
-    if (!chosen) {
-      return renderer.render(
-        req,
-        res,
-        'tenancy/choose',
-        { title: 'Choose where you are working', contexts, errors: { context: 'Choose where you are working' } },
-        { status: 422 },
-      );
-    }
-    req.session.auth.context = chosen.id;
-    await recordContextChosen(deps.db, req.actor, chosen);
-    res.redirect(303, '/');
-  });
+  router.post(
+    '/choose',
+    (req, _res, next) => next(req.actor && req.session.auth ? undefined : new HttpError(401, 'Please sign in.')),
+    formPost({
+      schema: schemas.chooseForm,
+      page: (req, res, state, status) =>
+        renderer.render(
+          req,
+          res,
+          'tenancy/choose',
+          { title: 'Choose where you are working', contexts: res.locals.contexts ?? [], errors: state.errors },
+          { status },
+        ),
+      save: async (req, res, data) => {
+        const chosen = ((res.locals.contexts ?? []) as WorkContext[]).find((c) => c.id === data.context);
+        if (!chosen) throw new FieldError('context', 'Choose where you are working');
+        req.session.auth!.context = chosen.id;
+        await recordContextChosen(deps.db, req.actor!, chosen);
+        res.redirect(303, '/');
+      },
+    }),
+  );
 
   // Password reset -------------------------------------------------------------------------
   router.get('/forgot-password', (req, res) => {
     renderer.render(req, res, 'tenancy/forgot-password', { title: 'Reset your password', errors: {}, values: {} });
   });
 
-  router.post('/forgot-password', async (req, res) => {
-    const parsed = parseForm(schemas.forgotForm, req.body);
-    if (!parsed.ok) {
-      return renderer.render(
-        req,
-        res,
-        'tenancy/forgot-password',
-        { title: 'Reset your password', errors: parsed.errors, values: req.body ?? {} },
-        { status: 422 },
-      );
-    }
-    await requestPasswordReset(authDeps, parsed.data.email, requestMeta(req));
-    // AU5: the same page whether or not the email has an account.
-    renderer.render(req, res, 'tenancy/check-email', { title: 'Check your email', email: parsed.data.email });
-  });
+  router.post(
+    '/forgot-password',
+    formPost({
+      schema: schemas.forgotForm,
+      page: (req, res, state, status) =>
+        renderer.render(
+          req,
+          res,
+          'tenancy/forgot-password',
+          { title: 'Reset your password', errors: state.errors, values: state.values },
+          { status },
+        ),
+      save: async (req, res, data) => {
+        await requestPasswordReset(authDeps, data.email, requestMeta(req));
+        // AU5: the same page whether or not the email has an account.
+        renderer.render(req, res, 'tenancy/check-email', { title: 'Check your email', email: data.email });
+      },
+    }),
+  );
 
   // Link tokens leave the address bar (and any Referer) at once: they move into the session.
   const takeLink = (purpose: 'invitation' | 'password_reset', target: string) => (req: Request, res: Response) => {
@@ -183,18 +193,25 @@ export function authRoutes(deps: AppDeps): Router {
   };
 
   router.get('/reset-password', (req, res) => resetPage(req, res));
-  router.post('/reset-password', async (req, res) => {
-    const link = req.session.linkToken;
-    if (link?.purpose !== 'password_reset') return resetPage(req, res);
-    const parsed = parseForm(schemas.setPasswordForm, req.body);
-    if (!parsed.ok) return resetPage(req, res, { errors: parsed.errors }, 422);
-    const result = await resetPassword(authDeps, link.token, parsed.data.password, requestMeta(req));
-    if (!result.ok)
-      return result.expired ? resetPage(req, res) : resetPage(req, res, { errors: { password: result.message } }, 422);
-    delete req.session.linkToken;
-    flash(req, 'Your password has been changed. Sign in with your new password.');
-    res.redirect(303, '/sign-in');
-  });
+  router.post(
+    '/reset-password',
+    // Without a reset link in the session there is no form: the link-expired page.
+    (req, res, next) => (req.session.linkToken?.purpose === 'password_reset' ? next() : resetPage(req, res)),
+    formPost({
+      schema: schemas.setPasswordForm,
+      page: (req, res, state, status) => resetPage(req, res, { errors: state.errors }, status),
+      save: async (req, res, data) => {
+        const result = await resetPassword(authDeps, req.session.linkToken!.token, data.password, requestMeta(req));
+        if (!result.ok) {
+          if (result.expired) return resetPage(req, res);
+          throw new FieldError('password', result.message);
+        }
+        delete req.session.linkToken;
+        flash(req, 'Your password has been changed. Sign in with your new password.');
+        res.redirect(303, '/sign-in');
+      },
+    }),
+  );
 
   router.use(invitationRoutes(deps, authDeps));
 
@@ -214,20 +231,27 @@ export function authRoutes(deps: AppDeps): Router {
 
   router.get('/account', requireSignIn, (req, res) => accountPage(req, res));
 
-  router.post('/account/password', requireSignIn, async (req, res) => {
-    const parsed = parseForm(schemas.changePasswordForm, req.body);
-    if (!parsed.ok) return accountPage(req, res, { errors: parsed.errors }, 422);
-    const result = await changePassword(
-      authDeps,
-      actorOf(req),
-      parsed.data.currentPassword,
-      parsed.data.newPassword,
-      req.sessionID,
-    );
-    if (!result.ok) return accountPage(req, res, { errors: { [result.field]: result.message } }, 422);
-    flash(req, 'Your password has been changed. Any other devices have been signed out.');
-    res.redirect(303, '/account');
-  });
+  router.post(
+    '/account/password',
+    requireSignIn,
+    formPost({
+      schema: schemas.changePasswordForm,
+      // Passwords are never put back in the form.
+      page: (req, res, state, status) => accountPage(req, res, { errors: state.errors }, status),
+      save: async (req, res, data) => {
+        const result = await changePassword(
+          authDeps,
+          actorOf(req),
+          data.currentPassword,
+          data.newPassword,
+          req.sessionID,
+        );
+        if (!result.ok) throw new FieldError(result.field, result.message);
+        flash(req, 'Your password has been changed. Any other devices have been signed out.');
+        res.redirect(303, '/account');
+      },
+    }),
+  );
 
   router.post('/account/sign-out-everywhere', requireSignIn, async (req, res) => {
     const ended = await signOutEverywhere(deps.db, actorOf(req), req.sessionID);

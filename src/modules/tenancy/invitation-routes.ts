@@ -2,7 +2,8 @@ import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { requestMeta } from '../../http/current-actor.js';
 import { flash } from '../../http/flash.js';
-import { parseForm, uuidParam } from '../../http/forms.js';
+import { FieldError, formPost } from '../../http/form-page.js';
+import { uuidParam } from '../../http/forms.js';
 import { actorOf } from '../../http/guards.js';
 import { HttpError, NotFound } from '../../errors.js';
 import { roleLabels } from '../../policy/index.js';
@@ -74,28 +75,33 @@ export function invitationRoutes(deps: AppDeps, authDeps: InvitationDeps): Route
   };
 
   router.get('/invitation', (req, res) => invitationPage(req, res));
-  router.post('/invitation', async (req, res) => {
-    const link = req.session.linkToken;
-    if (link?.purpose !== 'invitation') return invitationPage(req, res);
-    const values = { title: req.body?.title, given_name: req.body?.given_name, family_name: req.body?.family_name };
-    const parsed = parseForm(schemas.invitationForm, req.body);
-    if (!parsed.ok) return invitationPage(req, res, { errors: parsed.errors, values }, 422);
-    const { password, title, given_name, family_name } = parsed.data;
-    const result = await acceptWithNewAccount(
-      authDeps,
-      link.token,
-      password,
-      { title, given_name, family_name },
-      requestMeta(req),
-    );
-    if (!result.ok)
-      return result.expired
-        ? invitationPage(req, res)
-        : invitationPage(req, res, { errors: { password: result.message }, values }, 422);
-    delete req.session.linkToken;
-    flash(req, 'Your account is ready. Sign in with your email and new password.');
-    res.redirect(303, '/sign-in');
-  });
+  router.post(
+    '/invitation',
+    // Without an invitation link in the session there is no form: the link-expired page.
+    (req, res, next) => (req.session.linkToken?.purpose === 'invitation' ? next() : invitationPage(req, res)),
+    formPost({
+      schema: schemas.invitationForm,
+      // The names come back as typed; the password never does.
+      page: (req, res, { errors, values: { title, given_name, family_name } }, status) =>
+        invitationPage(req, res, { errors, values: { title, given_name, family_name } }, status),
+      save: async (req, res, { password, title, given_name, family_name }) => {
+        const result = await acceptWithNewAccount(
+          authDeps,
+          req.session.linkToken!.token,
+          password,
+          { title, given_name, family_name },
+          requestMeta(req),
+        );
+        if (!result.ok) {
+          if (result.expired) return invitationPage(req, res);
+          throw new FieldError('password', result.message);
+        }
+        delete req.session.linkToken;
+        flash(req, 'Your account is ready. Sign in with your email and new password.');
+        res.redirect(303, '/sign-in');
+      },
+    }),
+  );
 
   // Signed in is enough to accept: someone who works in several places need not choose one first.
   const signedIn = (req: Request, _res: Response, next: (err?: unknown) => void) =>

@@ -1,9 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import { newSubmissionKey, parseForm, uuidParam } from '../../http/forms.js';
+import { type FormState, formPost } from '../../http/form-page.js';
+import { newSubmissionKey, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { BadRequest } from '../../errors.js';
 import { requestAdminChange } from './admin-requests.js';
 import * as orgService from './org-service.js';
 import * as schemas from './schemas.js';
@@ -49,25 +49,25 @@ export function operatorRoutes(deps: AppDeps): Router {
 
   router.get('/operator/organisations/new', (req, res) => newPage(req, res));
 
-  router.post('/operator/organisations', async (req, res) => {
-    const parsed = parseForm(schemas.newOrganisationForm, req.body);
-    if (!parsed.ok)
-      return newPage(
-        req,
-        res,
-        { errors: parsed.errors, values: req.body, submissionKey: req.body?.submissionKey },
-        422,
-      );
-    try {
-      const id = await orgService.createOrganisation(db, actorOf(req), parsed.data, deps.organisationCreatedHooks);
-      flash(req, `${parsed.data.name} has been added. Now invite its first admin.`);
-      res.redirect(303, id ? `/operator/organisations/${id}` : '/operator');
-    } catch (err) {
-      if (err instanceof BadRequest)
-        return newPage(req, res, { errors: { trust_id: err.publicMessage }, values: req.body }, 422);
-      throw err;
-    }
+  // What was typed, with its one-time key (R4), so the corrected form is still one submission.
+  const again = (state: FormState) => ({
+    errors: state.errors,
+    values: state.values,
+    submissionKey: state.submissionKey,
   });
+
+  router.post(
+    '/operator/organisations',
+    formPost({
+      schema: schemas.newOrganisationForm,
+      page: (req, res, state, status) => newPage(req, res, again(state), status),
+      save: async (req, res, data) => {
+        const id = await orgService.createOrganisation(db, actorOf(req), data, deps.organisationCreatedHooks);
+        flash(req, `${data.name} has been added. Now invite its first admin.`);
+        res.redirect(303, id ? `/operator/organisations/${id}` : '/operator');
+      },
+    }),
+  );
 
   const orgPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const org = await orgService.getOrganisation(db, actorOf(req), orgId(req));
@@ -91,47 +91,45 @@ export function operatorRoutes(deps: AppDeps): Router {
 
   router.get('/operator/organisations/:id', (req, res) => orgPage(req, res));
 
-  router.post('/operator/organisations/:id/admins', async (req, res) => {
-    const parsed = parseForm(schemas.inviteAdminForm, req.body);
-    if (!parsed.ok)
-      return orgPage(
-        req,
-        res,
-        { errors: parsed.errors, values: req.body, submissionKey: req.body?.submissionKey },
-        422,
-      );
-    const result = await orgService.inviteOrganisationAdmin(orgDeps, actorOf(req), orgId(req), parsed.data);
-    if (result)
-      flash(
-        req,
-        result.emailed
-          ? `Invitation sent to ${parsed.data.email}.`
-          : `The invitation to ${parsed.data.email} was saved, but the email could not be sent.`,
-        result.emailed ? 'success' : 'info',
-      );
-    res.redirect(303, `/operator/organisations/${orgId(req)}`);
-  });
+  router.post(
+    '/operator/organisations/:id/admins',
+    formPost({
+      schema: schemas.inviteAdminForm,
+      page: (req, res, state, status) => orgPage(req, res, again(state), status),
+      save: async (req, res, data) => {
+        const result = await orgService.inviteOrganisationAdmin(orgDeps, actorOf(req), orgId(req), data);
+        if (result)
+          flash(
+            req,
+            result.emailed
+              ? `Invitation sent to ${data.email}.`
+              : `The invitation to ${data.email} was saved, but the email could not be sent.`,
+            result.emailed ? 'success' : 'info',
+          );
+        res.redirect(303, `/operator/organisations/${orgId(req)}`);
+      },
+    }),
+  );
 
   // P1: with an active admin, the operator can only ask; that admin decides.
-  router.post('/operator/organisations/:id/admin-requests', async (req, res) => {
-    const parsed = parseForm(schemas.adminRequestForm, req.body);
-    if (!parsed.ok)
-      return orgPage(
-        req,
-        res,
-        { errors: parsed.errors, values: req.body, submissionKey: req.body?.submissionKey },
-        422,
-      );
-    const told = await requestAdminChange(orgDeps, actorOf(req), orgId(req), parsed.data);
-    flash(
-      req,
-      told
-        ? 'Request sent. The organisation’s admins have been emailed and will approve or refuse it.'
-        : 'Request saved, but the admins could not all be emailed.',
-      told ? 'success' : 'info',
-    );
-    res.redirect(303, `/operator/organisations/${orgId(req)}`);
-  });
+  router.post(
+    '/operator/organisations/:id/admin-requests',
+    formPost({
+      schema: schemas.adminRequestForm,
+      page: (req, res, state, status) => orgPage(req, res, again(state), status),
+      save: async (req, res, data) => {
+        const told = await requestAdminChange(orgDeps, actorOf(req), orgId(req), data);
+        flash(
+          req,
+          told
+            ? 'Request sent. The organisation’s admins have been emailed and will approve or refuse it.'
+            : 'Request saved, but the admins could not all be emailed.',
+          told ? 'success' : 'info',
+        );
+        res.redirect(303, `/operator/organisations/${orgId(req)}`);
+      },
+    }),
+  );
 
   return router;
 }

@@ -3,7 +3,8 @@ import { firstSubmission } from '../../db/idempotency.js';
 import { type Actor, assert, type Role } from '../../policy/index.js';
 import type { Mailer } from '../../mail/index.js';
 import type { OrganisationCreatedHook } from '../../http/module.js';
-import { BadRequest, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
+import { FieldError } from '../../http/form-page.js';
 import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, sendInvitation } from './invitations.js';
 import { Organisation, type OrganisationKind, type Row, SchoolSettings } from './models.js';
@@ -125,7 +126,10 @@ export async function createOrganisation(
     ] as const) {
       const parent = values[field] ? await q.organisationById(trx, values[field]!) : null;
       if (values[field] && parent?.kind !== kind)
-        throw new BadRequest(`The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`);
+        throw new FieldError(
+          'trust_id',
+          `The chosen ${kind === 'trust' ? 'trust' : 'local authority'} does not exist.`,
+        );
     }
     const row = await Organisation.query(trx).insert(values);
     if (values.kind === 'school') await SchoolSettings.query(trx).insert({ school_id: row.id });

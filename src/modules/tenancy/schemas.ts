@@ -20,7 +20,9 @@ export const signInForm = z.object({
   next: z.string().optional(),
 });
 
-export const chooseForm = z.object({ context: z.string().min(1, 'Choose where you are working') });
+export const chooseForm = z.object({
+  context: z.string({ error: 'Choose where you are working' }).min(1, 'Choose where you are working'),
+});
 
 export const forgotForm = z.object({ email });
 

@@ -8,6 +8,7 @@ import * as audit from '../audit/index.js';
 import { createInvitation, type Invitee, openInvitations, renewInvitation, sendInvitation } from './invitations.js';
 import { Invitation } from './models.js';
 import * as q from './queries.js';
+import { FieldError } from '../../http/form-page.js';
 
 export interface StaffDeps {
   db: Database;
@@ -29,9 +30,10 @@ export interface StaffSummary {
   groups: { id: string; name: string; role: string }[];
 }
 
-export class LastAdminError extends Error {
+/** Shown beside the roles on the staff member's page, as a 409 (the school's state, not the form, refuses it). */
+export class LastAdminError extends FieldError {
   constructor() {
-    super('A school must keep at least one active school admin.');
+    super('roles', 'A school must keep at least one active school admin.', 409);
   }
 }
 
