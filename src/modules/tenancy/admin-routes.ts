@@ -11,13 +11,15 @@ import { decideAdminRequest, pendingAdminRequests } from './admin-requests.js';
 import * as schemas from './schemas.js';
 import { getSettings, updateSettings } from './settings-service.js';
 import * as staffService from './staff-service.js';
+import { withoutPupilData } from './pages.js';
 
 const idParam = (req: Request) => uuidParam(req, 'id', 'staff member');
 
 /** A school admin's pages: staff (invite, roles, groups, disable) and school settings. */
 export function adminRoutes(deps: AppDeps): Router {
   const router = Router();
-  const { renderer, db } = deps;
+  const { db } = deps;
+  const renderer = withoutPupilData(deps.renderer);
   const staffDeps = { db, mailer: deps.mailer, publicOrigin: deps.config.publicOrigin, staffGroups: deps.staffGroups };
   router.use(['/staff', '/settings'], requireSignIn);
 

@@ -15,6 +15,7 @@ import { invitationsForEmail } from './invitations.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
 import { recordContextChosen, recordSignOut, signOutEverywhere, type WorkContext } from './session-service.js';
+import { withoutPupilData } from './pages.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -27,7 +28,7 @@ function destroy(req: Request): Promise<void> {
 /** Sign-in, sign-out, choosing a school, password reset, invitations, and the user's own account. */
 export function authRoutes(deps: AppDeps): Router {
   const router = Router();
-  const { renderer } = deps;
+  const renderer = withoutPupilData(deps.renderer);
   const authDeps: InvitationDeps = {
     db: deps.db,
     hasher: deps.hasher,

@@ -17,6 +17,7 @@ import {
 } from './invitation-flow.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
+import { withoutPupilData } from './pages.js';
 
 /**
  * The invitation pages: the link holder's (after `/invitations/:token` moved the token into the
@@ -24,7 +25,7 @@ import * as schemas from './schemas.js';
  */
 export function invitationRoutes(deps: AppDeps, authDeps: InvitationDeps): Router {
   const router = Router();
-  const { renderer } = deps;
+  const renderer = withoutPupilData(deps.renderer);
 
   // Invitations: what the link holder sees depends on whether the email has an account (invitation-flow.ts).
   const invitationPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {

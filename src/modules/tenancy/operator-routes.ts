@@ -7,11 +7,13 @@ import { actorOf, requireSignIn } from '../../http/guards.js';
 import { requestAdminChange } from './admin-requests.js';
 import * as orgService from './org-service.js';
 import * as schemas from './schemas.js';
+import { withoutPupilData } from './pages.js';
 
 /** The operator's pages: create trusts, local authorities and schools, and invite their admins. */
 export function operatorRoutes(deps: AppDeps): Router {
   const router = Router();
-  const { renderer, db } = deps;
+  const { db } = deps;
+  const renderer = withoutPupilData(deps.renderer);
   const orgDeps = { db, mailer: deps.mailer, publicOrigin: deps.config.publicOrigin };
   router.use('/operator', requireSignIn);
 
