@@ -34,7 +34,6 @@ export function contactRoutes(deps: AppDeps, profile: ProfilePage): Router {
       uuidParam(req, 'id', 'pupil'),
       uuidParam(req, 'cid', 'contact'),
     );
-    res.locals.ctx.pupilData = true;
     renderer.render(
       req,
       res,

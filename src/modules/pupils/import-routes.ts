@@ -100,7 +100,6 @@ export function importRoutes(deps: AppDeps): Router {
 
   const previewPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const data = await imports.preview(db, actorOf(req), importId(req));
-    res.locals.ctx.pupilData = true;
     renderer.render(
       req,
       res,

@@ -33,7 +33,6 @@ export function pupilListRoutes(deps: AppDeps): Router {
   router.get('/pupils', requireSignIn, async (req, res) => {
     const actor = actorOf(req);
     const parsed = parseFilters(schemas.listQuery, req.query, schemas.listFormFields);
-    res.locals.ctx.pupilData = true;
     const page = {
       title: 'Pupils',
       labels,

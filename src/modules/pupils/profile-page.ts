@@ -35,7 +35,6 @@ export function profilePage(deps: AppDeps, sections: readonly ProfileSection[]) 
 
   const show = async (req: Request, res: Response, errors: FieldErrors = {}, values: object = {}, status = 200) => {
     const page = await data(req);
-    res.locals.ctx.pupilData = true;
     const p = page.pupil;
     renderer.render(
       req,
@@ -56,7 +55,6 @@ export function profilePage(deps: AppDeps, sections: readonly ProfileSection[]) 
 
   const print = async (req: Request, res: Response) => {
     const page = await data(req);
-    res.locals.ctx.pupilData = true;
     const p = page.pupil;
     renderer.render(req, res, 'pupils/print', {
       title: `${knownAs(p)} ${p.surname}`,

@@ -37,7 +37,6 @@ export function recordRoutes(deps: AppDeps, profile: ProfilePage): Router {
   const { renderer, db } = deps;
 
   const formPage = (req: Request, res: Response, data: Record<string, unknown>, status = 200) => {
-    res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'pupils/form', { errors: {}, labels, ...data }, { status });
   };
 

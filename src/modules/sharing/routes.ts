@@ -17,7 +17,6 @@ export function sharingRoutes(deps: AppDeps): Router {
 
   router.get('/trust/schools/:id', requireSignIn, async (req, res) => {
     const data = await service.sharedSchoolPupils(db, actorOf(req), uuidParam(req, 'id', 'school'));
-    res.locals.ctx.pupilData = true;
     renderer.render(req, res, 'sharing/school', { title: data.school.name, ...data, yearGroupLabel });
   });
 
