@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import { paths } from '../paths.js';
 import type { Assets } from './assets.js';
@@ -23,7 +23,7 @@ export interface ViewContext {
   enhanced: boolean;
   /**
    * The page may show pupil data, so htmx history is off and nothing is kept in localStorage (B3). True unless
-   * a route opts out with `noPupilData`: a page forgotten is then safe, not leaky.
+   * its router renders through `withoutPupilData`: a page forgotten is then safe, not leaky.
    */
   pupilData: boolean;
 }
@@ -39,11 +39,20 @@ export interface Renderer {
   render(req: Request, res: Response, view: string, data?: Record<string, unknown>, opts?: RenderOptions): void;
 }
 
-/** For routes whose pages show no pupil data (sign-in, account, set-up): the B3 flag may be off there. */
-export const noPupilData: RequestHandler = (_req, res, next) => {
-  res.locals.ctx = { ...res.locals.ctx, pupilData: false } satisfies Partial<ViewContext>;
-  next();
-};
+/**
+ * The renderer for a router whose pages show no pupil data (sign-in, account, staff, set-up pages): they
+ * opt out of the pupil-data flag and keep htmx history. Wrapping the renderer, not a router-wide
+ * middleware, because every request passes through the routers mounted before its own.
+ */
+export function withoutPupilData(renderer: Renderer): Renderer {
+  return {
+    eta: renderer.eta,
+    render(req, res, view, data, opts) {
+      res.locals.ctx = { ...res.locals.ctx, pupilData: false } satisfies Partial<ViewContext>;
+      renderer.render(req, res, view, data, opts);
+    },
+  };
+}
 
 export function isHtmx(req: Request): boolean {
   return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true';

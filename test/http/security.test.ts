@@ -139,6 +139,30 @@ describe('Browser security and error handling', () => {
     expect(ok.headers.location).to.equal('/account');
   });
 
+  it('B3: every page keeps htmx history off (hx-history="false") unless its router says it shows no pupil data', async () => {
+    const teacher = await app.signIn('teacher@oakfield.test');
+    const admin = await app.signIn('admin@oakfield.test');
+    const off = /<body[^>]*hx-history="false"/;
+    for (const path of ['/', '/pupils', '/interventions']) {
+      const page = await teacher.get(path);
+      expect(page.status, path).to.equal(200);
+      expect(page.text, path).to.match(off);
+    }
+    for (const [who, path] of [
+      [teacher, '/account'],
+      [admin, '/staff'],
+      [admin, '/settings'],
+      [admin, '/frameworks'],
+    ] as const) {
+      const page = await who.get(path);
+      expect(page.status, path).to.equal(200);
+      expect(page.text, path).not.to.match(off);
+    }
+    // The opt-out is the page's own: a pupil page after a tenancy router still has history off.
+    const list = await admin.get('/pupils');
+    expect(list.text).to.match(off);
+  });
+
   it('B1: GET never changes state (sign-out and settings need POST)', async () => {
     const b = await app.signIn('admin@oakfield.test');
     expect((await b.get('/sign-out')).status).to.equal(404);

@@ -5,7 +5,7 @@ import { flash } from '../../http/flash.js';
 import { checkedValues, type FieldErrors, optionalText, requiredText, uuidParam, version } from '../../http/forms.js';
 import { FieldError, type FormState, formPost, typedValues } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
-import { noPupilData } from '../../http/render.js';
+import { withoutPupilData } from '../../http/render.js';
 import { NotFound } from '../../errors.js';
 import { roleLabels, schoolRoles } from '../../policy/index.js';
 import { date } from '../../lib/form-fields.js';
@@ -143,8 +143,9 @@ const termForm = z
 /** The school admin's assessment set-up: frameworks (as data) and term dates. */
 export function frameworkRoutes(deps: AppDeps): Router {
   const router = Router();
-  const { renderer, db } = deps;
-  router.use(['/frameworks', '/terms'], requireSignIn, noPupilData); // set-up pages: no pupil is shown
+  const { db } = deps;
+  const renderer = withoutPupilData(deps.renderer); // set-up pages: no pupil is shown
+  router.use(['/frameworks', '/terms'], requireSignIn);
   const roleOptions = schoolRoles.map((r) => ({ value: r, label: roleLabels[r] }));
 
   const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {

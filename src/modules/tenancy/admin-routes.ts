@@ -11,7 +11,7 @@ import { decideAdminRequest, pendingAdminRequests } from './admin-requests.js';
 import * as schemas from './schemas.js';
 import { getSettings, updateSettings } from './settings-service.js';
 import * as staffService from './staff-service.js';
-import { withoutPupilData } from './pages.js';
+import { withoutPupilData } from '../../http/render.js';
 
 const idParam = (req: Request) => uuidParam(req, 'id', 'staff member');
 

@@ -15,7 +15,7 @@ import { invitationsForEmail } from './invitations.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
 import { recordContextChosen, recordSignOut, signOutEverywhere, type WorkContext } from './session-service.js';
-import { withoutPupilData } from './pages.js';
+import { withoutPupilData } from '../../http/render.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));

@@ -17,7 +17,7 @@ import {
 } from './invitation-flow.js';
 import { passwordRules } from './passwords.js';
 import * as schemas from './schemas.js';
-import { withoutPupilData } from './pages.js';
+import { withoutPupilData } from '../../http/render.js';
 
 /**
  * The invitation pages: the link holder's (after `/invitations/:token` moved the token into the

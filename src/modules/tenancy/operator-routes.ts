@@ -7,7 +7,7 @@ import { actorOf, requireSignIn } from '../../http/guards.js';
 import { requestAdminChange } from './admin-requests.js';
 import * as orgService from './org-service.js';
 import * as schemas from './schemas.js';
-import { withoutPupilData } from './pages.js';
+import { withoutPupilData } from '../../http/render.js';
 
 /** The operator's pages: create trusts, local authorities and schools, and invite their admins. */
 export function operatorRoutes(deps: AppDeps): Router {
