@@ -22,8 +22,15 @@ describe('Notes and observations', () => {
     app = await startTestApp();
     ids = await demoIds(app.database.su);
     const group = await app.database.su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first();
-    pupilId = (await app.database.su('group_members').where({ group_id: group.id }).orderBy('pupil_id').first())
-      .pupil_id;
+    // A pupil of 3 Oak with no notes yet: the demo seeds notes for a few pupils, and ids are random.
+    pupilId = (
+      await app.database
+        .su('group_members as gm')
+        .where({ group_id: group.id })
+        .whereNotExists(app.database.su('notes as n').whereRaw('n.pupil_id = gm.pupil_id'))
+        .orderBy('gm.pupil_id')
+        .first('gm.pupil_id')
+    ).pupil_id;
     const dsl = await app.signIn('dsl@oakfield.test');
     expect(
       (

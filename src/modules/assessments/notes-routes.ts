@@ -5,6 +5,7 @@ import { flash } from '../../http/flash.js';
 import { checkedValues, newSubmissionKey, submissionKey, uuid, uuidParam, version } from '../../http/forms.js';
 import { formPost } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
+import { can } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import { date, requiredExactText } from '../../lib/form-fields.js';
 import * as notes from './notes-service.js';
@@ -73,7 +74,8 @@ export function notesRoutes(deps: AppDeps): Router {
     const data = await notes.notesPage(db, actorOf(req), uuidParam(req, 'id', 'pupil'));
     const note = data.notes.find((n) => n.id === req.params.noteId);
     const actor = actorOf(req);
-    if (!note || actor.kind !== 'staff' || note.author_id !== actor.userId) throw new NotFound('note you wrote');
+    // The policy decides authorship (note.edit); a note someone else wrote is not found, not forbidden.
+    if (!note || !can(actor, 'note.edit', { authorId: note.author_id })) throw new NotFound('note you wrote');
     renderer.render(
       req,
       res,
