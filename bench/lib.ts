@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
 import type { Knex } from 'knex';
 import { freshDatabase, startTestCluster, testCluster, type TestDatabase } from '../test/helpers/cluster.js';
 import { forenames, pick, seededRandom, surnames } from '../src/demo/names.js';
@@ -13,6 +14,7 @@ import { insertSchoolDefaults, insertTerms } from '../src/modules/assessments/de
 import { makeUpn } from '../src/modules/pupils/upn.js';
 import { systemActor } from '../src/policy/index.js';
 import { type RunningServer, startServerProcess } from '../test/helpers/server-process.js';
+import type { CapturedStatement, PgProxy } from './pg-proxy.js';
 
 export async function withBenchDatabase<T>(work: (database: TestDatabase) => Promise<T>): Promise<T> {
   await startTestCluster();
@@ -233,17 +235,21 @@ export interface BenchServer {
  * The server as `npm start` runs it (compiled, with its node flags) on a bench database, with
  * compiled templates as in production (NODE_ENV=test: production itself would also demand HTTPS).
  */
-export async function startBenchServer(database: TestDatabase): Promise<BenchServer> {
+export async function startBenchServer(
+  database: TestDatabase,
+  opts: { runtimeUrl?: string; env?: Record<string, string> } = {},
+): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypoint-bench-'));
   const server = await startServerProcess({
     DATABASE_URL: database.ownerUrl,
-    RUNTIME_DATABASE_URL: database.runtimeUrl,
+    RUNTIME_DATABASE_URL: opts.runtimeUrl ?? database.runtimeUrl,
     SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
     SEED_DEMO: 'false',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     DB_POOL_MAX: '10',
     NODE_ENV: 'test',
+    ...opts.env,
   });
   return {
     server,
@@ -259,5 +265,140 @@ export async function startBenchServer(database: TestDatabase): Promise<BenchSer
     },
   };
 }
+
+/** The bare baseline (`baseline-server.ts`) on a database, as a superuser (so RLS does not apply). */
+export function startBaselineServer(
+  database: TestDatabase,
+  opts: { url?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
+  return startServerProcess(
+    { BASELINE_DATABASE_URL: opts.url ?? testCluster().superuserUrl(database.name), ...opts.env },
+    'bench/baseline-server.ts',
+  );
+}
+
+// Load runs --------------------------------------------------------------------------------------
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+export const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * CPU time (user + system, in ms) a process has used so far; with `children`, also that of its
+ * children that have ended (a PostgreSQL backend's time moves to the postmaster when it exits).
+ */
+export function cpuMs(pid: number, children = false): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  return (f[11]! + f[12]! + (children ? f[13]! + f[14]! : 0)) * (1000 / 100);
+}
+
+/**
+ * CPU used so far by the bench's PostgreSQL: its postmaster (with the backends that have ended) and
+ * the backends still running. Other clusters on the machine (other people's tests) are not counted.
+ */
+export function postgresCpuMs(): number {
+  const postmaster = Number(
+    fs.readFileSync(path.join(testCluster().dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+  );
+  let total = cpuMs(postmaster, true);
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === postmaster) total += cpuMs(Number(pid));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+export interface LoadTarget {
+  server: RunningServer;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface LoadRun {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** CPU per request of the server process and of PostgreSQL: where the time goes. */
+  serverCpuMs: number;
+  postgresCpuMs: number;
+}
+
+/**
+ * One bounded autocannon run on 127.0.0.1. Closed loop by default (each connection sends its next
+ * request when the last is answered); with `rate`, autocannon offers that many requests a second
+ * across all connections (`overallRate`, `-R`). With spare connections (50 here, for a rate well
+ * under the maximum), a slow answer does not hold back the next request, so it is near enough
+ * open loop.
+ */
+export async function load(
+  target: LoadTarget,
+  opts: { duration: number; connections?: number; rate?: number },
+): Promise<LoadRun> {
+  const [server0, pg0] = [cpuMs(target.server.child.pid!), postgresCpuMs()];
+  const result = await autocannon({
+    url: target.url,
+    headers: target.headers,
+    connections: opts.connections ?? 50,
+    duration: opts.duration,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
+  });
+  const requests = Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    serverCpuMs: (cpuMs(target.server.child.pid!) - server0) / requests,
+    postgresCpuMs: (postgresCpuMs() - pg0) / requests,
+  };
+}
+
+export const describeRun = (r: LoadRun) =>
+  `rps=${Math.round(r.rps)} p50_ms=${r.p50} p99_ms=${r.p99} requests=${r.requests} errors=${r.errors} timeouts=${r.timeouts} non2xx=${r.non2xx}` +
+  ` cpu_ms_per_request server=${r.serverCpuMs.toFixed(1)} postgres=${r.postgresCpuMs.toFixed(1)}`;
+
+// Round trips ------------------------------------------------------------------------------------
+
+/**
+ * Round trips to PostgreSQL for one request, through a counting proxy (`pg-proxy.ts`) that only
+ * this server's connections use: the fewest over a few requests after warming up (so pooled
+ * connections exist and named statements are prepared), with that request's statements.
+ */
+export async function roundTripsOf(
+  proxy: PgProxy,
+  request: () => Promise<void>,
+  tries = 3,
+): Promise<{ roundTrips: number; statements: CapturedStatement[] }> {
+  for (let i = 0; i < 3; i++) await request();
+  let best: { roundTrips: number; statements: CapturedStatement[] } | undefined;
+  for (let i = 0; i < tries; i++) {
+    await settle();
+    proxy.take();
+    await request();
+    // Work the server does after answering (a session save, a log line) still belongs to the request.
+    await settle();
+    const taken = proxy.take();
+    if (!best || taken.roundTrips < best.roundTrips) best = taken;
+  }
+  return best!;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+/** One line per statement, shortened, for the bench's output. */
+export const describeStatement = (s: CapturedStatement) =>
+  `${s.simple ? 'simple' : 'extended'}: ${s.sql.replace(/\s+/g, ' ').slice(0, 140)}`;
 
 export type { Knex };
