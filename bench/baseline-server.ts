@@ -2,7 +2,12 @@
  * The "bare baseline" of performance.md: plain node:http and pg, running the class page's SQL and
  * writing the same table by string concatenation, with no session, policy, row-level security or
  * audit. Connects as a superuser (so RLS does not apply). Started by bench/class-page.ts.
+ *
+ * With BASELINE_REPLAY_FILE (a JSON list of { sql, values }), GET /replay runs those statements one
+ * after another with those values and writes every row into HTML tables: the bare baseline of a
+ * page whose reads a bench captured from the app (bench/pupil-profile.ts).
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 
@@ -64,14 +69,34 @@ async function classPage(groupId: string): Promise<string> {
   return `${html}</tbody></table></main></body></html>`;
 }
 
+const replay: { sql: string; values: (string | null)[] }[] = process.env.BASELINE_REPLAY_FILE
+  ? JSON.parse(fs.readFileSync(process.env.BASELINE_REPLAY_FILE, 'utf8'))
+  : [];
+
+async function replayPage(): Promise<string> {
+  let html = '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Replay</title></head><body><main>';
+  for (const statement of replay) {
+    const { rows } = await pool.query(statement.sql, statement.values);
+    html += '<table><tbody>';
+    for (const row of rows) {
+      html += '<tr>';
+      for (const v of Object.values(row as Record<string, unknown>))
+        html += `<td>${esc(v === null ? '' : typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : String(v))}</td>`;
+      html += '</tr>';
+    }
+    html += '</tbody></table>';
+  }
+  return `${html}</main></body></html>`;
+}
+
 const server = http.createServer(async (req, res) => {
   const m = /^\/class\/([0-9a-f-]{36})$/.exec(req.url ?? '');
-  if (!m) {
+  if (!m && req.url !== '/replay') {
     res.writeHead(404).end();
     return;
   }
   try {
-    const html = await classPage(m[1]!);
+    const html = m ? await classPage(m[1]!) : await replayPage();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
   } catch (err) {
     res.writeHead(500).end(String(err));

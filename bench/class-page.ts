@@ -16,8 +16,10 @@
  *   npm run bench:class-page             # 5-second runs
  *   npm run bench:class-page -- 10       # 10-second runs
  */
-import { freshDatabase, testCluster } from '../test/helpers/cluster.js';
+import { freshDatabase, testCluster, type TestDatabase } from '../test/helpers/cluster.js';
 import {
+  type BenchSchool,
+  getOk,
   describeRun,
   describeStatement,
   load,
@@ -30,6 +32,7 @@ import {
   startBaselineServer,
   startBenchServer,
   withBenchDatabase,
+  withCountingServer,
 } from './lib.js';
 import { startPgProxy } from './pg-proxy.js';
 
@@ -119,36 +122,27 @@ await withBenchDatabase(async (database) => {
 });
 
 /**
- * Round trips for one class page, app and baseline, each on its own counting proxy (a separate
+ * Round trips for one class page, app and baseline, each through a counting proxy (on a separate
  * server instance, so load runs never go through the proxy). Returns a session cookie for the
- * teacher: sessions live in the database, so it works on the load-run server too.
+ * teacher, which works on the load-run server too.
  */
-async function roundTrips(
-  database: Parameters<typeof startBenchServer>[0],
-  school: { teacherEmail: string; groupId: string },
-) {
-  const appProxy = await startPgProxy(database.runtimeUrl);
-  const baselineProxy = await startPgProxy(testCluster().superuserUrl(database.name));
-  const app = await startBenchServer(database, { runtimeUrl: appProxy.via(database.runtimeUrl) });
-  const baseline = await startBaselineServer(database, {
-    url: baselineProxy.via(testCluster().superuserUrl(database.name)),
-  });
+async function roundTrips(database: TestDatabase, school: BenchSchool): Promise<string> {
+  const baselineUrl = testCluster().superuserUrl(database.name);
+  const baselineProxy = await startPgProxy(baselineUrl);
+  const baseline = await startBaselineServer(database, { url: baselineProxy.via(baselineUrl) });
   try {
-    const cookie = await signInCookie(app.origin, school.teacherEmail);
-    const get = async (url: string, headers: Record<string, string>) => {
-      const res = await fetch(url, { headers });
-      await res.text();
-      if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
-    };
-    const ofApp = await roundTripsOf(appProxy, () => get(`${app.origin}/groups/${school.groupId}`, { cookie }));
-    const ofBaseline = await roundTripsOf(baselineProxy, () =>
-      get(`http://127.0.0.1:${baseline.port}/class/${school.groupId}`, {}),
-    );
-    for (const s of ofApp.statements) console.log(`  sql app ${describeStatement(s)}`);
-    console.log(`round-trips class-page app=${ofApp.roundTrips} baseline=${ofBaseline.roundTrips}`);
-    return cookie;
+    return await withCountingServer(database, async (app, appProxy) => {
+      const cookie = await signInCookie(app.origin, school.teacherEmail);
+      const ofApp = await roundTripsOf(appProxy, () => getOk(`${app.origin}/groups/${school.groupId}`, { cookie }));
+      const ofBaseline = await roundTripsOf(baselineProxy, () =>
+        getOk(`http://127.0.0.1:${baseline.port}/class/${school.groupId}`),
+      );
+      for (const s of ofApp.statements) console.log(`  sql app ${describeStatement(s)}`);
+      console.log(`round-trips class-page app=${ofApp.roundTrips} baseline=${ofBaseline.roundTrips}`);
+      return cookie;
+    });
   } finally {
-    await Promise.all([app.stop(), baseline.stop()]);
-    await Promise.all([appProxy.close(), baselineProxy.close()]);
+    await baseline.stop();
+    await baselineProxy.close();
   }
 }

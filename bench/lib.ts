@@ -14,7 +14,7 @@ import { insertSchoolDefaults, insertTerms } from '../src/modules/assessments/de
 import { makeUpn } from '../src/modules/pupils/upn.js';
 import { systemActor } from '../src/policy/index.js';
 import { type RunningServer, startServerProcess } from '../test/helpers/server-process.js';
-import type { CapturedStatement, PgProxy } from './pg-proxy.js';
+import { type CapturedStatement, type PgProxy, startPgProxy } from './pg-proxy.js';
 
 export async function withBenchDatabase<T>(work: (database: TestDatabase) => Promise<T>): Promise<T> {
   await startTestCluster();
@@ -378,7 +378,7 @@ export const describeRun = (r: LoadRun) =>
  */
 export async function roundTripsOf(
   proxy: PgProxy,
-  request: () => Promise<void>,
+  request: () => Promise<unknown>,
   tries = 3,
 ): Promise<{ roundTrips: number; statements: CapturedStatement[] }> {
   for (let i = 0; i < 3; i++) await request();
@@ -393,6 +393,33 @@ export async function roundTripsOf(
     if (!best || taken.roundTrips < best.roundTrips) best = taken;
   }
   return best!;
+}
+
+/**
+ * A second server on the same database whose connections to PostgreSQL go through a counting
+ * proxy, for `roundTripsOf`; stopped when `work` ends. Sessions live in the database, so a cookie
+ * signed in here works on the bench's other servers too.
+ */
+export async function withCountingServer<T>(
+  database: TestDatabase,
+  work: (app: BenchServer, proxy: PgProxy) => Promise<T>,
+): Promise<T> {
+  const proxy = await startPgProxy(database.runtimeUrl);
+  const app = await startBenchServer(database, { runtimeUrl: proxy.via(database.runtimeUrl) });
+  try {
+    return await work(app, proxy);
+  } finally {
+    await app.stop();
+    await proxy.close();
+  }
+}
+
+/** GET `url` and read the body; anything but a 200 is an error. */
+export async function getOk(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(url, { headers });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return body;
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
