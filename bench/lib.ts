@@ -228,6 +228,8 @@ export interface BenchServer {
   origin: string;
   /** Resident memory now, and the most the process has held, in MB. */
   memoryMb(): { now: number; peak: number };
+  /** Every line the server has logged so far (stdout and stderr), uncapped. */
+  logLines(): string[];
   stop(): Promise<void>;
 }
 
@@ -251,8 +253,19 @@ export async function startBenchServer(
     NODE_ENV: 'test',
     ...opts.env,
   });
+  // The process helper keeps only the first 200 KB of output; a bench reads the log of a whole run.
+  const lines: string[] = [];
+  let partial = '';
+  const collect = (d: Buffer) => {
+    const parts = (partial + d.toString('utf8')).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  };
+  server.child.stdout!.on('data', collect);
+  server.child.stderr!.on('data', collect);
   return {
     server,
+    logLines: () => lines,
     origin: `http://127.0.0.1:${server.port}`,
     memoryMb() {
       const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
