@@ -6,7 +6,7 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { directory } from '../tenancy/index.js';
 import { type Assignment, assignmentsColumn, withStaffNames } from './people.js';
-import { onRoll } from './queries.js';
+import { onRoll, whereSearchMatches } from './queries.js';
 
 /** Classes, sets and intervention groups, who is in them and who teaches them. */
 
@@ -118,15 +118,7 @@ export async function candidates(
       .orderByRaw('year_group_rank(p.year_group), p.surname, p.legal_forename')
       .limit(60);
     if (yearGroup) qb.where('p.year_group', yearGroup);
-    for (const term of search.trim().split(/\s+/).filter(Boolean).slice(0, 3)) {
-      const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      qb.where((w) =>
-        w
-          .whereILike('p.legal_forename', like)
-          .orWhereILike('p.preferred_forename', like)
-          .orWhereILike('p.surname', like),
-      );
-    }
+    whereSearchMatches(qb, search, { identifiers: false });
     return qb;
   });
 }

@@ -30,22 +30,36 @@ const currentFlags = `(select coalesce(array_agg(sf.name order by sf.name), '{}'
    where psf.school_id = p.school_id and psf.pupil_id = p.id and psf.start_date <= current_date and (psf.end_date is null or psf.end_date >= current_date))`;
 export const onRoll = `(p.leaving_date is null or p.leaving_date > current_date)`;
 
+/** A search's words: spaces and commas separate them, so "Okafor, Amelia" (as lists write names) is two words. */
+export function searchTerms(search: string, max: number): string[] {
+  return search
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .slice(0, max);
+}
+
+/**
+ * Every word of the search matches some name of the pupil, in any order (so "Okafor, Amelia" and
+ * "Amelia Okafor" find the same pupil); with `identifiers`, a word may instead be the pupil's UPN or
+ * MIS ID, compared without regard to case (people type "sample001" for SAMPLE001).
+ */
+export function whereSearchMatches(qb: Knex.QueryBuilder, search: string, opts: { identifiers: boolean }): void {
+  for (const term of searchTerms(search, opts.identifiers ? 5 : 3)) {
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    qb.where((w) => {
+      w.whereILike('p.legal_forename', like).orWhereILike('p.preferred_forename', like).orWhereILike('p.surname', like);
+      if (opts.identifiers)
+        w.orWhereRaw('upper(p.upn) = upper(?)', [term]).orWhereRaw('lower(p.mis_id) = lower(?)', [term]);
+    });
+  }
+}
+
 /** The filtered, scoped pupil query, before columns, order and paging. */
 export function filtered(trx: Tx, scope: PupilScope, f: ListFilters): Knex.QueryBuilder {
   const q = applyPupilScope(trx('pupils as p'), scope);
   if (f.status === 'on_roll') q.whereRaw(onRoll);
   if (f.status === 'left') q.whereRaw(`not ${onRoll}`);
-  for (const term of (f.q ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5)) {
-    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q.where((w) =>
-      w
-        .whereILike('p.legal_forename', like)
-        .orWhereILike('p.preferred_forename', like)
-        .orWhereILike('p.surname', like)
-        .orWhere('p.upn', term.toUpperCase())
-        .orWhere('p.mis_id', term),
-    );
-  }
+  whereSearchMatches(q, f.q ?? '', { identifiers: true });
   if (f.year) q.where('p.year_group', f.year);
   if (f.group)
     q.whereExists((s) =>
