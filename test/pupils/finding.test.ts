@@ -49,4 +49,78 @@ describe('Pupils: finding pupils and classes', () => {
     expect(add.status).to.equal(200);
     expect(add.text).to.contain(p.id);
   });
+
+  /** The labels of a select's options, in order. */
+  const optionsOf = (html: string, name: string) => {
+    const select = new RegExp(`<select[^>]*name="${name}"[^>]*>([\\s\\S]*?)</select>`).exec(html)?.[1] ?? '';
+    return [...select.matchAll(/<option[^>]*>([^<]*)<\/option>/g)].map((m) => m[1]!.trim());
+  };
+  /** Where each name first appears on the page. */
+  const positions = (html: string, names: string[], after = '<') => names.map((n) => html.indexOf(`>${n}${after}`));
+
+  it("offers the school's own year groups: its phase and the years its pupils are in", async () => {
+    const primary = optionsOf((await admin.get('/pupils')).text, 'year');
+    expect(primary).to.deep.equal([
+      'All years',
+      'Reception',
+      'Year 1',
+      'Year 2',
+      'Year 3',
+      'Year 4',
+      'Year 5',
+      'Year 6',
+    ]);
+    const secondary = optionsOf((await (await app.signIn('head@hillcrest.test')).get('/pupils')).text, 'year');
+    expect(secondary).to.deep.equal(['All years', 'Year 7', 'Year 8', 'Year 9', 'Year 10', 'Year 11']);
+
+    const oak3 = await app.database.su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first();
+    const add = await admin.get(`/groups/${oak3.id}?add=1`);
+    expect(optionsOf(add.text, 'add_year')).to.deep.equal(primary);
+    expect(optionsOf((await admin.get('/groups/new')).text, 'year_group')).to.deep.equal([
+      'Mixed or none',
+      ...primary.slice(1),
+    ]);
+
+    // A nursery pupil joins: the school now has a Nursery, and it is offered first.
+    const p = await app.database.su('pupils').where({ school_id: ids.oakfield, year_group: 'R' }).first();
+    await app.database.su('pupils').where({ id: p.id }).update({ year_group: 'N' });
+    try {
+      expect(optionsOf((await admin.get('/pupils')).text, 'year').slice(0, 3)).to.deep.equal([
+        'All years',
+        'Nursery',
+        'Reception',
+      ]);
+    } finally {
+      await app.database.su('pupils').where({ id: p.id }).update({ year_group: 'R' });
+    }
+  });
+
+  it('lists classes in school order (Reception before Year 1, Year 7 before Year 10) on every page', async () => {
+    const primary = ['R Oak', '1 Oak', '2 Oak', '6 Oak'];
+    const inOrder = (found: number[], where: string) => {
+      expect(
+        found.every((i) => i >= 0),
+        `${where}: every class is shown`,
+      ).to.equal(true);
+      expect(found, where).to.deep.equal([...found].sort((a, b) => a - b));
+    };
+    inOrder(positions((await admin.get('/groups')).text, primary), '/groups');
+    inOrder(positions((await admin.get('/')).text, primary), 'home');
+    const filter = optionsOf((await admin.get('/pupils')).text, 'group');
+    inOrder(
+      primary.map((n) => filter.indexOf(n)),
+      'the pupil list filter',
+    );
+    const teacher = ids.user('teacher@oakfield.test');
+    inOrder(positions((await admin.get(`/staff/${teacher}`)).text, primary, ' ('), "a member of staff's classes");
+
+    const hillcrest = await app.signIn('head@hillcrest.test');
+    const secondary = ['7C', '7H', '8C', '9H', '10C', '11H'];
+    const filter2 = optionsOf((await hillcrest.get('/pupils')).text, 'group');
+    inOrder(
+      secondary.map((n) => filter2.indexOf(n)),
+      'the pupil list filter (secondary)',
+    );
+    inOrder(positions((await hillcrest.get('/groups')).text, secondary), '/groups (secondary)');
+  });
 });

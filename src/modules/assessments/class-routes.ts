@@ -3,7 +3,7 @@ import type { AppDeps } from '../../http/deps.js';
 import { uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseFilters, parseQuery } from '../../http/query.js';
-import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
+import { yearGroupLabel } from '../../lib/year-groups.js';
 import { can } from '../../policy/index.js';
 import * as pupils from '../pupils/index.js';
 import { classOverview } from './analysis-service.js';
@@ -45,7 +45,7 @@ export function classRoutes(deps: AppDeps): Router {
         addYear,
         staffOptions,
         kindLabels: pupils.kindLabels,
-        yearGroups,
+        yearGroups: await pupils.yearGroupChoices(db, actor),
         yearGroupLabel,
         errors: search.ok ? {} : search.errors,
         sortByName: query.sort === 'name',

@@ -6,9 +6,10 @@ import { newSubmissionKey, uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery } from '../../http/query.js';
 import { Conflict, NotFound } from '../../errors.js';
-import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
+import { yearGroupLabel, yearGroups as allYearGroups } from '../../lib/year-groups.js';
 import { groupWithPupils } from './group-access.js';
 import * as groups from './group-service.js';
+import { yearGroupChoices } from './school-order.js';
 import * as schemas from './schemas.js';
 
 export const kindLabels = { class: 'Class', set: 'Set', intervention: 'Intervention group' };
@@ -31,7 +32,12 @@ export function groupRoutes(deps: AppDeps): Router {
     });
   });
 
-  const groupForm = (req: Request, res: Response, data: Record<string, unknown>, status = 200) =>
+  // The school's own year groups, and the group's current one if it is outside them.
+  const groupForm = async (req: Request, res: Response, data: Record<string, unknown>, status = 200) => {
+    const current = (data.values as { year_group?: unknown } | undefined)?.year_group;
+    const offered = new Set<string>(await yearGroupChoices(db, actorOf(req)));
+    if (typeof current === 'string') offered.add(current);
+    const yearGroups = allYearGroups.filter((y) => offered.has(y));
     renderer.render(
       req,
       res,
@@ -39,10 +45,11 @@ export function groupRoutes(deps: AppDeps): Router {
       { errors: {}, kindLabels, yearGroups, yearGroupLabel, ...data },
       { status },
     );
+  };
 
   router.get('/groups/new', async (req, res) => {
     groups.assertMayManage(actorOf(req));
-    groupForm(req, res, {
+    return groupForm(req, res, {
       title: 'Add a class or group',
       values: { kind: 'class' },
       action: '/groups',
@@ -80,7 +87,7 @@ export function groupRoutes(deps: AppDeps): Router {
     const group = (await groups.listGroups(db, actorOf(req), true)).find((g: { id: string }) => g.id === id);
     if (!group) throw new NotFound('class or group');
     const full = (await groupWithPupils(db, actorOf(req), id)).group;
-    groupForm(req, res, {
+    return groupForm(req, res, {
       title: `Change ${group.name}`,
       values: { ...full, archived: full.archived_at ? 'on' : '' },
       version: full.version,

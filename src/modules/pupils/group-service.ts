@@ -7,6 +7,7 @@ import * as audit from '../audit/index.js';
 import { directory } from '../tenancy/index.js';
 import { type Assignment, assignmentsColumn, withStaffNames } from './people.js';
 import { onRoll, whereSearchMatches } from './queries.js';
+import { groupSchoolOrder } from './school-order.js';
 
 /** Classes, sets and intervention groups, who is in them and who teaches them. */
 
@@ -45,7 +46,7 @@ export async function listGroups(db: Database, actor: Actor, includeArchived: bo
         trx.raw('(select count(*)::int from group_members gm where gm.group_id = g.id) as pupils'),
         assignmentsColumn(trx),
       )
-      .orderByRaw('g.archived_at is not null, g.kind, year_group_rank(g.year_group) nulls last, g.name');
+      .orderByRaw(`g.archived_at is not null, g.kind, ${groupSchoolOrder()}`);
     return withStaffNames(trx, rows);
   });
 }

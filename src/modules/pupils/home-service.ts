@@ -1,6 +1,7 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff, pupilScope } from '../../policy/index.js';
 import { type Assignment, assignmentsColumn, withStaffNames } from './people.js';
+import { groupSchoolOrder } from './school-order.js';
 
 export interface GroupSummary {
   id: string;
@@ -40,8 +41,7 @@ export async function homeGroups(
         assignmentsColumn(trx),
       )
       .orderBy('g.kind')
-      .orderByRaw('year_group_rank(g.year_group) nulls last')
-      .orderBy('g.name');
+      .orderByRaw(groupSchoolOrder());
     return withStaffNames(trx, rows);
   });
   return { groups, wholeSchool };

@@ -19,6 +19,8 @@ export { groupIdsOf, loadGroupForStaff, visibleGroupMembers, groupWithPupils } f
 export type { GroupPupil, GroupStaff } from './group-access.js';
 export { fsmEligibleInLastSixYears, fsmEligibleNow, type PupilListItem } from './queries.js';
 export { applyPupilScope, type ScopeFacts } from './scope.js';
+// The school's year groups (its phase and pupils) for other modules' filters.
+export { yearGroupChoices } from './school-order.js';
 
 // Pages a higher module mounts with its own part in them: the pupil pages with profile sections
 // (assessments' progress), and the class page's forms with assessments' class page.

@@ -1,9 +1,9 @@
 import type { Database, Tx } from '../../db/index.js';
 import { type Actor, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
-import { yearGroups } from '../../lib/year-groups.js';
 import * as audit from '../audit/index.js';
 import type { StoredPupil } from './pupil-service.js';
 import * as q from './queries.js';
+import { groupSchoolOrder, yearGroupsOfSchool } from './school-order.js';
 
 /** The pupil list and its CSV export: scoped, filtered, sorted, paged, and audited (L1, P34). */
 
@@ -43,13 +43,13 @@ async function filterChoices(trx: Tx, staff: StaffActor) {
         g.whereExists(trx('group_staff as gs').whereRaw('gs.group_id = groups.id').where('gs.user_id', staff.userId));
     })
     .select('id', 'name')
-    .orderByRaw('year_group_rank(year_group) nulls last, name');
+    .orderByRaw(groupSchoolOrder('groups'));
   const flags = await trx('support_flags')
     .where({ school_id: staff.schoolId })
     .whereNull('archived_at')
     .select('id', 'name')
     .orderBy('name');
-  return { groups, flags, yearGroups };
+  return { groups, flags, yearGroups: await yearGroupsOfSchool(trx, staff.schoolId) };
 }
 
 export interface ExportRow extends StoredPupil {

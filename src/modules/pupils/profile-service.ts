@@ -4,6 +4,7 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import type { StoredContact } from './contacts-service.js';
 import { namesOf } from './people.js';
+import { groupSchoolOrder } from './school-order.js';
 import { loadPupil } from './pupil-service.js';
 import { everSixFsm, type FsmPeriod, fsmNow } from './record.js';
 
@@ -30,7 +31,8 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
       .where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id })
       .whereNull('g.archived_at')
       .select('g.id', 'g.name', 'g.kind')
-      .orderBy(['g.kind', 'g.name']);
+      .orderBy('g.kind')
+      .orderByRaw(groupSchoolOrder());
     const fsm = await trx('pupil_fsm_periods')
       .where({ school_id: staff.schoolId, pupil_id: id })
       .orderBy('start_date')

@@ -39,7 +39,7 @@ export async function pupilsOfSchool(trx: Tx, actor: Actor, schoolId: string): P
     .where('p.school_id', schoolId)
     .whereNull('p.leaving_date')
     .select(pupilColumns)
-    .orderBy(['p.year_group', 'p.surname', 'p.legal_forename']);
+    .orderByRaw('year_group_rank(p.year_group), p.surname, p.legal_forename');
 }
 
 export interface LinkedPupil {

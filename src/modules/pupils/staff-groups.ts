@@ -1,6 +1,7 @@
 import type { Tx } from '../../db/index.js';
 import { NotFound } from '../../errors.js';
 import type { StaffGroups } from '../../http/deps.js';
+import { groupSchoolOrder } from './school-order.js';
 import { yearGroupLabel } from './year-groups.js';
 
 /**
@@ -25,7 +26,8 @@ export const staffGroups: StaffGroups = {
       .where({ school_id: schoolId })
       .whereNull('archived_at')
       .select('id', 'name', 'year_group')
-      .orderBy(['kind', 'name']);
+      .orderBy('kind')
+      .orderByRaw(groupSchoolOrder('groups'));
     return rows.map((g) => ({ id: g.id, label: g.name + (g.year_group ? ` (${yearGroupLabel(g.year_group)})` : '') }));
   },
 
@@ -35,7 +37,7 @@ export const staffGroups: StaffGroups = {
       .where('gs.school_id', schoolId)
       .modify((qb) => (userId ? qb.where('gs.user_id', userId) : qb))
       .select('gs.user_id as userId', 'g.id as groupId', 'g.name', 'gs.role')
-      .orderBy('g.name');
+      .orderByRaw(groupSchoolOrder());
   },
 
   assertExist,

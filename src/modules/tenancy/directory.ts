@@ -121,3 +121,9 @@ export async function organisationNames(trx: Tx, ids: readonly string[]): Promis
   const rows: { id: string; name: string }[] = await trx('organisations').whereIn('id', unique).select('id', 'name');
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+/** A school's phase (primary, secondary…), or null when none was given; pupils offers its year groups by it. */
+export async function schoolPhase(trx: Tx, schoolId: string): Promise<string | null> {
+  const row = await trx('organisations').where({ id: schoolId }).first('phase');
+  return row?.phase ?? null;
+}
