@@ -123,4 +123,44 @@ describe('Pupils: finding pupils and classes', () => {
     );
     inOrder(positions((await hillcrest.get('/groups')).text, secondary), '/groups (secondary)');
   });
+
+  it('shows teachers and TAs links only to the groups they may open (none that answer 403)', async () => {
+    const su = app.database.su;
+    const oak3 = await su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first();
+    const pupil = await su('group_members').where({ group_id: oak3.id }).first();
+    const [nurture] = await su('groups')
+      .insert({ school_id: ids.oakfield, kind: 'intervention', name: 'Nurture (Tuesdays)' })
+      .returning('id');
+    await su('group_members').insert({ school_id: ids.oakfield, group_id: nurture.id, pupil_id: pupil.pupil_id });
+    const [intervention] = await su('interventions')
+      .insert({
+        school_id: ids.oakfield,
+        name: 'Nurture',
+        type: 'Nurture group',
+        group_id: nurture.id,
+        start_date: '2026-09-10',
+        status: 'running',
+      })
+      .returning('id');
+
+    for (const email of ['teacher@oakfield.test', 'ta@oakfield.test']) {
+      const staff = await app.signIn(email);
+      expect((await staff.get(`/groups/${nurture.id}`)).status, `${email} may not open the group`).to.equal(403);
+      const profile = await staff.get(`/pupils/${pupil.pupil_id}`);
+      expect(profile.status).to.equal(200);
+      expect(profile.text, email).to.contain(`href="/groups/${oak3.id}"`);
+      expect(profile.text, `${email}: the group is named`).to.contain('Nurture (Tuesdays)');
+      expect(profile.text, `${email}: but not linked`).not.to.contain(`href="/groups/${nurture.id}"`);
+      const page = await staff.get(`/interventions/${intervention.id}`);
+      expect(page.status).to.equal(200);
+      expect(page.text, email).not.to.contain(`href="/groups/${nurture.id}"`);
+      expect(page.text, `${email} may not change it`).not.to.contain(`/interventions/${intervention.id}/edit`);
+    }
+    // Whoever may open the group still gets the link.
+    const senco = await app.signIn('senco@oakfield.test');
+    expect((await senco.get(`/pupils/${pupil.pupil_id}`)).text).to.contain(`href="/groups/${nurture.id}"`);
+    const page = await senco.get(`/interventions/${intervention.id}`);
+    expect(page.text).to.contain(`href="/groups/${nurture.id}"`);
+    expect(page.text).to.contain(`/interventions/${intervention.id}/edit`);
+  });
 });

@@ -4,7 +4,12 @@ import { lockFresh } from '../../db/versioned.js';
 import { type Actor, assertStaff, can, pupilScope } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
-import { createInterventionGroup, interventionGroupSummaries, visibleGroupMembers } from '../pupils/index.js';
+import {
+  createInterventionGroup,
+  interventionGroupSummaries,
+  openableGroupIds,
+  visibleGroupMembers,
+} from '../pupils/index.js';
 import { directory } from '../tenancy/index.js';
 import { loadFrameworks } from './frameworks-service.js';
 
@@ -223,7 +228,10 @@ export async function impact(db: Database, actor: Actor, id: string) {
         improved: both.filter((r) => r.after! > r.before!).length,
       };
     });
+    // Links only to what this person may open: the group page (group.read) and the edit form.
+    const canOpenGroup = (await openableGroupIds(trx, staff, [intervention.group_id])).has(intervention.group_id);
+    const canManage = can(staff, 'intervention.manage');
     await audit.record(trx, staff, { action: 'intervention.viewed', entityType: 'intervention', entityId: id });
-    return { intervention, pupils, items, rows, averages, measureAfter };
+    return { intervention, pupils, items, rows, averages, measureAfter, canOpenGroup, canManage };
   });
 }

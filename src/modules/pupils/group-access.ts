@@ -1,5 +1,5 @@
 import { type Database, prepared, type Tx } from '../../db/index.js';
-import { type Actor, assert, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
+import { type Actor, assert, assertStaff, can, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { type Assignment, assignedPeople } from './people.js';
@@ -73,6 +73,29 @@ export async function visibleGroupMembers(trx: Tx, staff: StaffActor, groupId: s
   )
     .select(pupilColumns)
     .orderBy(['p.surname', 'p.legal_forename']);
+}
+
+/**
+ * Of these groups, the ones this member of staff may open (the policy's group.read: whole-school
+ * roles any current group, others only those they work with), so pages link only to those.
+ */
+export async function openableGroupIds(trx: Tx, staff: StaffActor, groupIds: readonly string[]): Promise<Set<string>> {
+  if (!groupIds.length) return new Set();
+  const rows: { id: string; archived_at: Date | null; staff_ids: string[] }[] = await trx('groups as g')
+    .where('g.school_id', staff.schoolId)
+    .whereIn('g.id', [...new Set(groupIds)])
+    .select(
+      'g.id',
+      'g.archived_at',
+      trx.raw(
+        `coalesce((select json_agg(gs.user_id) from group_staff gs where gs.group_id = g.id), '[]') as staff_ids`,
+      ),
+    );
+  return new Set(
+    rows
+      .filter((g) => can(staff, 'group.read', { group: { archived: !!g.archived_at, staffIds: g.staff_ids } }))
+      .map((g) => g.id),
+  );
 }
 
 /** The groups a pupil belongs to (for other modules, e.g. interventions). */

@@ -15,7 +15,13 @@ export { createInterventionGroup, interventionGroupSummaries } from './intervent
 // Scoped pupil and group loaders (assessments), the FSM rules in SQL for aggregates.
 export { loadPupilForStaff, pupilCountsBySchool, pupilsOfSchool, linkedPupils } from './pupil-access.js';
 export type { LinkedPupil } from './pupil-access.js';
-export { groupIdsOf, loadGroupForStaff, visibleGroupMembers, groupWithPupils } from './group-access.js';
+export {
+  groupIdsOf,
+  loadGroupForStaff,
+  openableGroupIds,
+  visibleGroupMembers,
+  groupWithPupils,
+} from './group-access.js';
 export type { GroupPupil, GroupStaff } from './group-access.js';
 export { fsmEligibleInLastSixYears, fsmEligibleNow, type PupilListItem } from './queries.js';
 export { applyPupilScope, type ScopeFacts } from './scope.js';

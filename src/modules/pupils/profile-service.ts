@@ -3,6 +3,7 @@ import { type Actor, assert, assertStaff, can } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import type { StoredContact } from './contacts-service.js';
+import { openableGroupIds } from './group-access.js';
 import { namesOf } from './people.js';
 import { groupSchoolOrder } from './school-order.js';
 import { loadPupil } from './pupil-service.js';
@@ -26,13 +27,20 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
     const contacts = await trx('pupil_contacts')
       .where({ school_id: staff.schoolId, pupil_id: id })
       .orderBy(['priority', 'name']);
-    const groups = await trx('group_members as gm')
+    const memberOf: { id: string; name: string; kind: string }[] = await trx('group_members as gm')
       .join('groups as g', 'g.id', 'gm.group_id')
       .where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id })
       .whereNull('g.archived_at')
       .select('g.id', 'g.name', 'g.kind')
       .orderBy('g.kind')
       .orderByRaw(groupSchoolOrder());
+    // Each group is named; only those this person may open are links (no link to a 403).
+    const openable = await openableGroupIds(
+      trx,
+      staff,
+      memberOf.map((g) => g.id),
+    );
+    const groups = memberOf.map((g) => ({ ...g, openable: openable.has(g.id) }));
     const fsm = await trx('pupil_fsm_periods')
       .where({ school_id: staff.schoolId, pupil_id: id })
       .orderBy('start_date')
