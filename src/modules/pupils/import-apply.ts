@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/index.js';
+import { FieldError } from '../../errors.js';
 import type { StaffActor } from '../../policy/index.js';
 import type { ImportRow } from './import-row.js';
 import {
@@ -6,6 +7,7 @@ import {
   type ImportPreview,
   incomingValues,
   loadExisting,
+  mostOfSchoolLeaves,
   type PlannedUpdate,
   planImport,
   type PlanSink,
@@ -24,6 +26,19 @@ export interface ConfirmOptions {
   fingerprint: string;
   overwriteConflicts: boolean;
   leavers: { leaving_date: string; leaving_reason: string } | null;
+  /** What was typed to confirm marking most of the school as left (`mostOfSchoolLeaves`). */
+  typedLeaverCount?: string | undefined;
+}
+
+/** Refuses to mark most of the school as left unless the number of leavers was typed exactly. */
+export function assertLeaversConfirmed(preview: ImportPreview, options: ConfirmOptions): void {
+  if (!options.leavers || !mostOfSchoolLeaves(preview)) return;
+  const n = preview.counts.leavers;
+  if ((options.typedLeaverCount ?? '').trim() !== String(n))
+    throw new FieldError(
+      'leavers_count',
+      `Type ${n} to confirm that ${n} pupils have left. Nothing was imported. If the file does not list every pupil on roll, cancel and upload it as "some pupils" instead.`,
+    );
 }
 
 export interface ImportSummary {
@@ -177,6 +192,7 @@ export async function applyImport(
   const { preview, leavers } = await planImport(() => loadExisting(trx, schoolId), file.content, file.mode, sink);
   if (preview.fatal || preview.errors.total || preview.fingerprint !== options.fingerprint)
     throw new StalePreview(preview);
+  assertLeaversConfirmed(preview, options);
   await flushCreates();
   await flushUnchanged();
   if (options.leavers) {

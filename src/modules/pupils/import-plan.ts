@@ -60,6 +60,8 @@ export interface ImportPreview {
     restricted: number;
     leavers: number;
     skipped: number;
+    /** Pupils on roll before the import (full imports; absent from previews stored before it was counted). */
+    onRoll?: number;
   };
   errors: ErrorSummary;
   /** The first lines without an MIS ID. */
@@ -69,6 +71,16 @@ export interface ImportPreview {
   conflicts: (ShownPupil & { conflicts: FieldChange[] })[];
   leavers: ShownPupil[];
   fingerprint: string;
+}
+
+/**
+ * Whether marking this file's leavers would make most of the school leave: more than half the
+ * pupils on roll (a partial export uploaded as "every pupil on roll" looks like this). Confirming
+ * it then needs the number typed (`assertLeaversConfirmed`), not only a ticked box.
+ */
+export function mostOfSchoolLeaves(preview: Pick<ImportPreview, 'counts'>): boolean {
+  const { leavers, onRoll } = preview.counts;
+  return leavers > 0 && leavers * 2 > (onRoll ?? leavers);
 }
 
 /** Rows of each kind kept for the preview page. */
@@ -235,6 +247,7 @@ export async function planImport(
       (p) => p.mis_id && !inFile.has(p.mis_id) && !p.restricted_at && (!p.leaving_date || p.leaving_date > day),
     );
     counts.leavers = leavers.length;
+    counts.onRoll = existing.pupils.filter((p) => !p.leaving_date || p.leaving_date > day).length;
     preview.leavers = leavers.slice(0, shownLimit).map((p) => shown(p.mis_id!, p));
     for (const p of leavers) hash.update(`l${JSON.stringify([p.id, p.version])}\n`);
   }

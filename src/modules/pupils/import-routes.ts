@@ -3,15 +3,16 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.js';
 import { flash } from '../../http/flash.js';
-import { FieldError, formPost } from '../../http/form-page.js';
+import { formPost } from '../../http/form-page.js';
 import { uuidParam } from '../../http/forms.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { singleFileUpload } from '../../http/uploads.js';
-import { BadRequest, Conflict } from '../../errors.js';
+import { BadRequest, Conflict, FieldError } from '../../errors.js';
 import { paths } from '../../paths.js';
 import { toCsv } from './csv.js';
 import { csvColumns, requiredColumns, derivedColumns } from './import-format.js';
 import { errorLimits } from './import-errors.js';
+import { mostOfSchoolLeaves } from './import-plan.js';
 import * as imports from './import-service.js';
 import { date, requiredExactText } from '../../lib/form-fields.js';
 
@@ -28,6 +29,7 @@ const confirmForm = z
       .transform((v) => v === 'on'),
     leaving_date: date('the leaving date'),
     leaving_reason: z.string().optional(),
+    leavers_count: z.string().optional(),
   })
   .transform((v, ctx) => {
     if (!v.mark_leavers) return { ...v, leavers: null };
@@ -104,7 +106,15 @@ export function importRoutes(deps: AppDeps): Router {
       req,
       res,
       'pupils/import-preview',
-      { title: 'Check the import', ...data, errors: {}, values: {}, limits: errorLimits, ...extra },
+      {
+        title: 'Check the import',
+        ...data,
+        mostLeave: data.preview ? mostOfSchoolLeaves(data.preview) : false,
+        errors: {},
+        values: {},
+        limits: errorLimits,
+        ...extra,
+      },
       { status },
     );
   };
@@ -140,6 +150,7 @@ export function importRoutes(deps: AppDeps): Router {
             fingerprint: data.fingerprint,
             overwriteConflicts: data.overwrite,
             leavers: data.leavers,
+            typedLeaverCount: data.leavers_count,
           });
         } catch (err) {
           // The preview is shown again (refreshed when the records moved on) with why nothing was imported.

@@ -4,7 +4,13 @@ import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js'
 import { Conflict, HttpError, NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { directory } from '../tenancy/index.js';
-import { applyImport, type ConfirmOptions, type ImportSummary, StalePreview } from './import-apply.js';
+import {
+  applyImport,
+  assertLeaversConfirmed,
+  type ConfirmOptions,
+  type ImportSummary,
+  StalePreview,
+} from './import-apply.js';
 import { importGate } from './import-gate.js';
 import { type ImportPreview, loadExisting, planImport } from './import-plan.js';
 import { namesOf } from './people.js';
@@ -191,6 +197,8 @@ export async function confirm(db: Database, actor: Actor, id: string, options: C
               'This file still has errors. Fix them in your MIS, export again and upload the new file. Nothing was imported.',
             );
           if (file.preview && file.preview.fingerprint !== options.fingerprint) throw new Conflict(changedMessage);
+          // Checked before any row is written; applyImport checks again against its fresh plan.
+          if (file.preview) assertLeaversConfirmed(file.preview, options);
           const summary = await applyImport(trx, staff, { content: file.content, mode: file.mode }, options);
           await trx('import_files')
             .where({ id })
