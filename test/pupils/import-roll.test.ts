@@ -83,6 +83,10 @@ describe('MIS import: the whole roll and registration groups', () => {
     const typed = await confirm(again.url, again.page, { ...marking, leavers_count: String(leaverCount) });
     expect(typed.status).to.equal(303);
     expect(await onRoll()).to.equal(before - leaverCount);
+    // Back on roll for the tests that follow.
+    await su('pupils')
+      .where({ school_id: ids.oakfield, leaving_date: '2026-11-21' })
+      .update({ leaving_date: null, leaving_reason: null });
   });
 
   it('asks for no number when only a few pupils would leave', async () => {
@@ -95,5 +99,81 @@ describe('MIS import: the whole roll and registration groups', () => {
     expect(page).to.contain('<dt>On roll but not in the file</dt><dd>1</dd>');
     expect(page).not.to.contain('most of your school');
     expect(page).not.to.contain('name="leavers_count"');
+  });
+
+  it('a registration_group column puts imported pupils in classes, matched by name or created, and shows dates and years as elsewhere', async () => {
+    const su = app.database.su;
+    const oak3 = await su('groups').where({ school_id: ids.oakfield, name: '3 Oak' }).first();
+    const moving = await su('group_members as gm')
+      .join('pupils as p', 'p.id', 'gm.pupil_id')
+      .where('gm.group_id', oak3.id)
+      .whereNull('p.leaving_date')
+      .whereNotNull('p.mis_id')
+      .first('p.*');
+    const cols = 'mis_id,legal_forename,surname,date_of_birth,sex,year_group,registration_group';
+    const file = [
+      cols,
+      'REG001,Ada,Newcomer,14/02/2018,F,Year 3,3 oak',
+      'REG002,Ben,Newcomer,2018-03-01,M,3,Nurture North',
+      'REG003,Cy,Newcomer,2018-03-02,M,3,',
+      `${moving.mis_id},${moving.legal_forename},${moving.surname},${moving.date_of_birth},${moving.sex},4,4 Oak`,
+    ].join('\n');
+    const { url, page } = await preview(file);
+    // Dates and years as the rest of the app shows them, and the new class named before anything is made.
+    expect(page).to.contain('<td>REG001</td><td>Newcomer, Ada</td><td>Year 3</td><td>3 oak</td><td>14/02/2018</td>');
+    expect(page).to.contain(
+      '<td>REG002</td><td>Newcomer, Ben</td><td>Year 3</td><td>Nurture North</td><td>01/03/2018</td>',
+    );
+    expect(page).to.match(/<h2>New classes<\/h2>[\s\S]*<li>Nurture North<\/li>/);
+    expect(page).not.to.match(/<li>3 oak<\/li>/);
+    expect(page).to.match(/registration group<\/td><td>3 Oak<\/td><td>4 Oak<\/td>/);
+    expect(page).to.match(/year group<\/td><td>Year 3<\/td><td>Year 4<\/td>/);
+    expect(
+      await su('groups').where({ school_id: ids.oakfield, name: 'Nurture North' }).first(),
+      'the preview creates nothing',
+    ).to.equal(undefined);
+
+    expect((await confirm(url, page, { overwrite: 'on' })).status).to.equal(303);
+    const classesOf = async (misId: string) =>
+      (
+        await su('group_members as gm')
+          .join('groups as g', 'g.id', 'gm.group_id')
+          .join('pupils as p', 'p.id', 'gm.pupil_id')
+          .where({ 'p.mis_id': misId, 'p.school_id': ids.oakfield, 'g.kind': 'class' })
+          .pluck('g.name')
+      ).sort();
+    expect(await classesOf('REG001'), 'matched, ignoring case').to.deep.equal(['3 Oak']);
+    expect(await classesOf('REG002'), 'created').to.deep.equal(['Nurture North']);
+    expect(await classesOf('REG003'), 'no group given: none').to.deep.equal([]);
+    expect(await classesOf(moving.mis_id), 'moved: one registration class').to.deep.equal(['4 Oak']);
+    const created = await su('groups').where({ school_id: ids.oakfield, name: 'Nurture North' }).first();
+    expect([created.kind, created.year_group]).to.deep.equal(['class', '3']);
+    const audited = await su('audit_events').where({ action: 'group.created', entity_id: created.id }).first();
+    expect(audited, 'the new class is audited').to.not.equal(undefined);
+    expect(
+      await su('pupil_history').where({ field: 'registration_group', new_value: '4 Oak' }).first(),
+      'the move is in the pupil history',
+    ).to.not.equal(undefined);
+
+    // The teacher of 3 Oak now sees the new pupil.
+    const teacher = await app.signIn('teacher@oakfield.test');
+    const reg001 = await su('pupils').where({ school_id: ids.oakfield, mis_id: 'REG001' }).first();
+    expect((await teacher.get(`/groups/${oak3.id}`)).text).to.contain(reg001.id);
+
+    // The export writes the column and re-importing it changes nothing.
+    const exported = await admin.get('/pupils/export.csv?q=Newcomer');
+    expect(exported.text.split('\n')[0]).to.contain('year_group,registration_group');
+    expect(exported.text).to.contain('Nurture North');
+    const again = await preview(exported.text.replace(/^\ufeff/, ''));
+    expect(again.page).to.contain('<dt>Unchanged</dt><dd>3</dd>');
+    expect(again.page).not.to.contain('<h2>New classes</h2>');
+  });
+
+  it('refuses a registration group name longer than a class name may be, by row and column', async () => {
+    const cols = 'mis_id,legal_forename,surname,date_of_birth,sex,year_group,registration_group';
+    const { page } = await preview(`${cols}\nLONG01,Al,Long,2018-01-01,M,3,${'x'.repeat(101)}\n`);
+    expect(page).to.contain('registration_group');
+    expect(page).to.contain('must be 100 characters or fewer');
+    expect(page).not.to.contain('name="fingerprint"');
   });
 });

@@ -1,5 +1,4 @@
 import type { Tx } from '../../db/index.js';
-import { FieldError } from '../../errors.js';
 import type { StaffActor } from '../../policy/index.js';
 import type { ImportRow } from './import-row.js';
 import {
@@ -7,12 +6,12 @@ import {
   type ImportPreview,
   incomingValues,
   loadExisting,
-  mostOfSchoolLeaves,
   type PlannedUpdate,
   planImport,
   type PlanSink,
 } from './import-plan.js';
 import type * as q from './queries.js';
+import { assertLeaversConfirmed, registrationGroups } from './import-roll.js';
 
 /**
  * Confirm: plans the file again against the records as they are now and writes each row as it is
@@ -30,17 +29,6 @@ export interface ConfirmOptions {
   typedLeaverCount?: string | undefined;
 }
 
-/** Refuses to mark most of the school as left unless the number of leavers was typed exactly. */
-export function assertLeaversConfirmed(preview: ImportPreview, options: ConfirmOptions): void {
-  if (!options.leavers || !mostOfSchoolLeaves(preview)) return;
-  const n = preview.counts.leavers;
-  if ((options.typedLeaverCount ?? '').trim() !== String(n))
-    throw new FieldError(
-      'leavers_count',
-      `Type ${n} to confirm that ${n} pupils have left. Nothing was imported. If the file does not list every pupil on roll, cancel and upload it as "some pupils" instead.`,
-    );
-}
-
 export interface ImportSummary {
   created: number;
   updated: number;
@@ -49,6 +37,8 @@ export interface ImportSummary {
   conflictsOverwritten: number;
   restrictedSkipped: number;
   leaversMarked: number;
+  /** Classes made for registration groups the school did not have (absent from older summaries). */
+  groupsCreated?: number;
 }
 
 export class StalePreview extends Error {
@@ -90,7 +80,11 @@ export async function applyImport(
     conflictsOverwritten: 0,
     restrictedSkipped: 0,
     leaversMarked: 0,
+    groupsCreated: 0,
   };
+  const classes = registrationGroups(trx, staff, () => {
+    summary.groupsCreated = (summary.groupsCreated ?? 0) + 1;
+  });
 
   const flushHistory = async (all = false) => {
     while (history.length >= historyBatch || (all && history.length)) {
@@ -119,6 +113,15 @@ export async function applyImport(
       row.fsm.map((f) => ({ ...f, school_id: schoolId, pupil_id: idOf.get(row.record.mis_id)! })),
     );
     if (periods.length) await trx('pupil_fsm_periods').insert(periods);
+    const members: { school_id: string; group_id: string; pupil_id: string }[] = [];
+    for (const row of batch)
+      if (row.registrationGroup)
+        members.push({
+          school_id: schoolId,
+          group_id: await classes.idOf(row.registrationGroup, row.record.year_group),
+          pupil_id: idOf.get(row.record.mis_id)!,
+        });
+    if (members.length) await trx('group_members').insert(members);
     for (const row of batch)
       history.push({
         pupil_id: idOf.get(row.record.mis_id)!,
@@ -154,7 +157,9 @@ export async function applyImport(
       else summary.conflictsKept += u.conflicts.length;
       if (apply.length) summary.updated++;
       const values = Object.fromEntries(
-        apply.filter((c) => c.field !== 'fsm_periods').map((c) => [c.field, typed(c.field, c.to)]),
+        apply
+          .filter((c) => c.field !== 'fsm_periods' && c.field !== 'registration_group')
+          .map((c) => [c.field, typed(c.field, c.to)]),
       );
       await trx('pupils')
         .where({ id: u.pupil.id })
@@ -171,6 +176,8 @@ export async function applyImport(
             u.row.fsm.map((f) => ({ ...f, school_id: schoolId, pupil_id: u.pupil.id })),
           );
       }
+      const moved = apply.find((c) => c.field === 'registration_group');
+      if (moved?.to) await classes.move(u.pupil.id, moved.to, u.row.record.year_group);
       for (const c of apply)
         history.push({
           pupil_id: u.pupil.id,

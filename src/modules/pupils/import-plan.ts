@@ -6,6 +6,8 @@ import { ImportReader } from './import-parse.js';
 import type { ImportRow } from './import-row.js';
 import { displayValue, type StoredPupil } from './pupil-service.js';
 import * as q from './queries.js';
+import { groupKey, NewGroups } from './import-roll.js';
+import { registrationGroupOf } from './school-order.js';
 import { editableFields, formatFsmPeriods } from './record.js';
 
 /**
@@ -22,12 +24,23 @@ export const comparedFields = [
   'leaving_date',
   'leaving_reason',
   'fsm_periods',
+  'registration_group',
 ] as const;
 export type Field = (typeof comparedFields)[number];
 export type Values = Record<Field, string | null>;
+/** What a row says; a field it does not give (a blank registration group) is absent and not compared. */
+export type IncomingValues = Partial<Values>;
 
 export interface Existing extends StoredPupil {
   fsm_periods: string | null;
+  /** Their current class (`registrationGroupOf`). */
+  registration_group: string | null;
+}
+
+/** The school as an import matches against it: its pupils, and its current classes by `groupKey`. */
+export interface School {
+  pupils: Existing[];
+  classes: Set<string>;
 }
 
 export interface FieldChange {
@@ -66,21 +79,17 @@ export interface ImportPreview {
   errors: ErrorSummary;
   /** The first lines without an MIS ID. */
   skipped: number[];
-  creates: (ShownPupil & { year_group: string | null; date_of_birth: string | null })[];
+  creates: (ShownPupil & {
+    year_group: string | null;
+    date_of_birth: string | null;
+    registration_group?: string | null;
+  })[];
+  /** Registration groups the file names that the school has no class for: created when applied. */
+  newGroups?: string[];
   changes: (ShownPupil & { changes: FieldChange[] })[];
   conflicts: (ShownPupil & { conflicts: FieldChange[] })[];
   leavers: ShownPupil[];
   fingerprint: string;
-}
-
-/**
- * Whether marking this file's leavers would make most of the school leave: more than half the
- * pupils on roll (a partial export uploaded as "every pupil on roll" looks like this). Confirming
- * it then needs the number typed (`assertLeaversConfirmed`), not only a ticked box.
- */
-export function mostOfSchoolLeaves(preview: Pick<ImportPreview, 'counts'>): boolean {
-  const { leavers, onRoll } = preview.counts;
-  return leavers > 0 && leavers * 2 > (onRoll ?? leavers);
 }
 
 /** Rows of each kind kept for the preview page. */
@@ -92,13 +101,14 @@ export interface PlanSink {
   unchanged(row: ImportRow): Promise<void>;
 }
 
-export function incomingValues(row: ImportRow): Values {
+export function incomingValues(row: ImportRow): IncomingValues {
   const v = Object.fromEntries(
     editableFields.filter((f) => f !== 'mis_id').map((f) => [f, displayValue(row.record[f])]),
-  ) as Values;
+  ) as IncomingValues;
   v.leaving_date = row.leaving?.leaving_date ?? null;
   v.leaving_reason = row.leaving?.leaving_reason ?? null;
   v.fsm_periods = row.fsm.length ? formatFsmPeriods(row.fsm) : null;
+  if (row.registrationGroup) v.registration_group = row.registrationGroup;
   return v;
 }
 
@@ -112,7 +122,7 @@ function currentValues(p: Existing): Values {
  * only the MIS moved since last time → apply; both moved (or never imported before) → conflict.
  */
 function compare(
-  incoming: Values,
+  incoming: IncomingValues,
   current: Values,
   snapshot: Values | null,
 ): { changes: FieldChange[]; conflicts: FieldChange[] } {
@@ -121,7 +131,7 @@ function compare(
   for (const field of comparedFields) {
     const to = incoming[field];
     const from = current[field];
-    if (to === from) continue;
+    if (to === undefined || to === from) continue;
     if (snapshot && field in snapshot && snapshot[field] === to) continue;
     if (snapshot && field in snapshot && snapshot[field] === from) changes.push({ field, from, to });
     else conflicts.push({ field, from, to });
@@ -129,25 +139,31 @@ function compare(
   return { changes, conflicts };
 }
 
-/** The school's pupils, for matching. Read in the caller's transaction. */
-export async function loadExisting(trx: Tx, schoolId: string): Promise<Existing[]> {
-  return (await trx('pupils as p')
+/** The school's pupils and current classes, for matching. Read in the caller's transaction. */
+export async function loadExisting(trx: Tx, schoolId: string): Promise<School> {
+  const pupils = (await trx('pupils as p')
     .where('p.school_id', schoolId)
     .select(
       ...q.recordColumns,
       trx.raw(`(select string_agg(f.start_date::text || '..' || coalesce(f.end_date::text, ''), '; ' order by f.start_date)
               from pupil_fsm_periods f where f.school_id = p.school_id and f.pupil_id = p.id) as fsm_periods`),
+      trx.raw(`${registrationGroupOf()} as registration_group`),
     )) as Existing[];
+  const classes: string[] = await trx('groups')
+    .where({ school_id: schoolId, kind: 'class' })
+    .whereNull('archived_at')
+    .pluck('name');
+  return { pupils, classes: new Set(classes.map(groupKey)) };
 }
 
-function indexed(pupils: Existing[]) {
+function indexed({ pupils, classes }: School) {
   const byMis = new Map<string, Existing>();
   const byUpn = new Map<string, Existing>();
   for (const p of pupils) {
     if (p.mis_id) byMis.set(p.mis_id, p);
     if (p.upn) byUpn.set(p.upn, p);
   }
-  return { pupils, byMis, byUpn };
+  return { pupils, byMis, byUpn, classes };
 }
 
 const shown = (mis_id: string, p: { surname: string; legal_forename: string }): ShownPupil => ({
@@ -163,7 +179,7 @@ const shown = (mis_id: string, p: { surname: string; legal_forename: string }): 
  * transaction, which stays busy writing every few hundred rows.
  */
 export async function planImport(
-  existingPupils: () => Promise<Existing[]>,
+  existingPupils: () => Promise<School>,
   buffer: Buffer,
   mode: 'update' | 'full',
   sink?: PlanSink,
@@ -185,7 +201,7 @@ export async function planImport(
   const inFile = new Set<string>();
   let existing: ReturnType<typeof indexed> | undefined;
   const load = async () => indexed(await existingPupils());
-
+  const newGroups = new NewGroups(reader.errors);
   for await (const row of reader.rows()) {
     existing ??= await load();
     const misId = row.record.mis_id;
@@ -200,6 +216,7 @@ export async function planImport(
       );
       continue;
     }
+    if (!newGroups.note(row, existing.classes)) continue;
     if (!pupil) {
       counts.creates++;
       hash.update(`c${JSON.stringify(misId)}\n`);
@@ -208,6 +225,7 @@ export async function planImport(
           ...shown(misId, row.record),
           year_group: row.record.year_group,
           date_of_birth: row.record.date_of_birth,
+          registration_group: row.registrationGroup,
         });
       await sink?.create(row);
       continue;
@@ -235,6 +253,7 @@ export async function planImport(
     await sink?.update({ row, pupil, changes, conflicts });
   }
 
+  preview.newGroups = newGroups.names();
   preview.errors = reader.errors.summary();
   preview.skipped = reader.skipped.first;
   counts.skipped = reader.skipped.count;

@@ -12,9 +12,10 @@ import { paths } from '../../paths.js';
 import { toCsv } from './csv.js';
 import { csvColumns, requiredColumns, derivedColumns } from './import-format.js';
 import { errorLimits } from './import-errors.js';
-import { mostOfSchoolLeaves } from './import-plan.js';
+import { mostOfSchoolLeaves } from './import-roll.js';
 import * as imports from './import-service.js';
 import { date, requiredExactText } from '../../lib/form-fields.js';
+import { yearGroupLabel } from '../../lib/year-groups.js';
 
 const confirmForm = z
   .object({
@@ -49,6 +50,16 @@ const confirmForm = z
   });
 
 export const sampleFile = path.join(paths.root, 'docs', 'sample-mis-import.csv');
+
+const dateFields = new Set(['date_of_birth', 'admission_date', 'leaving_date', 'fsm_periods']);
+
+/** A value in the preview as the rest of Waypoint shows it: dates as 14/02/2019, years as "Year 3". */
+export function shownValue(field: string, value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '(blank)';
+  if (field === 'year_group') return yearGroupLabel(value);
+  if (dateFields.has(field)) return value.replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, '$3/$2/$1');
+  return value;
+}
 
 /** MIS import: upload, preview, confirm or cancel (P31). */
 export function importRoutes(deps: AppDeps): Router {
@@ -110,6 +121,7 @@ export function importRoutes(deps: AppDeps): Router {
         title: 'Check the import',
         ...data,
         mostLeave: data.preview ? mostOfSchoolLeaves(data.preview) : false,
+        shownValue,
         errors: {},
         values: {},
         limits: errorLimits,
@@ -159,7 +171,7 @@ export function importRoutes(deps: AppDeps): Router {
         }
         flash(
           req,
-          `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}.`,
+          `Import applied: ${summary.created} new, ${summary.updated} changed, ${summary.unchanged} unchanged${summary.leaversMarked ? `, ${summary.leaversMarked} marked as left` : ''}${summary.groupsCreated ? `, ${summary.groupsCreated} new classes` : ''}.`,
         );
         res.redirect(303, `/pupils/import/${importId(req)}`);
       },

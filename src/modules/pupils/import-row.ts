@@ -6,4 +6,6 @@ export interface ImportRow {
   record: PupilRecord & { mis_id: string };
   leaving: { leaving_date: string; leaving_reason: string } | null;
   fsm: FsmPeriod[];
+  /** The class the MIS registers the pupil in (trimmed), or null when the file gives none. */
+  registrationGroup: string | null;
 }

@@ -4,14 +4,9 @@ import { type Actor, assertStaff, type StaffActor } from '../../policy/index.js'
 import { Conflict, HttpError, NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { directory } from '../tenancy/index.js';
-import {
-  applyImport,
-  assertLeaversConfirmed,
-  type ConfirmOptions,
-  type ImportSummary,
-  StalePreview,
-} from './import-apply.js';
+import { applyImport, type ConfirmOptions, type ImportSummary, StalePreview } from './import-apply.js';
 import { importGate } from './import-gate.js';
+import { assertLeaversConfirmed } from './import-roll.js';
 import { type ImportPreview, loadExisting, planImport } from './import-plan.js';
 import { namesOf } from './people.js';
 

@@ -1,7 +1,7 @@
 import type { ErrorLog } from './import-errors.js';
 import { type CsvColumn, derivedColumns } from './import-format.js';
 import type { ImportRow } from './import-row.js';
-import { date, requiredExactText } from '../../lib/form-fields.js';
+import { date, requiredExactText, text } from '../../lib/form-fields.js';
 import { parseFsmPeriods, pupilRecordSchema, type PupilRecord, recordShape } from './record.js';
 
 /**
@@ -20,6 +20,8 @@ type Field = keyof typeof recordShape;
 const fields = Object.keys(recordShape) as Field[];
 const leavingDate = date('leaving date');
 const leavingReason = requiredExactText('the leaving reason', 200);
+/** A group's name is at most 100 characters (groups.name). */
+const registrationGroup = text('the registration group', 100);
 /** Bad values remembered per column; a file with more distinct bad values is checked the slow way. */
 const remembered = 200;
 const absent = '\u0000absent';
@@ -98,7 +100,17 @@ export class RowValidator {
     const fsm = parseFsmPeriods(raw.fsm_periods ?? '');
     if (fsm.problem) errors.add(line, 'fsm_periods', fsm.problem);
 
-    if (errors.total > before || !record) return null;
-    return { row: line, record: record as PupilRecord & { mis_id: string }, leaving, fsm: fsm.periods };
+    // Blank (or only spaces) means the file says nothing about the pupil's class: it is left as it is.
+    const group = registrationGroup.safeParse(raw.registration_group ?? '');
+    if (!group.success) for (const issue of group.error.issues) errors.add(line, 'registration_group', issue.message);
+
+    if (errors.total > before || !record || !group.success) return null;
+    return {
+      row: line,
+      record: record as PupilRecord & { mis_id: string },
+      leaving,
+      fsm: fsm.periods,
+      registrationGroup: group.data?.trim() || null,
+    };
   }
 }

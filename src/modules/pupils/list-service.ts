@@ -3,7 +3,7 @@ import { type Actor, assertStaff, pupilScope, type StaffActor } from '../../poli
 import * as audit from '../audit/index.js';
 import type { StoredPupil } from './pupil-service.js';
 import * as q from './queries.js';
-import { groupSchoolOrder, yearGroupsOfSchool } from './school-order.js';
+import { groupSchoolOrder, registrationGroupOf, yearGroupsOfSchool } from './school-order.js';
 
 /** The pupil list and its CSV export: scoped, filtered, sorted, paged, and audited (L1, P34). */
 
@@ -53,6 +53,7 @@ async function filterChoices(trx: Tx, staff: StaffActor) {
 }
 
 export interface ExportRow extends StoredPupil {
+  registration_group: string | null;
   ever_6_fsm: boolean;
   pupil_premium: boolean;
   fsm_periods: string | null;
@@ -63,7 +64,10 @@ export async function exportPupils(db: Database, actor: Actor, filters: q.ListFi
   const staff = assertStaff(actor, 'pupil.export');
   return db.withActor(staff, async (trx) => {
     const rows = (await q.ordered(
-      q.filtered(trx, pupilScope(staff), filters).whereNull('p.restricted_at').select(q.exportColumns(trx)),
+      q
+        .filtered(trx, pupilScope(staff), filters)
+        .whereNull('p.restricted_at')
+        .select([...q.exportColumns(trx), trx.raw(`${registrationGroupOf()} as registration_group`)]),
       filters,
     )) as ExportRow[];
     await audit.record(trx, staff, {

@@ -11,6 +11,15 @@ import { onRoll } from './queries.js';
  */
 export const groupSchoolOrder = (g = 'g') => `year_group_rank(${g}.year_group) nulls last, ${g}.name`;
 
+/**
+ * A pupil's registration group, as the MIS import and the CSV export name it: their first current
+ * class (kind `class`, not archived) in school order, or null. `p` is the pupils table's alias.
+ */
+export const registrationGroupOf = (p = 'p') =>
+  `(select rg.name from group_members rgm join groups rg on rg.id = rgm.group_id
+     where rgm.school_id = ${p}.school_id and rgm.pupil_id = ${p}.id and rg.kind = 'class' and rg.archived_at is null
+     order by ${groupSchoolOrder('rg')} limit 1)`;
+
 /** The year groups this school has: those of its phase, and any its pupils on roll or its classes are in. */
 export async function yearGroupsOfSchool(trx: Tx, schoolId: string): Promise<YearGroup[]> {
   const phase = await directory.schoolPhase(trx, schoolId);
