@@ -50,6 +50,8 @@ export const matrix = {
   'note.read_restricted': { staff: ['school_admin', 'head', 'dsl'] },
   'intervention.read': { staff: everyone },
   'intervention.manage': { staff: ['school_admin', 'head', 'senco'] },
+  /** The provision map CSV: pupils with their latest scores and interventions (their own classes for teachers). */
+  'provision.export': { staff: teachersAndLeaders },
   'dashboard.school': { staff: ['head', 'dsl', 'senco'] },
   'framework.manage': { staff: ['school_admin'] },
 

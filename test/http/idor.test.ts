@@ -251,6 +251,16 @@ describe('A1: route × role access matrix', () => {
         path: '/pupils/export.csv',
         expect: { ...anonRedirect, ...leaders, teacher: 200, otherHead: 200, default: 403 },
       },
+      {
+        method: 'GET',
+        path: '/provision-map.csv',
+        expect: { ...anonRedirect, ...leaders, teacher: 200, otherHead: 200, default: 403 },
+      },
+      {
+        method: 'GET',
+        path: `/provision-map.csv?group=${oakClass}`,
+        expect: { ...anonRedirect, ...leaders, teacher: 200, otherHead: 404, default: 403 },
+      },
       { method: 'GET', path: '/pupils/new', expect: { ...anonRedirect, ...leaders, otherHead: 200, default: 403 } },
       { method: 'GET', path: `/pupils/${oakPupil}`, expect: staffRead },
       { method: 'GET', path: `/pupils/${oakOther}`, expect: { ...staffRead, teacher: 404, ta: 404 } },

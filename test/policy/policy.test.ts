@@ -70,6 +70,7 @@ const expected: Record<Action, string> = {
   'note.read_restricted': 'Y Y Y - - -   - - -   - - - -',
   'intervention.read': '   Y Y Y Y Y Y   - - -   - - - -',
   'intervention.manage': ' Y Y - Y - -   - - -   - - - -',
+  'provision.export': '    Y Y Y Y Y -   - - -   - - - -',
   'dashboard.school': '    - Y Y Y - -   - - -   - - - -',
   'framework.manage': '    Y - - - - -   - - -   - - - -',
   'staff.read': '          Y Y - - - -   - - -   - - - -',

@@ -17,6 +17,7 @@ import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { date } from '../../lib/form-fields.js';
 import { emptyAsUndefined as blank } from '../../lib/text.js';
+import { can } from '../../policy/index.js';
 import { schoolDashboard, vulnerableGroups } from './dashboard-service.js';
 import { stackedBar } from './charts.js';
 import { termLabel } from './frameworks-service.js';
@@ -73,6 +74,7 @@ export function analysisRoutes(deps: AppDeps): Router {
       status,
       statusLabels,
       statuses: interventions.statuses,
+      canProvisionMap: can(actorOf(req), 'provision.export'),
     });
   });
 

@@ -18,6 +18,7 @@ export const assessmentsAuditActions = {
   'intervention.updated': 'Changed an intervention',
   'intervention.viewed': 'Viewed intervention impact',
   'dashboard.viewed': 'Viewed the school dashboard',
+  'provision.exported': 'Downloaded a provision map (CSV)',
 } as const;
 
 declare module '../audit/index.js' {

@@ -51,6 +51,7 @@ export function classRoutes(deps: AppDeps): Router {
         sortByName: query.sort === 'name',
         termLabel,
         canRecord: can(actor, 'assessment.record'),
+        canProvisionMap: can(actor, 'provision.export'),
         ...extra,
       },
       {

@@ -7,6 +7,7 @@ import { entryRoutes } from './entry-routes.js';
 import { frameworkRoutes } from './framework-routes.js';
 import { notesRoutes } from './notes-routes.js';
 import { onOrganisationCreated } from './on-organisation-created.js';
+import { provisionMapRoutes } from './provision-map-routes.js';
 import { pupilPagesWithProgress } from './pupil-pages.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
@@ -32,13 +33,15 @@ export const assessmentsModule: WaypointModule = {
     'intervention_targets',
   ],
   // The pupil pages and the class page are pupils' pages with assessments' sections (pupil-pages.ts,
-  // class-routes.ts): pupils sits below and cannot import them.
+  // class-routes.ts): pupils sits below and cannot import them. The provision map (provision-map-routes.ts)
+  // is pupils' records with this module's scores and interventions, so it is served here too.
   routers: (deps) => [
     pupilPagesWithProgress(deps),
     classRoutes(deps),
     entryRoutes(deps),
     notesRoutes(deps),
     analysisRoutes(deps),
+    provisionMapRoutes(deps),
     frameworkRoutes(deps),
   ],
   navigation: [

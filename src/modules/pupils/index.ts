@@ -25,6 +25,9 @@ export {
 export type { GroupPupil, GroupStaff } from './group-access.js';
 export { fsmEligibleInLastSixYears, fsmEligibleNow, type PupilListItem } from './queries.js';
 export { applyPupilScope, type ScopeFacts } from './scope.js';
+// The pupils' part of the provision map (assessments adds scores and interventions), and CSV (I3).
+export { provisionPupils, type ProvisionPupil } from './provision-rows.js';
+export { toCsv } from './csv.js';
 // The school's year groups (its phase and pupils) for other modules' filters.
 export { yearGroupChoices } from './school-order.js';
 

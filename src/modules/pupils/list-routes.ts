@@ -40,6 +40,7 @@ export function pupilListRoutes(deps: AppDeps): Router {
       canCreate: can(actor, 'pupil.create'),
       canImport: can(actor, 'pupil.import'),
       canExport: can(actor, 'pupil.export'),
+      canProvisionMap: can(actor, 'provision.export'),
     };
     if (!parsed.ok) {
       // I4: the form again with each problem by its field, keeping what was typed; nothing is searched.
