@@ -172,6 +172,10 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
     );
     expect(page.status).to.equal(200);
     expect(page.text).to.contain('5 pupils on roll are included');
+    // Item 5: the bars name each term by its calendar year, never "Sum 25" or "2025/26".
+    expect(page.text).to.match(/<text x="0" y="19"[^>]*>Autumn 2026</);
+    expect(page.text).to.match(/<text x="0" y="19"[^>]*>Summer 2026</);
+    expect(page.text).not.to.match(/\b(Aut|Spr|Sum) \d\d\b|\d{4}\/\d\d\b/);
     expect(page.text).to.match(/60% <span class="secondary">\(3\/5\)<\/span>/);
     expect(page.text).to.match(
       /<tr data-group="fsm"><th scope="row"><a href="[^"]*group=fsm"[^>]*>Free school meals now<span class="visually-hidden">[^<]*<\/span><\/a><\/th>\s*<td class="num">1<\/td><td class="num">4<\/td>\s*<td class="num">3\.00<\/td><td class="num">3\.50<\/td>\s*<td class="num">0%<\/td><td class="num">75%<\/td>\s*<td class="num">\+1\.00<\/td><td class="num">-0\.25<\/td>/,
@@ -332,7 +336,7 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
       expect(page.text).to.contain('advice to staff, not a decision');
       expect(page.text).to.contain('down 2 from the term before');
       expect(page.text).to.contain('no score the term before');
-      expect(page.text).to.contain('(Sum 25/26)');
+      expect(page.text).to.contain('(Summer 2026)');
     } finally {
       await su('assessment_scores').whereIn('pupil_id', [pupil.P7!, pupil.P8!]).del();
       await su('group_members').where({ group_id: group.id }).del();

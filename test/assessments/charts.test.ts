@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { lineChart, stackedBar } from '../../src/modules/assessments/charts.js';
+import { termLabel } from '../../src/modules/assessments/frameworks-service.js';
 
 /**
  * Chart geometry as tables. Plot area of the default 360 × 150 line chart: x from 40 to 336
@@ -7,7 +8,11 @@ import { lineChart, stackedBar } from '../../src/modules/assessments/charts.js';
  */
 
 const levels = [1, 2, 3, 4, 5].map((value) => ({ value, short_label: String(value) }));
-const terms = ['Autumn 2026/27', 'Spring 2026/27', 'Summer 2026/27'];
+const terms = [
+  termLabel({ name: 'Autumn', academic_year: 2026 }),
+  termLabel({ name: 'Spring', academic_year: 2026 }),
+  termLabel({ name: 'Summer', academic_year: 2026 }),
+];
 
 describe('Charts: line chart geometry', () => {
   const cases: {
@@ -69,7 +74,12 @@ describe('Charts: line chart geometry', () => {
     });
   }
 
-  it('ticks: one per level on the y axis, one per term on the x axis with short labels', () => {
+  it('terms are named by the calendar year they fall in, never by a two-digit or academic-year code', () => {
+    expect(terms).to.deep.equal(['Autumn 2026', 'Spring 2027', 'Summer 2027']);
+    expect(termLabel({ name: 'Spring', academic_year: 2025 })).to.equal('Spring 2026');
+  });
+
+  it('ticks: one per level on the y axis, one per term on the x axis with the whole term label', () => {
     const chart = lineChart([], levels, terms);
     expect(chart.yTicks).to.deep.equal([
       { y: 122, label: '1' },
@@ -79,9 +89,9 @@ describe('Charts: line chart geometry', () => {
       { y: 12, label: '5' },
     ]);
     expect(chart.xTicks).to.deep.equal([
-      { x: 40, label: 'Aut 26' },
-      { x: 188, label: 'Spr 26' },
-      { x: 336, label: 'Sum 26' },
+      { x: 40, label: 'Autumn 2026' },
+      { x: 188, label: 'Spring 2027' },
+      { x: 336, label: 'Summer 2027' },
     ]);
     expect(lineChart([], levels, ['Other']).xTicks).to.deep.equal([{ x: 188, label: 'Other' }]);
     expect([chart.width, chart.height]).to.deep.equal([360, 150]);

@@ -44,14 +44,9 @@ export function lineChart(
     points,
     path: points.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' '),
     yTicks: levels.map((l) => ({ y: round(yOf(l.value)), label: l.short_label })),
-    xTicks: allTerms.map((t, i) => ({ x: round(xOf(i)), label: shortTerm(t) })),
+    // The whole term label ("Spring 2026"), which templates set on two lines to fit.
+    xTicks: allTerms.map((t, i) => ({ x: round(xOf(i)), label: t })),
   };
-}
-
-/** "Autumn 2026/27" → "Aut 26" */
-function shortTerm(label: string): string {
-  const m = /^(\w{3})\w* (\d{2})(\d{2})/.exec(label);
-  return m ? `${m[1]} ${m[3]}` : label;
 }
 
 export interface BarSegment {

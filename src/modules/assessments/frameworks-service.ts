@@ -107,8 +107,12 @@ export function termFor(terms: Term[], date: string): Term | undefined {
   );
 }
 
+/**
+ * A term named by the calendar year it falls in ("Autumn 2025", "Spring 2026"), the same on every
+ * page and chart: an academic year starts in September, so only its Autumn term is in that year.
+ */
 export const termLabel = (t: Pick<Term, 'name' | 'academic_year'>) =>
-  `${t.name} ${t.academic_year}/${String((t.academic_year + 1) % 100).padStart(2, '0')}`;
+  `${t.name} ${t.name === 'Autumn' ? t.academic_year : t.academic_year + 1}`;
 
 export async function listFrameworks(db: Database, actor: Actor, includeArchived = false) {
   const staff = assertStaff(actor, 'assessment.read');
