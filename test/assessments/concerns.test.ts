@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type Concern, concernsFor } from '../../src/modules/assessments/concerns.js';
+import { type CellPrompt, cellPrompts, type Concern, concernsFor } from '../../src/modules/assessments/concerns.js';
 import { type ConcernRules, defaultConcernRules, parseConcernRules } from '../../src/modules/tenancy/index.js';
 
 /**
@@ -137,6 +137,51 @@ describe('P16: the safeguarding prompt rules', () => {
   for (const [name, raw, rules] of stored) {
     it(`P16: the school's stored rules: ${name}`, () => {
       expect(parseConcernRules(raw)).to.deep.equal(rules);
+    });
+  }
+});
+
+describe('P16: one prompt line per cell (issue 15, item 3)', () => {
+  const table: { name: string; concerns: Concern[]; prompts: CellPrompt[] }[] = [
+    { name: 'nothing to say', concerns: [], prompts: [] },
+    {
+      name: 'a 1 that also fell and is the safety domain is one line, its strongest reason with the fall',
+      concerns: [
+        { rule: 'score_of_one', item: 'Feeling safe' },
+        { rule: 'drop', item: 'Feeling safe', from: 4, to: 1 },
+        { rule: 'safety_domain', item: 'Feeling safe', value: 1 },
+      ],
+      prompts: [{ item: 'Feeling safe', reason: 'score_of_one', value: 1, from: 4 }],
+    },
+    {
+      name: 'the safety domain that fell: the safety reason, with the fall',
+      concerns: [
+        { rule: 'drop', item: 'Feeling safe', from: 4, to: 2 },
+        { rule: 'safety_domain', item: 'Feeling safe', value: 2 },
+      ],
+      prompts: [{ item: 'Feeling safe', reason: 'safety_domain', value: 2, from: 4 }],
+    },
+    {
+      name: 'a fall alone',
+      concerns: [{ rule: 'drop', item: 'Happy', from: 5, to: 3 }],
+      prompts: [{ item: 'Happy', reason: 'drop', value: 3, from: 5 }],
+    },
+    {
+      name: 'two cells, two lines, in framework order',
+      concerns: [
+        { rule: 'score_of_one', item: 'Happy' },
+        { rule: 'score_of_one', item: 'Feeling safe' },
+        { rule: 'safety_domain', item: 'Feeling safe', value: 1 },
+      ],
+      prompts: [
+        { item: 'Happy', reason: 'score_of_one', value: 1, from: null },
+        { item: 'Feeling safe', reason: 'score_of_one', value: 1, from: null },
+      ],
+    },
+  ];
+  for (const c of table) {
+    it(`P16: ${c.name}`, () => {
+      expect(cellPrompts(c.concerns)).to.deep.equal(c.prompts);
     });
   }
 });

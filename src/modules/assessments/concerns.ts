@@ -47,3 +47,27 @@ export function concernsFor(
   }
   return concerns;
 }
+
+/** One prompt line per cell: the strongest reason, with the fall since the last assessment if there was one. */
+export interface CellPrompt {
+  item: string;
+  reason: Concern['rule'];
+  value: number;
+  /** The previous assessment's score, when the cell also fell by the school's drop or more. */
+  from: number | null;
+}
+
+const strength: Record<Concern['rule'], number> = { score_of_one: 0, safety_domain: 1, drop: 2 };
+
+/** Folds the reasons for each cell into one line, so a 1 that also fell is one prompt, not three. */
+export function cellPrompts(concerns: Concern[]): CellPrompt[] {
+  const byItem = new Map<string, CellPrompt>();
+  for (const c of concerns) {
+    const value = c.rule === 'score_of_one' ? 1 : c.rule === 'drop' ? c.to : c.value;
+    const prompt = byItem.get(c.item) ?? { item: c.item, reason: c.rule, value, from: null };
+    if (strength[c.rule] < strength[prompt.reason]) prompt.reason = c.rule;
+    if (c.rule === 'drop') prompt.from = c.from;
+    byItem.set(c.item, prompt);
+  }
+  return [...byItem.values()];
+}

@@ -5,7 +5,7 @@ import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
 import { loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
 import { directory } from '../tenancy/index.js';
-import { type Concern, concernsFor } from './concerns.js';
+import { type CellPrompt, cellPrompts, concernsFor } from './concerns.js';
 import { type CurrentScore, previousScores, scoresFor, staleRows, type StoredScore } from './score-rows.js';
 
 export type { StoredScore } from './score-rows.js';
@@ -128,8 +128,10 @@ export interface SaveInput {
 export interface SavedRow {
   pupilId: string;
   changed: string[];
-  /** For the response only (P16): never stored, logged or reported. */
-  concerns: Concern[];
+  /** The items this save changed (ids), so prompts are only about them. */
+  changedIds: string[];
+  /** For the response only (P16): never stored, logged or reported. One line per changed cell. */
+  concerns: CellPrompt[];
 }
 
 export type SaveResult =
@@ -204,6 +206,7 @@ export async function saveScores(
     const saved: SavedRow[] = [];
     for (const row of input.rows) {
       const changed: string[] = [];
+      const changedIds: string[] = [];
       for (const [itemId, levelId] of Object.entries(row.levels)) {
         const existing = currentOf(row.pupilId, itemId);
         const item = framework.items.find((i) => i.id === itemId)!;
@@ -211,6 +214,7 @@ export async function saveScores(
           if (existing) {
             await trx('assessment_scores').where({ id: existing.id }).del();
             changed.push(item.name);
+            changedIds.push(itemId);
           }
           continue;
         }
@@ -237,6 +241,7 @@ export async function saveScores(
             term_id: term.id,
           });
         changed.push(item.name);
+        changedIds.push(itemId);
       }
       if (changed.length) {
         await audit.record(trx, staff, {
@@ -247,23 +252,22 @@ export async function saveScores(
           meta: { framework: framework.name, term: termLabel(term) },
         });
       }
-      saved.push({ pupilId: row.pupilId, changed, concerns: [] });
+      saved.push({ pupilId: row.pupilId, changed, changedIds, concerns: [] });
     }
 
     if (framework.kind === 'wellbeing') {
       const settings = await directory.safeguardingSettings(trx, staff.schoolId);
       const previous = await previousScores(trx, staff.schoolId, pupilIds, framework.id, term.sequence);
+      // Only cells this save changed can prompt: a "Save all" of an untouched grid, or a row saved
+      // again for another cell, does not repeat prompts the teacher has already seen.
       for (const row of saved) {
         const values = new Map(
           Object.entries(input.rows.find((r) => r.pupilId === row.pupilId)!.levels)
-            .filter(([, l]) => l !== '')
+            .filter(([itemId, l]) => l !== '' && row.changedIds.includes(itemId))
             .map(([itemId, l]) => [itemId, levels.get(l)!.value]),
         );
-        row.concerns = concernsFor(
-          settings.concern_rules,
-          framework.items,
-          values,
-          previous.get(row.pupilId) ?? new Map(),
+        row.concerns = cellPrompts(
+          concernsFor(settings.concern_rules, framework.items, values, previous.get(row.pupilId) ?? new Map()),
         );
       }
       return {
