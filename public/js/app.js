@@ -11,7 +11,16 @@
   });
   document.addEventListener('htmx:afterSwap', function (e) {
     focusErrors(e.target);
+    showPrompt(e.target);
   });
+
+  // A safeguarding prompt arrives as the table row after the grid row just saved (its role="alert"
+  // announces it). Bring it into view without moving focus, so the teacher sees it and keeps their place.
+  function showPrompt(target) {
+    if (!target || !target.id || target.id.indexOf('row-') !== 0) return;
+    var prompt = document.getElementById('concern-' + target.id);
+    if (prompt && prompt.scrollIntoView) prompt.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }
 
   // A grid row that could not be saved says so in its status cell and keeps the choices made,
   // whatever went wrong: a refusal, a server error, an ended session or a lost connection.

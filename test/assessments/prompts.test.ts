@@ -98,4 +98,39 @@ describe('Safeguarding prompts: only for changes, one line per cell, beside the 
     expect(prompt).not.to.contain('fell from');
     expect(prompt).not.to.contain(`${safety.name} is 1`);
   });
+
+  it('item 2: without JavaScript the prompt is the row straight after the pupil’s own, and the top of the page points to it', async () => {
+    const form = formOf((await teacher.get(gridUrl())).text);
+    const pupil = pupils[20]!;
+    form[`l:${pupil}:${items[2]!.id}`] = levels.get(1)!;
+    const res = await teacher.post(`/groups/${groupId}/grid`, form, { tokenFrom: gridUrl() });
+    expect(res.status).to.equal(200);
+    expect(res.text).not.to.contain('id="concerns"');
+    const row = res.text.indexOf(`<tr id="row-${pupil}"`);
+    const rowEnd = res.text.indexOf('</tr>', row) + '</tr>'.length;
+    expect(res.text.slice(rowEnd).trimStart()).to.match(
+      new RegExp(`^<tr id="concern-row-${pupil}" class="concern-row"><td colspan="${items.length + 2}"><section class="concern" role="alert"`),
+    );
+    const banner = /<div class="banner banner-success" role="status">[\s\S]*?<\/div>/.exec(res.text)![0];
+    expect(banner).to.contain(`href="#concern-row-${pupil}"`);
+    expect(res.text.indexOf('Please consider')).to.be.greaterThan(row);
+  });
+
+  it('item 2: with htmx the row comes back with its prompt, placed straight after it, replacing that pupil’s last one', async () => {
+    const pupil = pupils[21]!;
+    const form = formOf((await teacher.get(gridUrl())).text);
+    const rowOnly = Object.fromEntries(
+      Object.entries(form).filter(([k]) => !/^(l|stamp):/.test(k) || k.includes(pupil)),
+    );
+    rowOnly[`l:${pupil}:${items[3]!.id}`] = levels.get(1)!;
+    const token = await teacher.csrf(gridUrl());
+    const res = await teacher.postRaw(`/groups/${groupId}/grid/rows/${pupil}`, { ...rowOnly, _csrf: token }, { 'HX-Request': 'true' });
+    expect(res.status).to.equal(200);
+    expect(res.text).to.match(/^\s*<tr id="row-/);
+    expect(res.text).to.contain(`<template><tr id="concern-row-${pupil}" hx-swap-oob="delete"></tr></template>`);
+    expect(res.text).to.match(
+      new RegExp(`<template><tbody hx-swap-oob="afterend:#row-${pupil}">\\s*<tr id="concern-row-${pupil}" class="concern-row">`),
+    );
+    expect(res.text).not.to.contain('#concerns');
+  });
 });
