@@ -109,7 +109,9 @@ describe('Safeguarding prompts: only for changes, one line per cell, beside the 
     const row = res.text.indexOf(`<tr id="row-${pupil}"`);
     const rowEnd = res.text.indexOf('</tr>', row) + '</tr>'.length;
     expect(res.text.slice(rowEnd).trimStart()).to.match(
-      new RegExp(`^<tr id="concern-row-${pupil}" class="concern-row"><td colspan="${items.length + 2}"><section class="concern" role="alert"`),
+      new RegExp(
+        `^<tr id="concern-row-${pupil}" class="concern-row"><td colspan="${items.length + 2}"><section class="concern" role="alert"`,
+      ),
     );
     const banner = /<div class="banner banner-success" role="status">[\s\S]*?<\/div>/.exec(res.text)![0];
     expect(banner).to.contain(`href="#concern-row-${pupil}"`);
@@ -124,12 +126,18 @@ describe('Safeguarding prompts: only for changes, one line per cell, beside the 
     );
     rowOnly[`l:${pupil}:${items[3]!.id}`] = levels.get(1)!;
     const token = await teacher.csrf(gridUrl());
-    const res = await teacher.postRaw(`/groups/${groupId}/grid/rows/${pupil}`, { ...rowOnly, _csrf: token }, { 'HX-Request': 'true' });
+    const res = await teacher.postRaw(
+      `/groups/${groupId}/grid/rows/${pupil}`,
+      { ...rowOnly, _csrf: token },
+      { 'HX-Request': 'true' },
+    );
     expect(res.status).to.equal(200);
     expect(res.text).to.match(/^\s*<tr id="row-/);
     expect(res.text).to.contain(`<template><tr id="concern-row-${pupil}" hx-swap-oob="delete"></tr></template>`);
     expect(res.text).to.match(
-      new RegExp(`<template><tbody hx-swap-oob="afterend:#row-${pupil}">\\s*<tr id="concern-row-${pupil}" class="concern-row">`),
+      new RegExp(
+        `<template><tbody hx-swap-oob="afterend:#row-${pupil}">\\s*<tr id="concern-row-${pupil}" class="concern-row">`,
+      ),
     );
     expect(res.text).not.to.contain('#concerns');
   });

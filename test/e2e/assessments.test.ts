@@ -97,6 +97,106 @@ describe('Browser: recording and reading assessments in real Chromium', function
     await context.close();
   });
 
+  /** Whether an element's box lies inside the grid's scroll box and is the thing drawn at its centre (not covered). */
+  const inViewAndOnTop = (selector: string) =>
+    `(() => {
+      const el = document.querySelector(${JSON.stringify(selector)});
+      const box = document.querySelector('.grid-wrap').getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      const first = el.getClientRects()[0] || r;
+      const inside = r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+        && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
+      const hit = document.elementFromPoint(first.left + first.width / 2, first.top + first.height / 2);
+      return inside && !!hit && (el === hit || el.contains(hit));
+    })()`;
+
+  for (const [label, viewport] of [
+    ['1280 px', { width: 1280, height: 800 }],
+    ['200% zoom', { width: 640, height: 400 }],
+  ] as const) {
+    it(`issue 15 item 1: at ${label} the grid keeps names, headings and each row's saved state in view wherever it scrolls`, async () => {
+      const context = await live.newContext();
+      const page = await context.newPage();
+      await page.setViewportSize(viewport);
+      await signInPage(page, 'teacher@oakfield.test');
+      await page.goto(`/groups/${groupId}/grid`);
+      const row = page.locator('tbody tr[id^="row-"]').nth(12);
+      const pupilId = (await row.getAttribute('id'))!.replace('row-', '');
+      const select = row.locator('select').nth(4);
+      await select.selectOption((await select.locator('option').nth(3).getAttribute('value'))!);
+      await page.locator(`#row-${pupilId} .saved`).waitFor();
+      // Scroll the grid to its far right and well down: the corner a teacher reaches on the last domain.
+      await page.evaluate(
+        `(() => { const w = document.querySelector('.grid-wrap'); w.scrollIntoView(); w.scrollLeft = w.scrollWidth; w.scrollTop = document.querySelector('#row-${pupilId}').offsetTop - 120; })()`,
+      );
+      const wrapScrolls = await page.evaluate(
+        `(() => { const w = document.querySelector('.grid-wrap'); return [w.scrollLeft > 0, w.scrollTop > 0]; })()`,
+      );
+      expect(wrapScrolls, 'the grid scrolls both ways inside its box').to.deep.equal([true, true]);
+      expect(await page.evaluate(inViewAndOnTop(`#row-${pupilId} th a`)), 'the pupil’s name').to.equal(true);
+      expect(await page.evaluate(inViewAndOnTop('.grid thead th:nth-child(9)')), 'the last domain’s heading').to.equal(
+        true,
+      );
+      expect(await page.evaluate(inViewAndOnTop('.grid thead th:first-child')), 'the Pupil heading').to.equal(true);
+      expect(await page.evaluate(inViewAndOnTop(`#row-${pupilId} .saved`)), 'Saved on the row').to.equal(true);
+      // Keyboard: tabbing back to the first domain brings it out from under the sticky name column.
+      await row.locator('select').first().focus();
+      expect(await page.evaluate(inViewAndOnTop(`#row-${pupilId} select`)), 'the focused cell').to.equal(true);
+      await context.close();
+    });
+  }
+
+  it('issue 15 item 2: with JavaScript a prompt appears beside the row, is announced, and focus stays in the grid', async () => {
+    const context = await live.newContext();
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signInPage(page, 'teacher@oakfield.test');
+    await page.goto(`/groups/${groupId}/grid`);
+    const row = page.locator('tbody tr[id^="row-"]').nth(20);
+    const pupilId = (await row.getAttribute('id'))!.replace('row-', '');
+    const select = row.locator('select').first();
+    const levelOf = async (n: number) => (await select.locator('option').nth(n).getAttribute('value'))!;
+    // Choose a level and wait for that row's save to come back.
+    const choose = async (cell: number, level: number) =>
+      Promise.all([
+        page.waitForResponse((r) => r.url().endsWith(`/grid/rows/${pupilId}`)),
+        row
+          .locator('select')
+          .nth(cell)
+          .selectOption(await levelOf(level)),
+      ]);
+    for (const cell of [0, 1])
+      if ((await row.locator('select').nth(cell).inputValue()) === (await levelOf(1))) await choose(cell, 3);
+    await select.focus();
+    await choose(0, 1);
+    const prompt = page.locator(`#concern-row-${pupilId}`);
+    await prompt.waitFor();
+    expect(
+      await page.evaluate(`document.querySelector('#row-${pupilId}').nextElementSibling.id`),
+      'the prompt is the row straight after',
+    ).to.equal(`concern-row-${pupilId}`);
+    expect(await prompt.locator('[role="alert"]').count(), 'announced as an alert').to.equal(1);
+    expect(await prompt.textContent()).to.contain('Please consider whether this is a safeguarding concern');
+    expect(await page.locator('#concerns').count(), 'nothing at the top of the page').to.equal(0);
+    const visible = await page.evaluate(`(() => {
+      const r = document.querySelector('#concern-row-${pupilId} .concern').getBoundingClientRect();
+      const own = document.querySelector('#row-${pupilId}').getBoundingClientRect();
+      return r.top >= 0 && r.top < window.innerHeight && own.bottom > 0 && own.top < window.innerHeight;
+    })()`);
+    expect(visible, 'the prompt and its row are both on screen').to.equal(true);
+    expect(await page.evaluate('document.activeElement && document.activeElement.name')).to.equal(
+      await select.getAttribute('name'),
+    );
+    await expectNoSeriousAxeViolations(page, 'grid with a prompt');
+    // Choosing again for the same pupil replaces the prompt rather than adding a second.
+    await choose(0, 3);
+    await choose(1, 1);
+    const secondDomain = (await page.locator('.grid thead th').nth(2).textContent())!;
+    await page.locator(`#concern-row-${pupilId}`, { hasText: secondDomain }).waitFor();
+    expect(await page.locator(`#concern-row-${pupilId}`).count()).to.equal(1);
+    await context.close();
+  });
+
   it('grid entry without JavaScript: the whole grid posts, with an error shown at the field and values kept', async () => {
     const context = await live.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
