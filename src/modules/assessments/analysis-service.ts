@@ -1,8 +1,8 @@
 import { type Database, prepared, type Tx } from '../../db/index.js';
 import { today } from '../../lib/dates.js';
-import { type Actor, assertStaff } from '../../policy/index.js';
+import { type Actor, assertStaff, pupilScope } from '../../policy/index.js';
 import * as audit from '../audit/index.js';
-import { groupIdsOf, loadGroupForStaff, loadPupilForStaff } from '../pupils/index.js';
+import { groupIdsOf, loadGroupForStaff, loadPupilForStaff, pupilMarkers } from '../pupils/index.js';
 import { directory } from '../tenancy/index.js';
 import { loadFrameworks, loadTerms, type Term, termFor } from './frameworks-service.js';
 
@@ -68,6 +68,31 @@ async function latestTwo(trx: Tx, schoolId: string, pupilIds: string[], itemIds:
   return rows;
 }
 
+/** Each pupil's latest score per subject of the school's first attainment framework, up to a term, as its short label. */
+async function latestAttainment(
+  trx: Tx,
+  schoolId: string,
+  frameworks: Awaited<ReturnType<typeof loadFrameworks>>,
+  pupilIds: string[],
+  uptoSequence: number | undefined,
+) {
+  const framework = frameworks.find((f) => f.kind === 'attainment');
+  if (!framework || uptoSequence === undefined) return null;
+  const scores = await latestTwo(
+    trx,
+    schoolId,
+    pupilIds,
+    framework.items.map((i) => i.id),
+    uptoSequence,
+  );
+  const labelOf = new Map(framework.levels.map((l) => [l.value, l.short_label]));
+  /** pupilId → itemId → short label */
+  const byPupil: Record<string, Record<string, string>> = {};
+  for (const s of scores.filter((x) => x.rn === 1))
+    (byPupil[s.pupil_id] ??= {})[s.item_id] = labelOf.get(s.value) ?? String(s.value);
+  return { framework, byPupil };
+}
+
 /** The class page: each pupil's latest wellbeing score per domain and the change since the one before. */
 export async function classOverview(db: Database, actor: Actor, groupId: string, termId?: string) {
   const staff = assertStaff(actor, 'assessment.read');
@@ -118,13 +143,18 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
       }
       rows.sort(byAttention);
     }
+    const pupilIds = group.pupils.map((p) => p.id);
+    const markers = await pupilMarkers(trx, pupilScope(staff), pupilIds);
+    const attainment = await latestAttainment(trx, staff.schoolId, frameworks, pupilIds, term?.sequence);
+    // The page shows SEN status and looked-after status (special category) beside each name.
     await audit.record(trx, staff, {
       action: 'assessment.viewed',
       entityType: 'group',
       entityId: groupId,
+      fields: ['sen_status', 'looked_after', 'pupil_premium'],
       meta: { pupils: rows.length },
     });
-    return { ...group, wellbeing: wellbeing ?? null, term: term ?? null, terms, rows };
+    return { ...group, wellbeing: wellbeing ?? null, term: term ?? null, terms, rows, markers, attainment };
   });
 }
 

@@ -24,6 +24,7 @@ export {
 } from './group-access.js';
 export type { GroupPupil, GroupStaff } from './group-access.js';
 export { fsmEligibleInLastSixYears, fsmEligibleNow, type PupilListItem } from './queries.js';
+export { pupilMarkers, type PupilMarkers } from './queries.js';
 export { applyPupilScope, type ScopeFacts } from './scope.js';
 // The pupils' part of the provision map (assessments adds scores and interventions), and CSV (I3).
 export { provisionPupils, type ProvisionPupil } from './provision-rows.js';

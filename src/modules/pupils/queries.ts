@@ -206,3 +206,23 @@ export async function writeHistory(trx: Tx, schoolId: string, pupilId: string, e
   if (!entries.length) return;
   await trx('pupil_history').insert(entries.map((e) => ({ school_id: schoolId, pupil_id: pupilId, ...e })));
 }
+
+/** What the class page marks beside a pupil's name: SEN status, Pupil Premium and looked after. */
+export interface PupilMarkers {
+  sen_status: 'N' | 'K' | 'E';
+  pupil_premium: boolean;
+  looked_after: boolean;
+}
+
+/**
+ * The context markers of these pupils, as far as the scope lets the caller see them, in the
+ * caller's transaction (assessments' class page). SEN status is special-category: the caller audits the read.
+ */
+export async function pupilMarkers(trx: Tx, scope: PupilScope, pupilIds: string[]): Promise<Map<string, PupilMarkers>> {
+  if (!pupilIds.length) return new Map();
+  const rows: (PupilMarkers & { id: string })[] = await applyPupilScope(
+    trx('pupils as p').whereIn('p.id', pupilIds),
+    scope,
+  ).select('p.id', 'p.sen_status', 'p.looked_after', trx.raw(`${pupilPremium} as pupil_premium`));
+  return new Map(rows.map(({ id, ...markers }) => [id, markers]));
+}
