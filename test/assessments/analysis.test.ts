@@ -413,11 +413,67 @@ describe('P7: impact and dashboard figures on a hand-built school', () => {
     const b = await app.signIn('head@handbuilt.test');
     const page = await b.get(`/interventions/${iv.id}`);
     expect(page.text).to.match(
-      /<td class="num">2<\/td><td class="num">2\.5<\/td><td class="num">4<\/td><td class="num">\+1\.5<\/td><td class="num">2 of 2<\/td>/,
+      /<td class="num">2<\/td><td class="num">2\.5<\/td><td class="num">4\.0<\/td><td class="num">\+1\.5<\/td><td class="num">2 of 2<\/td>/,
     );
     const provision = await b.get('/interventions');
     expect(provision.text).to.contain('Friendship');
     expect(provision.text).to.contain('Test, P1; Test, P2; Test, P3');
+  });
+
+  it('P7 and P10 (issue 15, item 7): impact shows level names, one precision, and similar pupils not in the intervention', async () => {
+    const { su, db } = app.database;
+    const domain = await su('framework_items').where({ framework_id: wellbeing.id, position: 2 }).first();
+    const iv = await su('interventions').where({ school_id: school, name: 'Friendship' }).first();
+    await su('assessment_scores')
+      .whereIn(
+        'pupil_id',
+        ['P4', 'P5', 'P6'].map((n) => pupil[n]!),
+      )
+      .where({ item_id: domain.id })
+      .del();
+    const put = async (p: string, t: string, v: number, on: string) =>
+      su('assessment_scores').insert({
+        school_id: school,
+        pupil_id: pupil[p],
+        framework_id: wellbeing.id,
+        item_id: domain.id,
+        term_id: term(t),
+        level_id: (await su('framework_levels').where({ framework_id: wellbeing.id, value: v }).first()).id,
+        value: v,
+        assessed_on: on,
+      });
+    // Year 3 pupils not in the group: P4 rises 2 → 3, P5 stays at 4; P6 is restricted and left out (P29).
+    await put('P4', 'Autumn 2025', 2, '2025-11-01');
+    await put('P4', 'Summer 2025', 3, '2026-05-01');
+    await put('P5', 'Autumn 2025', 4, '2025-11-01');
+    await put('P5', 'Summer 2025', 4, '2026-05-01');
+    await put('P6', 'Autumn 2025', 1, '2025-11-01');
+    await put('P6', 'Summer 2025', 5, '2026-05-01');
+
+    const result = await impact(db, head, iv.id);
+    expect(result.comparison.yearGroups).to.deep.equal(['3']);
+    expect(result.comparison.pupils, 'P4 and P5: not the group, not the restricted P6').to.equal(2);
+    expect(result.comparison.averages.find((a) => a.item_id === domain.id)).to.deep.include({
+      pupils: 2,
+      before: 3,
+      after: 3.5,
+      change: 0.5,
+      improved: 1,
+    });
+
+    const page = await (await app.signIn('head@handbuilt.test')).get(`/interventions/${iv.id}`);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain('3 Developing → 5 Thriving');
+    expect(page.text).not.to.match(/<td>\d → \d/);
+    expect(page.text).to.contain('Similar pupils not in the intervention (2 pupils)');
+    expect(page.text).to.match(
+      /<td class="num">2<\/td><td class="num">3\.0<\/td><td class="num">3\.5<\/td><td class="num">\+0\.5<\/td><td class="num">\+1\.5<\/td><td class="num">1 of 2<\/td>/,
+    );
+    expect(page.text).to.contain('every pupil on roll in the same year group (Year 3)');
+    expect(page.text).to.contain('not proof that the intervention did or did not work');
+    // One precision: every average on the page has exactly one decimal place.
+    const averages = [...page.text.matchAll(/<td class="num">([+-]?\d+(?:\.\d+)?)<\/td>/g)].map((m) => m[1]!);
+    for (const a of averages.filter((x) => x.includes('.'))) expect(a).to.match(/^[+-]?\d+\.\d$/);
   });
 
   it('P7: a domain archived after it was scored keeps its history on the pupil profile', async () => {

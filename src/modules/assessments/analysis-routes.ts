@@ -16,6 +16,7 @@ import { FieldError, formPost } from '../../http/form-page.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseQuery, queryChoice, queryUuid } from '../../http/query.js';
 import { date } from '../../lib/form-fields.js';
+import { yearGroupLabel } from '../../lib/year-groups.js';
 import { emptyAsUndefined as blank } from '../../lib/text.js';
 import { can } from '../../policy/index.js';
 import { schoolDashboard, vulnerableGroups } from './dashboard-service.js';
@@ -126,7 +127,12 @@ export function analysisRoutes(deps: AppDeps): Router {
 
   router.get('/interventions/:id', async (req, res) => {
     const data = await interventions.impact(db, actorOf(req), uuidParam(req, 'id', 'intervention'));
-    renderer.render(req, res, 'assessments/intervention', { title: data.intervention.name, ...data, statusLabels });
+    renderer.render(req, res, 'assessments/intervention', {
+      title: data.intervention.name,
+      ...data,
+      statusLabels,
+      yearGroupLabel,
+    });
   });
 
   const editPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {

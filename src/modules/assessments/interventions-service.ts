@@ -8,6 +8,7 @@ import {
   createInterventionGroup,
   interventionGroupSummaries,
   openableGroupIds,
+  similarPupils,
   visibleGroupMembers,
 } from '../pupils/index.js';
 import { directory } from '../tenancy/index.js';
@@ -192,46 +193,69 @@ export async function impact(db: Database, actor: Actor, id: string) {
       f.items.filter((i) => targetIds.includes(i.id)).map((i) => ({ ...i, framework: f })),
     );
     const measureAfter = intervention.end_date && intervention.status !== 'running' ? 'ended' : 'running';
-    const rows: ImpactRow[] =
-      pupils.length && items.length
-        ? (
-            await trx.raw(
-              `select p.pupil_id, t.item_id,
-              (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on < ?
-                order by s.assessed_on desc, s.id desc limit 1) as before,
-              (case when ? = 'ended'
-                 then (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on >= ?
-                        order by s.assessed_on asc, s.id asc limit 1)
-                 else (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on >= ?
-                        order by s.assessed_on desc, s.id desc limit 1) end) as after
-         from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as t(item_id)`,
-              [
-                intervention.start_date,
-                measureAfter,
-                intervention.end_date ?? intervention.start_date,
-                intervention.start_date,
-                pupils.map((p) => p.id),
-                items.map((i) => i.id),
-              ],
-            )
-          ).rows
-        : [];
-    const averages = items.map((item) => {
-      const both = rows.filter((r) => r.item_id === item.id && r.before !== null && r.after !== null);
-      const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-      return {
-        item_id: item.id,
-        pupils: both.length,
-        before: mean(both.map((r) => r.before!)),
-        after: mean(both.map((r) => r.after!)),
-        change: mean(both.map((r) => r.after! - r.before!)),
-        improved: both.filter((r) => r.after! > r.before!).length,
-      };
-    });
+    const window = { start: intervention.start_date, end: intervention.end_date, measureAfter } as const;
+    const itemIds = items.map((i) => i.id);
+    const rows = await beforeAndAfter(
+      trx,
+      pupils.map((p) => p.id),
+      itemIds,
+      window,
+    );
+    const averages = averagesOf(rows, itemIds);
+    // The comparison (advice, P10): pupils of the same year groups, not in this intervention, the
+    // same targets measured over the same dates, as far as the viewer may see them.
+    // (Members the viewer cannot see are not in their scope, so they cannot be among the others either.)
+    const yearGroups = [...new Set(pupils.map((p) => p.year_group))].sort();
+    const members = pupils.map((p) => p.id);
+    const others = items.length ? await similarPupils(trx, staff, yearGroups, members) : [];
+    const comparison = {
+      yearGroups,
+      pupils: others.length,
+      averages: averagesOf(await beforeAndAfter(trx, others, itemIds, window), itemIds),
+    };
     // Links only to what this person may open: the group page (group.read) and the edit form.
     const canOpenGroup = (await openableGroupIds(trx, staff, [intervention.group_id])).has(intervention.group_id);
     const canManage = can(staff, 'intervention.manage');
     await audit.record(trx, staff, { action: 'intervention.viewed', entityType: 'intervention', entityId: id });
-    return { intervention, pupils, items, rows, averages, measureAfter, canOpenGroup, canManage };
+    return { intervention, pupils, items, rows, averages, measureAfter, comparison, canOpenGroup, canManage };
+  });
+}
+
+/** Each pupil's score per target before the start and after the end (or, while running, the latest since the start). */
+async function beforeAndAfter(
+  trx: Tx,
+  pupilIds: string[],
+  itemIds: string[],
+  window: { start: string; end: string | null; measureAfter: 'ended' | 'running' },
+): Promise<ImpactRow[]> {
+  if (!pupilIds.length || !itemIds.length) return [];
+  const { rows } = await trx.raw(
+    `select p.pupil_id, t.item_id,
+       (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on < ?
+         order by s.assessed_on desc, s.id desc limit 1) as before,
+       (case when ? = 'ended'
+          then (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on >= ?
+                 order by s.assessed_on asc, s.id asc limit 1)
+          else (select s.value from assessment_scores s where s.pupil_id = p.pupil_id and s.item_id = t.item_id and s.assessed_on >= ?
+                 order by s.assessed_on desc, s.id desc limit 1) end) as after
+     from unnest(?::uuid[]) as p(pupil_id) cross join unnest(?::uuid[]) as t(item_id)`,
+    [window.start, window.measureAfter, window.end ?? window.start, window.start, pupilIds, itemIds],
+  );
+  return rows;
+}
+
+/** Per target: how many pupils have both scores, their mean before, after and change, and how many improved. */
+function averagesOf(rows: ImpactRow[], itemIds: string[]) {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return itemIds.map((itemId) => {
+    const both = rows.filter((r) => r.item_id === itemId && r.before !== null && r.after !== null);
+    return {
+      item_id: itemId,
+      pupils: both.length,
+      before: mean(both.map((r) => r.before!)),
+      after: mean(both.map((r) => r.after!)),
+      change: mean(both.map((r) => r.after! - r.before!)),
+      improved: both.filter((r) => r.after! > r.before!).length,
+    };
   });
 }

@@ -14,6 +14,7 @@ export { createInterventionGroup, interventionGroupSummaries } from './intervent
 
 // Scoped pupil and group loaders (assessments), the FSM rules in SQL for aggregates.
 export { loadPupilForStaff, pupilCountsBySchool, pupilsOfSchool, linkedPupils } from './pupil-access.js';
+export { similarPupils } from './pupil-access.js';
 export type { LinkedPupil } from './pupil-access.js';
 export {
   groupIdsOf,

@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/index.js';
 import { type Actor, assert, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
 import { NotFound } from '../../errors.js';
-import { pupilColumns, type PupilListItem } from './queries.js';
+import { onRoll, pupilColumns, type PupilListItem } from './queries.js';
 import { applyPupilScope } from './scope.js';
 
 /**
@@ -60,4 +60,25 @@ export async function linkedPupils(trx: Tx, actor: Actor, linkedPupilIds: readon
   return applyPupilScope(trx('pupils as p'), pupilScope(actor), 'p', { parentPupilIds: linkedPupilIds })
     .select('p.id', 'p.preferred_forename', 'p.legal_forename', 'p.surname', 'p.year_group', 'p.school_id')
     .orderBy('p.legal_forename');
+}
+
+/**
+ * Pupils on roll in these year groups that this member of staff may see, leaving out restricted
+ * records (P29) and the given pupils: the comparison group for an intervention's impact (assessments).
+ */
+export async function similarPupils(
+  trx: Tx,
+  staff: StaffActor,
+  yearGroups: readonly string[],
+  excludeIds: readonly string[],
+): Promise<string[]> {
+  assertStaff(staff, 'pupil.list');
+  if (!yearGroups.length) return [];
+  return applyPupilScope(trx('pupils as p'), pupilScope(staff))
+    .where('p.school_id', staff.schoolId)
+    .whereIn('p.year_group', yearGroups)
+    .whereNotIn('p.id', excludeIds)
+    .whereNull('p.restricted_at')
+    .whereRaw(onRoll)
+    .pluck('p.id');
 }
