@@ -347,7 +347,7 @@ describe('Recording assessments and assessment frameworks', () => {
 
     const overlapping = await post(spring, uk(autumn.ends_on), uk(spring.ends_on));
     expect(overlapping.status).to.equal(422);
-    expect(overlapping.text).to.contain(`Spring ${year}/`);
+    expect(overlapping.text).to.contain(`Spring ${year + 1} would overlap Autumn ${year}`);
     expect(overlapping.text).to.contain('would overlap Autumn');
 
     const scored = (await su('assessment_scores')
