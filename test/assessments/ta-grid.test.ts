@@ -25,7 +25,7 @@ describe('The grid for someone who reads but does not record (issue 15)', functi
     expect(page.text).not.to.contain('Save all');
     expect(page.text).to.match(/<span class="cell-value">\d [A-Z][a-z]+/);
     expect(page.text).to.contain(
-      'but not change it: in your school it is recorded by school admins, the head, the DSL, the SENCo and teachers.',
+      'but your role does not record wellbeing: in your school it is recorded by school admins, the head, the DSL, the SENCo and teachers.',
     );
     expect(page.text).to.contain('add an observation of what you saw');
 
@@ -33,6 +33,6 @@ describe('The grid for someone who reads but does not record (issue 15)', functi
     const theirs = await teacher.get(`/groups/${groupId}/grid`);
     expect(theirs.text).to.contain('<select id="cell-');
     expect(theirs.text).to.contain('each row saves as you go');
-    expect(theirs.text).not.to.contain('but not change it');
+    expect(theirs.text).not.to.contain('your role does not record');
   });
 });
