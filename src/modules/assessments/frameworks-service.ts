@@ -107,10 +107,7 @@ export function termFor(terms: Term[], date: string): Term | undefined {
   );
 }
 
-/**
- * A term named by the calendar year it falls in ("Autumn 2025", "Spring 2026"), the same on every
- * page and chart: an academic year starts in September, so only its Autumn term is in that year.
- */
+/** A term by the calendar year it falls in ("Autumn 2025", "Spring 2026"): only Autumn is in academic_year. */
 export const termLabel = (t: Pick<Term, 'name' | 'academic_year'>) =>
   `${t.name} ${t.name === 'Autumn' ? t.academic_year : t.academic_year + 1}`;
 
