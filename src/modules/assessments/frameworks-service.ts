@@ -107,9 +107,8 @@ export function termFor(terms: Term[], date: string): Term | undefined {
   );
 }
 
-/** A term by the calendar year it falls in ("Autumn 2025", "Spring 2026"): only Autumn is in academic_year. */
 export const termLabel = (t: Pick<Term, 'name' | 'academic_year'>) =>
-  `${t.name} ${t.name === 'Autumn' ? t.academic_year : t.academic_year + 1}`;
+  `${t.name} ${t.academic_year + Number(t.name !== 'Autumn')}`; // By calendar year: only Autumn is in academic_year.
 
 export async function listFrameworks(db: Database, actor: Actor, includeArchived = false) {
   const staff = assertStaff(actor, 'assessment.read');
