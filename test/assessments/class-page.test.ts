@@ -25,15 +25,13 @@ describe('The class page: context markers and latest attainment (issue 15)', fun
       .orderBy('pupil_id')
       .pluck('pupil_id');
     const [sen, ehcp, pp, lapsed, lac, plain] = pupils as [string, string, string, string, string, string];
-    await su('pupils')
-      .whereIn('id', pupils)
-      .update({
-        sen_status: 'N',
-        sen_primary_need: null,
-        sen_secondary_need: null,
-        looked_after: false,
-        service_child: false,
-      });
+    await su('pupils').whereIn('id', pupils).update({
+      sen_status: 'N',
+      sen_primary_need: null,
+      sen_secondary_need: null,
+      looked_after: false,
+      service_child: false,
+    });
     await su('pupil_fsm_periods').whereIn('pupil_id', pupils).del();
     await su('pupils').where({ id: sen }).update({ sen_status: 'K', sen_primary_need: 'SLCN' });
     await su('pupils').where({ id: ehcp }).update({ sen_status: 'E', sen_primary_need: 'ASD' });
