@@ -183,6 +183,15 @@ describe('Browser security and error handling', () => {
     expect((await b.get('/')).status).to.equal(200);
   });
 
+  it('the request reference shows only on error pages, not in every page footer', async () => {
+    const b = await app.signIn('teacher@oakfield.test');
+    const home = await b.get('/');
+    expect(home.status).to.equal(200);
+    expect(home.text).not.to.contain('Reference:');
+    const missing = await b.get('/groups/00000000-0000-4000-8000-000000000000');
+    expect(missing.text.match(/Reference:/g)).to.have.length(1);
+  });
+
   it('I5: an unexpected error is logged with the request id and shown as a plain 500 page', async () => {
     const b = await app.signIn('teacher@oakfield.test');
     await app.database.su.raw('alter table groups rename to groups_moved');
