@@ -3,6 +3,10 @@ import { Eta } from 'eta';
 import { paths } from '../paths.js';
 import type { Assets } from './assets.js';
 import { knownAs } from '../lib/names.js';
+import { type Role, roleLabels } from '../policy/index.js';
+
+/** A role as people say it ("School admin", never `school_admin`). */
+const roleLabel = (role: string): string => roleLabels[role as Role] ?? role.replace(/_/g, ' ');
 
 /** What every page template can read as `it.ctx`. */
 export interface ViewContext {
@@ -19,6 +23,7 @@ export interface ViewContext {
   flash: { kind: 'success' | 'info'; text: string }[];
   /** A pupil's first name as shown: preferred when given, else legal. */
   knownAs: typeof knownAs;
+  roleLabel: typeof roleLabel;
   /** Load htmx and our small script (staff pages). Parent pages need no JavaScript at all. */
   enhanced: boolean;
   /**
@@ -81,6 +86,7 @@ export function createRenderer(assets: Assets, cacheTemplates: boolean): Rendere
         pupilData: true,
         enhanced: false,
         knownAs,
+        roleLabel,
         ...(res.locals.ctx as Partial<ViewContext> | undefined),
       };
       const template = opts.fragment && isHtmx(req) ? opts.fragment : view;

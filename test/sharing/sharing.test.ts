@@ -56,4 +56,49 @@ describe('Sharing with trusts and local authorities through the web app', () => 
     );
     expect((await trust.get(`/trust/schools/${ids.oakfield}`)).status).to.equal(200);
   });
+
+  it('turning trust sharing off from the settings page first says what it does, and changes nothing until confirmed', async () => {
+    const admin = await app.signIn('admin@oakfield.test');
+    const page = await admin.get('/settings');
+    expect(page.text).to.contain('name="confirm_stop_sharing" value="ask"');
+    const version = /name="version" value="(\d+)"/.exec(page.text)![1]!;
+    const asked = await admin.post(
+      '/settings',
+      { version, confirm_stop_sharing: 'ask', mis_import_allowed: 'on', dsl_name: 'Dan Shah' },
+      { tokenFrom: '/settings' },
+    );
+    expect(asked.status).to.equal(200);
+    expect(asked.text).to.contain('Stop sharing pupil data with Northstar Learning Trust?');
+    expect(asked.text).to.contain('loses access to your pupils at once');
+    expect(asked.text).to.contain('Keep sharing');
+    const settings = () => app.database.su('school_settings').where({ school_id: ids.oakfield }).first();
+    expect((await settings()).share_with_trust, 'nothing changes before confirming').to.equal(true);
+    expect(await auditRows('settings.sharing_changed')).to.have.length(2);
+
+    // The confirmation re-posts what was typed, without asking again.
+    const hidden = Object.fromEntries(
+      [...asked.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    expect(hidden).to.include({ version, dsl_name: 'Dan Shah', mis_import_allowed: 'on' });
+    expect(hidden).not.to.have.property('confirm_stop_sharing');
+    const confirmed = await admin.postRaw('/settings', hidden);
+    expect(confirmed.status).to.equal(303);
+    expect((await settings()).share_with_trust).to.equal(false);
+
+    // Turning sharing on, or saving with it unchanged, asks nothing.
+    const v2 = /name="version" value="(\d+)"/.exec((await admin.get('/settings')).text)![1]!;
+    const on = await admin.post(
+      '/settings',
+      {
+        version: v2,
+        confirm_stop_sharing: 'ask',
+        share_with_trust: 'on',
+        mis_import_allowed: 'on',
+        dsl_name: 'Dan Shah',
+      },
+      { tokenFrom: '/settings' },
+    );
+    expect(on.status).to.equal(303);
+    expect((await settings()).share_with_trust).to.equal(true);
+  });
 });

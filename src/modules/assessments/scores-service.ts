@@ -134,8 +134,16 @@ export interface SavedRow {
   concerns: CellPrompt[];
 }
 
+/** Whom a prompt tells staff to speak to: the school's DSL and deputy, as its settings give them. */
+export interface DslContacts {
+  name: string | null;
+  contact: string | null;
+  deputyName: string | null;
+  deputyContact: string | null;
+}
+
 export type SaveResult =
-  | { ok: true; rows: SavedRow[]; dsl: { name: string | null; contact: string | null } }
+  | { ok: true; rows: SavedRow[]; dsl: DslContacts }
   | { ok: false; errors: Record<string, string>; conflicts: { pupilId: string; current: Record<string, string> }[] };
 
 export const cellKey = (pupilId: string, itemId: string) => `${pupilId}:${itemId}`;
@@ -273,9 +281,14 @@ export async function saveScores(
       return {
         ok: true,
         rows: saved,
-        dsl: { name: settings.dsl_name, contact: settings.dsl_contact },
+        dsl: {
+          name: settings.dsl_name,
+          contact: settings.dsl_contact,
+          deputyName: settings.deputy_dsl_name,
+          deputyContact: settings.deputy_dsl_contact,
+        },
       };
     }
-    return { ok: true, rows: saved, dsl: { name: null, contact: null } };
+    return { ok: true, rows: saved, dsl: { name: null, contact: null, deputyName: null, deputyContact: null } };
   });
 }

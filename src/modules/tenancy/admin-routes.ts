@@ -219,6 +219,26 @@ export function adminRoutes(deps: AppDeps): Router {
       schema: schemas.settingsForm,
       page: (req, res, state, status) => settingsPage(req, res, { errors: state.errors, values: state.values }, status),
       save: async (req, res, { version, ...change }) => {
+        // The settings page asks before sharing is turned off (a trust or LA loses access at once).
+        if (req.body.confirm_stop_sharing === 'ask') {
+          const current = await getSettings(db, actorOf(req));
+          const stopping = [
+            ...(current.share_with_trust && !change.share_with_trust && current.trust_name
+              ? [{ name: current.trust_name, kind: 'trust' }]
+              : []),
+            ...(current.share_with_la && !change.share_with_la && current.la_name
+              ? [{ name: current.la_name, kind: 'local authority' }]
+              : []),
+          ];
+          if (stopping.length) {
+            const fields = Object.entries(req.body as Record<string, unknown>).filter(
+              (e): e is [string, string] =>
+                typeof e[1] === 'string' && e[0] !== '_csrf' && e[0] !== 'confirm_stop_sharing',
+            );
+            const title = `Stop sharing pupil data with ${stopping.map((s) => s.name).join(' and ')}?`;
+            return renderer.render(req, res, 'tenancy/settings-confirm', { title, stopping, fields });
+          }
+        }
         try {
           await updateSettings(db, actorOf(req), change, version);
         } catch (err) {

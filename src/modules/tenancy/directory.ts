@@ -64,15 +64,21 @@ export interface SafeguardingSettings {
   concern_rules: ConcernRules;
   dsl_name: string | null;
   dsl_contact: string | null;
+  deputy_dsl_name: string | null;
+  deputy_dsl_contact: string | null;
 }
 
-/** The school's safeguarding settings: its prompt rules (P16) and its DSL's name and contact. */
+/** The school's safeguarding settings: its prompt rules (P16) and its DSL's and deputy's names and contacts. */
 export async function safeguardingSettings(trx: Tx, schoolId: string): Promise<SafeguardingSettings> {
-  const row = await SchoolSettings.query(trx).findById(schoolId).select('concern_rules', 'dsl_name', 'dsl_contact');
+  const row = await SchoolSettings.query(trx)
+    .findById(schoolId)
+    .select('concern_rules', 'dsl_name', 'dsl_contact', 'deputy_dsl_name', 'deputy_dsl_contact');
   return {
     concern_rules: parseConcernRules(row?.concern_rules),
     dsl_name: row?.dsl_name ?? null,
     dsl_contact: row?.dsl_contact ?? null,
+    deputy_dsl_name: row?.deputy_dsl_name ?? null,
+    deputy_dsl_contact: row?.deputy_dsl_contact ?? null,
   };
 }
 

@@ -57,6 +57,8 @@ export class SchoolSettings extends Model {
   declare mis_import_allowed: boolean;
   declare dsl_name: string | null;
   declare dsl_contact: string | null;
+  declare deputy_dsl_name: string | null;
+  declare deputy_dsl_contact: string | null;
   /** As stored: a school may have set only some of the rules; `parseConcernRules` fills the rest. */
   declare concern_rules: Partial<ConcernRules>;
   declare updated_at: Date;

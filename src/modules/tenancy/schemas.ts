@@ -81,6 +81,8 @@ export const settingsForm = z
     mis_import_allowed: checkbox,
     dsl_name: optionalText('the DSL’s name', 200),
     dsl_contact: optionalText('how to contact the DSL', 200),
+    deputy_dsl_name: optionalText('the deputy DSL’s name', 200),
+    deputy_dsl_contact: optionalText('how to contact the deputy DSL', 200),
     rule_score_one: checkbox,
     rule_drop: z
       .enum(['', '1', '2', '3'], { error: 'Choose a fall' })

@@ -36,7 +36,14 @@ export async function getSettings(db: Database, actor: Actor): Promise<SettingsV
 export type SettingsChange = Partial<
   Pick<
     SettingsView,
-    'share_with_trust' | 'share_with_la' | 'mis_import_allowed' | 'dsl_name' | 'dsl_contact' | 'concern_rules'
+    | 'share_with_trust'
+    | 'share_with_la'
+    | 'mis_import_allowed'
+    | 'dsl_name'
+    | 'dsl_contact'
+    | 'deputy_dsl_name'
+    | 'deputy_dsl_contact'
+    | 'concern_rules'
   >
 >;
 
