@@ -156,16 +156,11 @@ export async function decideAdminRequest(
     });
     const school = await q.organisationById(trx, staff.schoolId);
     const me = await q.userById(trx, staff.userId);
-    return { invitation, schoolName: school?.name ?? 'your school', inviterName: me ? q.fullName(me) : null };
+    const inviter = me ? { name: q.fullName(me), email: me.email } : null;
+    return { invitation, schoolName: school?.name ?? 'your school', inviter };
   });
   if (!result.invitation) return { emailed: true };
   return {
-    emailed: await sendInvitation(
-      deps.mailer,
-      deps.publicOrigin,
-      result.invitation,
-      result.schoolName,
-      result.inviterName,
-    ),
+    emailed: await sendInvitation(deps.mailer, deps.publicOrigin, result.invitation, result.schoolName, result.inviter),
   };
 }

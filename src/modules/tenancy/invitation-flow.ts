@@ -1,4 +1,5 @@
 import type { StaffGroups } from '../../http/deps.js';
+import * as audit from '../audit/index.js';
 import { type RequestMeta, systemActor } from '../../policy/index.js';
 import type { AuthDeps, SetPasswordResult } from './auth-service.js';
 import { linkExpired } from './auth-service.js';
@@ -79,7 +80,17 @@ export async function acceptWithNewAccount(
     const id = existing
       ? (await User.query(trx).findById(existing.id).patch(values), existing.id)
       : (await User.query(trx).insert({ kind: 'staff', email: invitation.email, ...values })).id;
-    return (await acceptInvitation(deps, trx, invitation, id, meta)) ? id : null;
+    if (!(await acceptInvitation(deps, trx, invitation, id, meta))) return null;
+    // They proved they hold the link and chose a password, so they are signed in at once (the
+    // route starts their session); recorded as every sign-in is (P13).
+    await audit.record(trx, systemActor('auth', meta), {
+      action: 'auth.sign_in',
+      subjectUserId: id,
+      schoolId: invitation.org_kind === 'school' ? invitation.org_id : null,
+      orgId: invitation.org_kind === 'school' ? null : invitation.org_id,
+      meta: { via: 'invitation' },
+    });
+    return id;
   });
   return userId ? { ok: true, userId } : linkExpired;
 }

@@ -97,9 +97,12 @@ export function invitationRoutes(deps: AppDeps, authDeps: InvitationDeps): Route
           if (result.expired) return invitationPage(req, res);
           throw new FieldError('password', result.message);
         }
-        delete req.session.linkToken;
-        flash(req, 'Your account is ready. Sign in with your email and new password.');
-        res.redirect(303, '/sign-in');
+        // Signed in at once, with a new session id (S1), as a sign-in with the new password would be.
+        await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+        const now = Date.now();
+        req.session.auth = { userId: result.userId, context: null, signedInAt: now, lastSeenAt: now };
+        flash(req, 'Your account is ready, and you are signed in. Welcome to Waypoint.');
+        res.redirect(303, '/');
       },
     }),
   );

@@ -80,22 +80,33 @@ export async function renewInvitation(trx: Tx, id: string): Promise<IssuedInvita
 export const openInvitations = (trx: Tx) =>
   trx('invitations').whereNull('accepted_at').whereNull('declined_at').whereNull('revoked_at');
 
-/** The email, sent after the transaction commits. It names who invited them, where, and as what. */
+/** The person who sent an invitation, as its email names them (null: the operator, setting up a new organisation). */
+export interface Inviter {
+  name: string;
+  email: string;
+}
+
+/** The email, sent after the transaction commits. It names who invited them, where, as what, and whom to ask. */
 export async function sendInvitation(
   mailer: Mailer,
   publicOrigin: string,
   invited: IssuedInvitation,
   orgName: string,
-  inviterName: string | null,
+  inviter: Inviter | null,
 ): Promise<boolean> {
   const roles = invited.roles.map((r) => roleLabels[r]).join(', ');
-  const by = inviterName ? `${inviterName} has invited you` : 'You have been invited';
+  const by = inviter ? `${inviter.name} has invited you` : 'You have been invited';
+  const ask = inviter
+    ? `If you have a question about this invitation, ask ${inviter.name} (${inviter.email}) at ${orgName}.`
+    : `You are invited as the first admin, as Waypoint is set up for ${orgName}. If you have a question, ` +
+      `ask whoever arranged Waypoint at ${orgName}.`;
   const text =
     `Hello ${invited.givenName},\n\n${by} to use Waypoint at ${orgName} (${invited.roles.length > 1 ? 'roles' : 'role'}: ${roles}).\n\n` +
     `To accept, open this link within 7 days:\n\n${publicOrigin}/invitations/${invited.token}\n\n` +
-    `If you are new to Waypoint you will choose a password. If you already use Waypoint at another school, ` +
-    `you will be asked to sign in with your existing account and accept.\n\n` +
-    `If you were not expecting this, ignore this email, or ask ${orgName} who sent it.\n`;
+    `If you are new to Waypoint you will choose a password, and then you are signed in. If you already use ` +
+    `Waypoint at another school, you will be asked to sign in with your existing account and accept.\n\n` +
+    `${ask}\n\n` +
+    `If you were not expecting this, ignore this email: nothing happens unless you open the link and accept.\n`;
   try {
     await mailer.send({ to: invited.email, subject: `Your invitation to Waypoint at ${orgName}`, text });
     return true;

@@ -5,7 +5,14 @@ import type { StaffGroupOption, StaffGroups } from '../../http/deps.js';
 import type { Mailer } from '../../mail/index.js';
 import { NotFound } from '../../errors.js';
 import * as audit from '../audit/index.js';
-import { createInvitation, type Invitee, openInvitations, renewInvitation, sendInvitation } from './invitations.js';
+import {
+  createInvitation,
+  type Invitee,
+  type Inviter,
+  openInvitations,
+  renewInvitation,
+  sendInvitation,
+} from './invitations.js';
 import { Invitation } from './models.js';
 import * as q from './queries.js';
 import { FieldError } from '../../http/form-page.js';
@@ -115,7 +122,7 @@ export async function inviteStaff(
       fields: ['email', 'title', 'given_name', 'family_name', 'job_title', 'roles', 'groups'],
       meta: { roles: roles.join(','), groups: groupIds.length },
     });
-    return { invited, schoolName: school?.name ?? 'your school', inviterName: await inviterName(trx, staff.userId) };
+    return { invited, schoolName: school?.name ?? 'your school', inviter: await inviterOf(trx, staff.userId) };
   });
   if (!result) return { invitationId: null, emailed: true };
   const emailed = await sendInvitation(
@@ -123,14 +130,14 @@ export async function inviteStaff(
     deps.publicOrigin,
     result.invited,
     result.schoolName,
-    result.inviterName,
+    result.inviter,
   );
   return { invitationId: result.invited.id, emailed };
 }
 
-async function inviterName(trx: Tx, userId: string): Promise<string | null> {
+async function inviterOf(trx: Tx, userId: string): Promise<Inviter | null> {
   const me = await q.userById(trx, userId);
-  return me ? q.fullName(me) : null;
+  return me ? { name: q.fullName(me), email: me.email } : null;
 }
 
 export interface InvitationSummary {
@@ -183,10 +190,10 @@ export async function resendInvitation(deps: StaffDeps, actor: Actor, invitation
       meta: { resent: true },
     });
     const school = await q.organisationById(trx, staff.schoolId);
-    return { invited, schoolName: school?.name ?? 'your school', inviterName: await inviterName(trx, staff.userId) };
+    return { invited, schoolName: school?.name ?? 'your school', inviter: await inviterOf(trx, staff.userId) };
   });
   if (!result) return false;
-  return sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName, result.inviterName);
+  return sendInvitation(deps.mailer, deps.publicOrigin, result.invited, result.schoolName, result.inviter);
 }
 
 /** Withdraws an invitation: its link stops working at once. */
