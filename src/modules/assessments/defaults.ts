@@ -88,10 +88,33 @@ export const defaultEndOfKeyStage = {
 export const termNames = ['Autumn', 'Spring', 'Summer'] as const;
 export type TermName = (typeof termNames)[number];
 
-/** Default term dates for an academic year (1 September – 31 August); schools can change them. */
+/** Easter Sunday of a year (the Gregorian computus), as YYYY-MM-DD. */
+export function easterSunday(year: number): string {
+  const a = year % 19;
+  const b = Math.floor(year / 100);
+  const c = year % 100;
+  const h = (19 * a + b - Math.floor(b / 4) - Math.floor((b - Math.floor((b + 8) / 25) + 1) / 3) + 15) % 30;
+  const l = (32 + 2 * (b % 4) + 2 * Math.floor(c / 4) - h - (c % 4)) % 7;
+  const m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const month = Math.floor((h + l - 7 * m + 114) / 31);
+  const day = ((h + l - 7 * m + 114) % 31) + 1;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+const addDays = (iso: string, days: number) =>
+  new Date(Date.parse(`${iso}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Default term dates for an academic year, shaped like an English school year: Autumn from
+ * September to the Christmas holiday, Spring from January to Easter (it ends on Easter Monday, in
+ * the Easter holiday, wherever Easter falls), Summer from then to the end of August. The terms
+ * meet, so every day (holidays too) is in a term and a score recorded on it has one. Schools
+ * change them to their own calendar.
+ */
 export function defaultTermDates(
   academicYear: number,
 ): { name: TermName; starts_on: string; ends_on: string; sequence: number }[] {
+  const easterMonday = addDays(easterSunday(academicYear + 1), 1);
   return [
     {
       name: 'Autumn',
@@ -102,12 +125,12 @@ export function defaultTermDates(
     {
       name: 'Spring',
       starts_on: `${academicYear + 1}-01-01`,
-      ends_on: `${academicYear + 1}-03-31`,
+      ends_on: easterMonday,
       sequence: academicYear * 3 + 1,
     },
     {
       name: 'Summer',
-      starts_on: `${academicYear + 1}-04-01`,
+      starts_on: addDays(easterMonday, 1),
       ends_on: `${academicYear + 1}-08-31`,
       sequence: academicYear * 3 + 2,
     },

@@ -7,6 +7,7 @@ import { entryRoutes } from './entry-routes.js';
 import { frameworkRoutes } from './framework-routes.js';
 import { notesRoutes } from './notes-routes.js';
 import { onOrganisationCreated } from './on-organisation-created.js';
+import { homeWithAssessments } from './home-sections.js';
 import { provisionMapRoutes } from './provision-map-routes.js';
 import { pupilPagesWithProgress } from './pupil-pages.js';
 
@@ -32,10 +33,11 @@ export const assessmentsModule: WaypointModule = {
     'interventions',
     'intervention_targets',
   ],
-  // The pupil pages and the class page are pupils' pages with assessments' sections (pupil-pages.ts,
-  // class-routes.ts): pupils sits below and cannot import them. The provision map (provision-map-routes.ts)
-  // is pupils' records with this module's scores and interventions, so it is served here too.
+  // The home page, the pupil pages and the class page are pupils' pages with assessments' sections
+  // (home-sections.ts, pupil-pages.ts, class-routes.ts): pupils sits below and cannot import them. The
+  // provision map (provision-map-routes.ts) is pupils' records with this module's scores and interventions.
   routers: (deps) => [
+    homeWithAssessments(deps),
     pupilPagesWithProgress(deps),
     classRoutes(deps),
     entryRoutes(deps),

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff, pupilScope } from '../../policy/index.js';
+import { directory } from '../tenancy/index.js';
 import { type Assignment, assignmentsColumn, withStaffNames } from './people.js';
 import { groupSchoolOrder } from './school-order.js';
 
@@ -45,4 +46,32 @@ export async function homeGroups(
     return withStaffNames(trx, rows);
   });
   return { groups, wholeSchool };
+}
+
+/** One step of a new school's set-up, as the admin's home page lists it. */
+export interface FirstRunStep {
+  key: 'staff' | 'pupils' | 'groups' | 'settings';
+  done: boolean;
+}
+
+/**
+ * What a new school's admin has still to do (issue 15): invite staff, add or import pupils, make
+ * classes and groups, name the DSL. Null once all are done, so the checklist goes away by itself.
+ * (The term dates are assessments' step; it adds them as a home section.)
+ */
+export async function firstRunSteps(db: Database, actor: Actor): Promise<FirstRunStep[] | null> {
+  const staff = assertStaff(actor, 'settings.manage');
+  return db.withActor(staff, async (trx) => {
+    const count = async (table: 'pupils' | 'groups') =>
+      Number((await trx(table).where({ school_id: staff.schoolId }).count('* as n').first())?.n ?? 0);
+    const people = await directory.activeStaffOf(trx, staff.schoolId);
+    const settings = await directory.safeguardingSettings(trx, staff.schoolId);
+    const steps: FirstRunStep[] = [
+      { key: 'staff', done: people.length > 1 },
+      { key: 'pupils', done: (await count('pupils')) > 0 },
+      { key: 'groups', done: (await count('groups')) > 0 },
+      { key: 'settings', done: !!settings?.dsl_name },
+    ];
+    return steps.every((s) => s.done) ? null : steps;
+  });
 }

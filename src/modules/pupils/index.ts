@@ -3,7 +3,6 @@ import type { Actor } from '../../policy/index.js';
 import type { WaypointModule } from '../../http/module.js';
 import { pupilsAuditActions } from './audit-actions.js';
 import { groupRoutes } from './group-routes.js';
-import { homeRoutes } from './home-routes.js';
 import { importRoutes } from './import-routes.js';
 import { pupilListRoutes } from './list-routes.js';
 import { staffGroups } from './staff-groups.js';
@@ -37,6 +36,8 @@ export { yearGroupChoices } from './school-order.js';
 // (assessments' progress), and the class page's forms with assessments' class page.
 export { pupilPages } from './pupil-pages.js';
 export type { ProfileSection } from './profile-page.js';
+// The staff home page, with a higher module's sections (assessments' DSL lists and term dates).
+export { homeRoutes, type HomeSection } from './home-routes.js';
 export { candidates, staffOptions } from './group-service.js';
 export { type ClassPage, groupMemberRoutes, kindLabels } from './group-routes.js';
 export { groupAddFields, groupAddQuery, groupPageQuery } from './schemas.js';
@@ -60,9 +61,9 @@ export const pupilsModule: WaypointModule = {
     'group_staff',
     'import_files',
   ],
-  // The pupil pages (/pupils/:id…) and the class page are mounted by assessments, which adds their
-  // progress sections; assessments comes later, so /pupils/import is matched before /pupils/:id.
-  routers: (deps) => [homeRoutes(deps), importRoutes(deps), pupilListRoutes(deps), groupRoutes(deps)],
+  // The home page, the pupil pages (/pupils/:id…) and the class page are mounted by assessments, which
+  // adds its sections; assessments comes later, so /pupils/import is matched before /pupils/:id.
+  routers: (deps) => [importRoutes(deps), pupilListRoutes(deps), groupRoutes(deps)],
   navigation: [
     { href: '/', label: 'Home', order: 10, show: staffOnly },
     { href: '/pupils', label: 'Pupils', order: 20, action: 'pupil.list', show: staffOnly },
