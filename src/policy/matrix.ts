@@ -53,6 +53,8 @@ export const matrix = {
   /** The provision map CSV: pupils with their latest scores and interventions (their own classes for teachers). */
   'provision.export': { staff: teachersAndLeaders },
   'dashboard.school': { staff: ['head', 'dsl', 'senco'] },
+  /** The home page's list of new restricted notes and of pupils with low or falling wellbeing. */
+  'safeguarding.overview': { staff: ['head', 'dsl'] },
   'framework.manage': { staff: ['school_admin'] },
 
   // Running the school's account

@@ -205,7 +205,11 @@ describe('P16: safeguarding prompts are never stored, logged or reported', funct
   it('P16: exports, reports, dashboards and history pages never contain it', async () => {
     const admin = await app.signIn('admin@oakfield.test');
     const head = await app.signIn('head@oakfield.test');
+    const dsl = await app.signIn('dsl@oakfield.test');
     const pages: [Browser, string][] = [
+      // The DSL's and head's home pages list low wellbeing from the scores, never the prompt.
+      [dsl, '/'],
+      [head, '/'],
       [admin, '/pupils/export.csv?status=all'],
       [admin, '/audit'],
       [head, '/dashboard'],

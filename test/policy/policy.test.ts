@@ -72,6 +72,7 @@ const expected: Record<Action, string> = {
   'intervention.manage': ' Y Y - Y - -   - - -   - - - -',
   'provision.export': '    Y Y Y Y Y -   - - -   - - - -',
   'dashboard.school': '    - Y Y Y - -   - - -   - - - -',
+  'safeguarding.overview': '- Y Y - - -   - - -   - - - -',
   'framework.manage': '    Y - - - - -   - - -   - - - -',
   'staff.read': '          Y Y - - - -   - - -   - - - -',
   'staff.manage': '        Y - - - - -   - - -   - - - -',

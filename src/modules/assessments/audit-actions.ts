@@ -19,6 +19,7 @@ export const assessmentsAuditActions = {
   'intervention.viewed': 'Viewed intervention impact',
   'dashboard.viewed': 'Viewed the school dashboard',
   'provision.exported': 'Downloaded a provision map (CSV)',
+  'overview.viewed': 'Viewed new restricted notes and low or falling wellbeing (home page)',
 } as const;
 
 declare module '../audit/index.js' {

@@ -3,7 +3,12 @@ import type { AppDeps } from '../../http/deps.js';
 import { can } from '../../policy/index.js';
 import { type HomeSection, homeRoutes } from '../pupils/index.js';
 import { academicYearOf, defaultTermDates } from './defaults.js';
+import { dslOverview } from './dsl-overview.js';
 import { loadTerms, termLabel } from './frameworks-service.js';
+
+/** The DSL's and head's lists (dsl-overview.ts), for those the policy allows. */
+const dslSection: HomeSection = async (db, staff) =>
+  can(staff, 'safeguarding.overview') ? { overview: await dslOverview(db, staff) } : {};
 
 /**
  * The term-dates step of a new school's checklist (pupils shows the others): this year's terms,
@@ -23,4 +28,4 @@ const termsSection: HomeSection = async (db, staff) => {
 };
 
 /** The home page with assessments' sections; pupils owns the page and cannot import them. */
-export const homeWithAssessments = (deps: AppDeps): Router => homeRoutes(deps, [termsSection]);
+export const homeWithAssessments = (deps: AppDeps): Router => homeRoutes(deps, [dslSection, termsSection]);

@@ -12,9 +12,9 @@ export { cohortFlagsCtes } from './cohort.js';
 export { createInterventionGroup, interventionGroupSummaries } from './intervention-groups.js';
 
 // Scoped pupil and group loaders (assessments), the FSM rules in SQL for aggregates.
-export { loadPupilForStaff, pupilCountsBySchool, pupilsOfSchool, linkedPupils } from './pupil-access.js';
+export { loadPupilForStaff, pupilCountsBySchool, pupilsOfSchool, linkedPupils, pupilNames } from './pupil-access.js';
 export { similarPupils } from './pupil-access.js';
-export type { LinkedPupil } from './pupil-access.js';
+export type { LinkedPupil, PupilName } from './pupil-access.js';
 export {
   groupIdsOf,
   loadGroupForStaff,

@@ -82,3 +82,36 @@ export async function similarPupils(
     .whereRaw(onRoll)
     .pluck('p.id');
 }
+
+/** A pupil as another module's list names them (the audit log, the DSL's home page). */
+export interface PupilName {
+  id: string;
+  legal_forename: string;
+  preferred_forename: string | null;
+  surname: string;
+  restricted_at: Date | null;
+  leaving_date: string | null;
+}
+
+/**
+ * Names of those of these pupils the staff member may see (leavers too), by id; the others are left
+ * out, so a list never names a pupil its reader could not open.
+ */
+export async function pupilNames(
+  trx: Tx,
+  staff: StaffActor,
+  pupilIds: readonly string[],
+): Promise<Map<string, PupilName>> {
+  assertStaff(staff, 'pupil.read');
+  const ids = [...new Set(pupilIds)];
+  if (!ids.length) return new Map();
+  const rows: PupilName[] = await applyPupilScope(trx('pupils as p').whereIn('p.id', ids), pupilScope(staff)).select(
+    'p.id',
+    'p.legal_forename',
+    'p.preferred_forename',
+    'p.surname',
+    'p.restricted_at',
+    'p.leaving_date',
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
