@@ -82,6 +82,7 @@ export function createApp(opts: AppOptions): WaypointApp {
     auditActionLabels: assembled.auditActionLabels,
     organisationCreatedHooks: assembled.organisationCreatedHooks,
     staffGroups: assembled.staffGroups,
+    recordNames: assembled.recordNames,
   };
   const sessionLoader: SessionLoader = {
     load: (userId, chosen, meta) => tenancy.loadSession(db, userId, chosen, meta),

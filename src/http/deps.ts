@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Database, Tx } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/index.js';
-import type { Actor } from '../policy/index.js';
+import type { Actor, StaffActor } from '../policy/index.js';
 import type { Renderer } from './render.js';
 
 /** Password hashing as the kernel needs it; tenancy provides the argon2 implementation. */
@@ -24,6 +24,22 @@ export interface PeopleDirectory {
   namesOf(trx: Tx, userIds: readonly string[]): Promise<Map<string, string>>;
   /** Everyone with a membership of the school, by family then given name. */
   schoolPeople(trx: Tx, schoolId: string): Promise<{ id: string; name: string }[]>;
+}
+
+/** A record as the audit log names it: "Amelia Okafor", linked to her profile. */
+export interface RecordName {
+  name: string;
+  href: string;
+}
+
+/**
+ * Names of one entity type's records (pupils), for the audit log, which sits below the module that
+ * owns them. The owning module contributes it (its description's `recordNames`); every call runs in
+ * the caller's transaction and names only records the actor may see, so the log names a pupil only
+ * to those allowed to see them.
+ */
+export interface RecordNamer {
+  namesOf(trx: Tx, actor: StaffActor, ids: readonly string[]): Promise<Map<string, RecordName>>;
 }
 
 /**
@@ -90,4 +106,6 @@ export interface AppDeps {
   organisationCreatedHooks: OrganisationCreatedHook[];
   /** The one module's `staffGroups` (pupils), for tenancy's staff pages and invitations. */
   staffGroups: StaffGroups;
+  /** Names of audited records by entity type (`pupil`), from the modules that own them. */
+  recordNames: Readonly<Record<string, RecordNamer>>;
 }

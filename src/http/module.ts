@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { Action, Actor } from '../policy/index.js';
-import type { AppDeps, OrganisationCreatedHook, StaffGroups } from './deps.js';
+import type { AppDeps, OrganisationCreatedHook, RecordNamer, StaffGroups } from './deps.js';
 
 export type { OrganisationCreatedHook } from './deps.js';
 
@@ -33,6 +33,8 @@ export interface WaypointModule {
   onOrganisationCreated?: OrganisationCreatedHook;
   /** Only the module that owns classes and groups (pupils) gives this; tenancy's staff pages use it. */
   staffGroups?: StaffGroups;
+  /** How the audit log names this module's records, by entity type (pupils gives `pupil`). */
+  recordNames?: Readonly<Record<string, RecordNamer>>;
 }
 
 /** What the kernel needs from the whole module list, gathered once at start-up. */
@@ -44,6 +46,8 @@ export interface AssembledModules {
   organisationCreatedHooks: OrganisationCreatedHook[];
   /** Which classes and groups staff work with, from the one module that gives it. */
   staffGroups: StaffGroups;
+  /** Record namers by entity type, each from the one module that owns the records. */
+  recordNames: Record<string, RecordNamer>;
   /** Table name → owning module. */
   tableOwners: Map<string, string>;
 }
@@ -61,6 +65,8 @@ export function assembleModules(modules: readonly WaypointModule[]): AssembledMo
   const navigation: NavEntry[] = [];
   const uploadPaths: string[] = [];
   const organisationCreatedHooks: OrganisationCreatedHook[] = [];
+  const recordNames: Record<string, RecordNamer> = {};
+  const recordNameOwners = new Map<string, string>();
   let staffGroups: { by: string; groups: StaffGroups } | undefined;
   const claim = (owners: Map<string, string>, what: string, key: string, owner: string) => {
     const earlier = owners.get(key);
@@ -78,6 +84,10 @@ export function assembleModules(modules: readonly WaypointModule[]): AssembledMo
     navigation.push(...(m.navigation ?? []));
     uploadPaths.push(...(m.uploadPaths ?? []));
     if (m.onOrganisationCreated) organisationCreatedHooks.push(m.onOrganisationCreated);
+    for (const [type, namer] of Object.entries(m.recordNames ?? {})) {
+      claim(recordNameOwners, 'record names of', type, m.name);
+      recordNames[type] = namer;
+    }
     if (m.staffGroups) {
       if (staffGroups) throw new Error(`staffGroups is given by both ${staffGroups.by} and ${m.name}`);
       staffGroups = { by: m.name, groups: m.staffGroups };
@@ -94,6 +104,7 @@ export function assembleModules(modules: readonly WaypointModule[]): AssembledMo
     uploadPaths,
     organisationCreatedHooks,
     staffGroups: staffGroups.groups,
+    recordNames,
     tableOwners,
   };
 }

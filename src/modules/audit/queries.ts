@@ -58,6 +58,7 @@ export async function searchBySchool(
     .limit(limit);
   if (f.userId) q.where('actor_user_id', f.userId);
   if (f.action) q.where('action', f.action);
+  if (f.pupilId) q.where({ entity_type: 'pupil', entity_id: f.pupilId });
   if (f.from) q.where('occurred_at', '>=', f.from);
   if (f.to) q.where('occurred_at', '<', trx.raw(`?::date + 1`, [f.to]));
   if (f.before) q.where('id', '<', f.before);

@@ -9,6 +9,8 @@ import * as service from './service.js';
 const filtersSchemaFor = (actions: readonly string[]) =>
   z.object({
     user: queryUuid('person'),
+    // From a record's "entries for this pupil" link (or the profile), not a list to choose from.
+    pupil: queryUuid('pupil', 'The link to this pupil’s entries is not valid'),
     action: queryChoice('action', actions, 'Choose an action from the list'),
     from: queryDate('the from date'),
     to: queryDate('the to date'),
@@ -18,7 +20,7 @@ const filtersSchemaFor = (actions: readonly string[]) =>
       'The link to older entries is not valid',
     ),
   });
-/** The filter form's fields; `before` comes from the "Older entries" link. */
+/** The filter form's fields; `before` comes from the "Older entries" link, `pupil` from a record's link (so a bad one is a bad address). */
 const formFields = ['user', 'action', 'from', 'to'];
 
 /** The school's audit log (P13): searchable by person, action and date; htmx narrows as you choose. */
@@ -43,6 +45,7 @@ export function auditRoutes(deps: AppDeps): Router {
           title: 'Audit log',
           ...choices,
           rows: [],
+          pupil: null,
           filters: parsed.values,
           errors: parsed.errors,
           nextUrl: null,
@@ -56,14 +59,19 @@ export function auditRoutes(deps: AppDeps): Router {
     const result = await service.searchSchoolLog(deps, actor, {
       userId: filters.user,
       action: filters.action,
+      pupilId: filters.pupil,
       from: filters.from,
       to: filters.to,
       before: filters.before,
     });
     const query = new URLSearchParams(
-      Object.entries({ user: filters.user, action: filters.action, from: filters.from, to: filters.to }).filter(
-        (e): e is [string, string] => !!e[1],
-      ),
+      Object.entries({
+        user: filters.user,
+        action: filters.action,
+        pupil: filters.pupil,
+        from: filters.from,
+        to: filters.to,
+      }).filter((e): e is [string, string] => !!e[1]),
     );
     const nextUrl = result.nextBefore
       ? `/audit?${new URLSearchParams([...query, ['before', String(result.nextBefore)]])}`

@@ -1,7 +1,14 @@
 import type { Tx } from '../../db/index.js';
 import type { Database } from '../../db/index.js';
-import type { PeopleDirectory } from '../../http/deps.js';
-import { type Actor, actorOrgId, actorSchoolId, actorUserId, assertStaff } from '../../policy/index.js';
+import type { PeopleDirectory, RecordName, RecordNamer } from '../../http/deps.js';
+import {
+  type Actor,
+  actorOrgId,
+  actorSchoolId,
+  actorUserId,
+  assertStaff,
+  type StaffActor,
+} from '../../policy/index.js';
 import * as queries from './queries.js';
 import type { AuditEntry, AuditFilters } from './types.js';
 
@@ -48,6 +55,24 @@ export interface AuditLogDeps {
   db: Database;
   people: PeopleDirectory;
   auditActionLabels: Readonly<Record<string, string>>;
+  /** Names of records by entity type, from the modules that own them (pupils names pupils). */
+  recordNames: Readonly<Record<string, RecordNamer>>;
+}
+
+/** Each row's record named and linked, where its module names it and the reader may see it. */
+async function recordNamesOf(
+  trx: Tx,
+  deps: AuditLogDeps,
+  staff: StaffActor,
+  rows: readonly { entity_type: string | null; entity_id: string | null }[],
+): Promise<Map<string, RecordName>> {
+  const names = new Map<string, RecordName>();
+  for (const [type, namer] of Object.entries(deps.recordNames)) {
+    const ids = [...new Set(rows.flatMap((r) => (r.entity_type === type && r.entity_id ? [r.entity_id] : [])))];
+    if (!ids.length) continue;
+    for (const [id, name] of await namer.namesOf(trx, staff, ids)) names.set(`${type}:${id}`, name);
+  }
+  return names;
 }
 
 export const auditPageSize = 50;
@@ -64,9 +89,19 @@ export async function searchSchoolLog(deps: AuditLogDeps, actor: Actor, filters:
     const actorIds = [...new Set(page.flatMap((r) => (r.actor_user_id ? [r.actor_user_id] : [])))];
     const names = await deps.people.namesOf(trx, actorIds);
     const users = await deps.people.schoolPeople(trx, staff.schoolId);
+    const records = await recordNamesOf(trx, deps, staff, [
+      ...page,
+      ...(filters.pupilId ? [{ entity_type: 'pupil', entity_id: filters.pupilId }] : []),
+    ]);
     await record(trx, staff, { action: 'audit.viewed', meta: { filtered: Object.values(filters).some(Boolean) } });
     return {
-      rows: page.map((r) => ({ ...r, actor_name: (r.actor_user_id && names.get(r.actor_user_id)) || null })),
+      rows: page.map((r) => ({
+        ...r,
+        actor_name: (r.actor_user_id && names.get(r.actor_user_id)) || null,
+        record: records.get(`${r.entity_type}:${r.entity_id}`) ?? null,
+      })),
+      /** The pupil the log is filtered to, named (null: none, or one the reader may not see). */
+      pupil: filters.pupilId ? (records.get(`pupil:${filters.pupilId}`) ?? null) : null,
       nextBefore: found.length > auditPageSize ? found[auditPageSize - 1]!.id : null,
       users,
       actions: actionChoices(deps.auditActionLabels),

@@ -34,6 +34,8 @@ export interface AuditEntry {
 export interface AuditFilters {
   userId?: string | undefined;
   action?: string | undefined;
+  /** Entries about one pupil's record. */
+  pupilId?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
   before?: number | undefined;

@@ -5,6 +5,7 @@ import { pupilsAuditActions } from './audit-actions.js';
 import { groupRoutes } from './group-routes.js';
 import { importRoutes } from './import-routes.js';
 import { pupilListRoutes } from './list-routes.js';
+import { pupilRecordNames } from './record-names.js';
 import { staffGroups } from './staff-groups.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
@@ -71,4 +72,6 @@ export const pupilsModule: WaypointModule = {
   auditActions: pupilsAuditActions,
   uploadPaths: ['/pupils/import'],
   staffGroups,
+  // The audit log names pupil records (for those who may see them) and filters by pupil.
+  recordNames: { pupil: pupilRecordNames },
 };

@@ -2,12 +2,14 @@ import { Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { actorOf, requireSignIn } from '../../http/guards.js';
 import { parseFilters, parseQuery } from '../../http/query.js';
+import { isHtmx } from '../../http/render.js';
 import { can } from '../../policy/index.js';
 import { toCsv } from './csv.js';
 import { csvColumns, exportRow } from './import-format.js';
 import * as service from './list-service.js';
 import { ethnicityLabels, senNeedLabels, senStatusLabels, sexLabels } from './reference.js';
 import * as schemas from './schemas.js';
+import { continuesSearch, markSearch } from './search-audit.js';
 import { today, ukDate } from '../../lib/dates.js';
 import { yearGroupLabel, yearGroups } from '../../lib/year-groups.js';
 
@@ -66,7 +68,12 @@ export function pupilListRoutes(deps: AppDeps): Router {
     }
     const query = parsed.data;
     const { page: pageNumber, ...filters } = query;
-    const result = await service.listPupils(db, actor, filters, pageNumber);
+    // One audit row per live search, not per key (search-audit.ts); full page loads always write one.
+    const live = isHtmx(req);
+    const now = Date.now();
+    const continued = live && continuesSearch(req.session.pupilSearch, query, now);
+    const result = await service.listPupils(db, actor, filters, pageNumber, { coveredBySearch: continued });
+    if (live) req.session.pupilSearch = markSearch(req.session.pupilSearch, query, now, continued);
     renderer.render(
       req,
       res,

@@ -9,8 +9,17 @@ import { groupSchoolOrder, registrationGroupOf, yearGroupsOfSchool } from './sch
 
 export const pageSize = 50;
 
-/** The pupil list: scoped to what the actor may see, filtered, sorted and paged. */
-export async function listPupils(db: Database, actor: Actor, filters: q.ListFilters, page: number) {
+/**
+ * The pupil list: scoped to what the actor may see, filtered, sorted and paged. `coveredBySearch`:
+ * a live search's later listing, whose search already has its audit row (search-audit.ts).
+ */
+export async function listPupils(
+  db: Database,
+  actor: Actor,
+  filters: q.ListFilters,
+  page: number,
+  opts: { coveredBySearch?: boolean } = {},
+) {
   const staff = assertStaff(actor, 'pupil.list');
   return db.withActor(staff, async (trx) => {
     const base = q.filtered(trx, pupilScope(staff), filters);
@@ -23,7 +32,8 @@ export async function listPupils(db: Database, actor: Actor, filters: q.ListFilt
       .offset((current - 1) * pageSize)) as q.PupilListRow[];
     const choices = await filterChoices(trx, staff);
     // The list shows SEN status: a read of special-category data (L1).
-    await audit.record(trx, staff, { action: 'pupil.listed', meta: { rows: rows.length, total: Number(total) } });
+    if (!opts.coveredBySearch)
+      await audit.record(trx, staff, { action: 'pupil.listed', meta: { rows: rows.length, total: Number(total) } });
     return { rows, total: Number(total), page: current, pages, ...choices };
   });
 }

@@ -48,6 +48,7 @@ export function profilePage(deps: AppDeps, sections: readonly ProfileSection[]) 
         errors,
         values,
         canManageFlags: can(actorOf(req), 'support_flag.manage'),
+        canReadAudit: can(actorOf(req), 'audit.read'),
       },
       { status },
     );
