@@ -2,8 +2,8 @@ import type { Database } from '../../db/index.js';
 import { type Actor, assertStaff } from '../../policy/index.js';
 import * as audit from '../audit/index.js';
 import { pupilNames } from '../pupils/index.js';
-import { displayNames, safeguardingSettings } from '../tenancy/index.js';
-import { concernsFor, parseRules } from './concerns.js';
+import { directory } from '../tenancy/index.js';
+import { concernsFor } from './concerns.js';
 import { loadFrameworks, loadTerms, termFor } from './frameworks-service.js';
 
 /**
@@ -77,7 +77,7 @@ export async function dslOverview(db: Database, actor: Actor, now = new Date()) 
           )
         ).rows
       : [];
-    const rules = parseRules((await safeguardingSettings(trx, staff.schoolId))?.concern_rules);
+    const rules = (await directory.safeguardingSettings(trx, staff.schoolId)).concern_rules;
     const byPupil = new Map<string, { saved: Map<string, number>; previous: Map<string, number> }>();
     for (const s of scores) {
       const p = byPupil.get(s.pupil_id) ?? { saved: new Map(), previous: new Map() };
@@ -100,7 +100,7 @@ export async function dslOverview(db: Database, actor: Actor, now = new Date()) 
 
     // Names only of pupils this reader may open; restricted records and leavers stay out of analysis (P29).
     const pupils = await pupilNames(trx, staff, [...notes.map((n) => n.pupil_id), ...flagged.map((f) => f.pupilId)]);
-    const authors = await displayNames(
+    const authors = await directory.displayNames(
       trx,
       notes.map((n) => n.author_id),
     );
