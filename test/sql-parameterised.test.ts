@@ -26,7 +26,7 @@ const escapingHelpers: Record<string, string> = {
   literal: "src/db/provision.ts: doubles every ' (standard_conforming_strings is on), for role passwords only",
   inlineUuids: 'src/db/index.ts: refuses anything but UUIDs, then pg.escapeLiteral',
   setActorLiteralSql:
-    'src/db/index.ts: refuses any actor setting but a UUID, a kind or a list of role names, then pg.escapeLiteral',
+    'src/db/actor-sql.ts: refuses any actor setting but a UUID, a kind or a list of role names, then pg.escapeLiteral',
   escapeLiteral: "pg's own literal escaping",
 };
 
@@ -44,7 +44,14 @@ const allowlist: Allowed[] = [
   {
     file: 'src/db/actor-client.ts',
     contains: 'BEGIN; ${this.afterBegin}',
-    reason: 'afterBegin only ever holds setActorLiteralSql(actor) (withActor), which validates and escapes',
+    reason:
+      "afterBegin only ever holds actorPreludeSql(actor, planner) (withActor): setActorLiteralSql, which validates and escapes, a fixed statement with the actor's UUIDs checked and escaped, and planner settings from a fixed list",
+  },
+  {
+    file: 'src/db/actor-client.ts',
+    contains: '${before}; COMMIT;',
+    reason:
+      'before only ever holds literalInsertSql(table, row) statements (src/db/at-commit.ts): names checked against [a-z_][a-z0-9_]* and double-quoted, values as pg would send them, NUL refused, then pg.escapeLiteral',
   },
   {
     file: 'src/db/migrate.ts',

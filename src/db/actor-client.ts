@@ -16,31 +16,60 @@ const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transacti
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped knex class is extended, so its instances are any
 ) => any;
 
-/** Transaction config that makes BEGIN carry more SQL (literal only: the message has no parameters). */
-export function beginWith(sql: string): Knex.TransactionConfig {
-  return { afterBegin: sql } as Knex.TransactionConfig;
+interface PreludeConfig {
+  afterBegin?: string;
+  /** Literal SQL to send in COMMIT's message, asked for when the transaction commits ('' for none). */
+  beforeCommit?: () => string;
+}
+
+/**
+ * Transaction config that makes BEGIN carry more SQL, and optionally COMMIT too (literal only: the
+ * message has no parameters).
+ */
+export function beginWith(sql: string, beforeCommit?: () => string): Knex.TransactionConfig {
+  return { afterBegin: sql, ...(beforeCommit ? { beforeCommit } : {}) } as Knex.TransactionConfig;
 }
 
 class PgTransactionWithPrelude extends PgTransaction {
   private readonly afterBegin: string | undefined;
+  private readonly beforeCommit: (() => string) | undefined;
 
-  constructor(client: unknown, container: unknown, config: { afterBegin?: string } | undefined, outerTx: unknown) {
-    // knex starts the transaction on a later tick, so the field is set before begin() runs.
+  constructor(client: unknown, container: unknown, config: PreludeConfig | undefined, outerTx: unknown) {
+    // knex starts the transaction on a later tick, so the fields are set before begin() runs.
     super(client, container, config, outerTx);
     this.afterBegin = config?.afterBegin;
+    this.beforeCommit = config?.beforeCommit;
   }
 
   begin(conn: unknown) {
     return this.afterBegin ? this.query(conn, `BEGIN; ${this.afterBegin}`) : super.begin(conn);
   }
+
+  /*
+   * "<deferred statements>; COMMIT" as one message: PostgreSQL runs them in this transaction, in
+   * order, and stops at the first error, so a failed statement never commits. The transaction is
+   * then in the aborted state, and COMMIT was skipped, so ROLLBACK is sent before the connection
+   * goes back to the pool, and the transaction rejects with the statement's error. Like knex's own
+   * commit, this marks the transaction completed at once and settles it when the answer comes.
+   */
+  commit(conn: unknown, value: unknown) {
+    const before = this.beforeCommit?.();
+    if (!before) return super.commit(conn, value);
+    const committed = this.trxClient.query(conn, `${before}; COMMIT;`);
+    this._completed = true;
+    return committed.then(
+      () => this._resolver(value),
+      async (err: unknown) => {
+        // On the connection itself: the transaction's own client refuses queries once it is completed.
+        await (conn as { query(sql: string): Promise<unknown> }).query('ROLLBACK').catch(() => undefined);
+        this._rejecter(err);
+      },
+    );
+  }
 }
 
 export class PgClientWithPrelude extends PgClient {
-  override transaction(
-    container: unknown,
-    config: { afterBegin?: string } | undefined,
-    outerTx: unknown,
-  ): Knex.Transaction {
+  override transaction(container: unknown, config: PreludeConfig | undefined, outerTx: unknown): Knex.Transaction {
     return new PgTransactionWithPrelude(this, container, config, outerTx) as unknown as Knex.Transaction;
   }
 }

@@ -2,7 +2,9 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { type Actor, actorOrgId, actorSchoolId, actorUserId } from '../policy/actor.js';
+import type { Actor } from '../policy/actor.js';
+import { actorPreludeSql, isUuid, type PlannerSettings, setActorLiteralSql } from './actor-sql.js';
+import { collectAtCommit } from './at-commit.js';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded.js';
 import { deriveRuntimePassword, loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrate.js';
@@ -43,13 +45,18 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number.parseInt(v, 10));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number.parseFloat(v));
 
+export interface ActorTransactionOptions {
+  /** Planner settings for this transaction only; they travel with BEGIN. */
+  planner?: PlannerSettings;
+}
+
 export interface Database {
   /**
    * Runs `work` in one transaction on the runtime role with the actor's settings applied for that
    * transaction only (set_config(..., true)), so a pooled connection never carries an actor onward.
    * Row-level security then filters every query in `work` by this actor.
    */
-  withActor<T>(actor: Actor, work: (trx: Tx) => Promise<T>): Promise<T>;
+  withActor<T>(actor: Actor, work: (trx: Tx) => Promise<T>, options?: ActorTransactionOptions): Promise<T>;
   /**
    * Inside an actor's transaction, runs one step as the system actor and then restores the actor.
    * For the few steps an actor's own rights cannot see, e.g. an invitation that must find whether
@@ -74,32 +81,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function actorSettings(actor: Actor): [string, string, string, string, string] {
-  const roles = 'roles' in actor ? actor.roles.join(',') : '';
-  return [actorUserId(actor) ?? '', actor.kind, actorSchoolId(actor) ?? '', actorOrgId(actor) ?? '', roles];
-}
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const settingPattern = /^[a-z_,]*$/;
+export { actorSettings } from './actor-sql.js';
+export { insertAtCommit } from './at-commit.js';
+export type { PlannerSettings } from './actor-sql.js';
 
 /** `sql` with each `$n` replaced by the n-th UUID as a literal; anything but a UUID is refused. */
 export function inlineUuids(sql: string, uuids: string[]): string {
-  for (const u of uuids) if (!uuidPattern.test(u)) throw new TypeError('readOnce takes UUIDs only');
+  for (const u of uuids) if (!isUuid(u)) throw new TypeError('readOnce takes UUIDs only');
   return sql.replace(/\$(\d+)/g, (_, n: string) => {
     const value = uuids[Number(n) - 1];
     if (value === undefined) throw new TypeError(`no value for $${n}`);
     return pg.escapeLiteral(value);
   });
-}
-
-/** The actor's settings as literal SQL; every value is a UUID, a kind or a list of role names. */
-function setActorLiteralSql(actor: Actor): string {
-  const values = actorSettings(actor);
-  for (const v of values)
-    if (!(v === '' || uuidPattern.test(v) || settingPattern.test(v))) throw new TypeError('unexpected actor setting');
-  const [userId, kind, schoolId, orgId, roles] = values.map((v) => pg.escapeLiteral(v));
-  return `select set_config('app.user_id', ${userId}, true), set_config('app.kind', ${kind}, true),
-  set_config('app.school_id', ${schoolId}, true), set_config('app.org_id', ${orgId}, true), set_config('app.roles', ${roles}, true)`;
 }
 
 export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; logger: Logger }): Database {
@@ -124,8 +117,17 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
 
   return {
     sessionPool,
-    async withActor(actor, work) {
-      return runtime.transaction(work, beginWith(setActorLiteralSql(actor)));
+    async withActor(actor, work, options = {}) {
+      // BEGIN carries the actor (and a teacher's pupils, and planner settings); COMMIT carries the
+      // inserts deferred to it (insertAtCommit): a request's transaction costs no round trip of its own.
+      const atCommit: string[] = [];
+      return runtime.transaction(
+        (trx) => {
+          collectAtCommit(trx, atCommit);
+          return work(trx);
+        },
+        beginWith(actorPreludeSql(actor, options.planner), () => atCommit.splice(0).join('; ')),
+      );
     },
     async readOnce<T>(actor: Actor, sql: string, uuids: string[]) {
       const results = (await sessionPool.query(

@@ -342,6 +342,102 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     }
   });
 
+  it("P11: a teacher's pupils computed once at BEGIN (withActor) show every role the same rows as computing them per statement", async () => {
+    const db = connectDatabase({ runtimeUrl: t.runtimeUrl, poolMax: 1, logger: createLogger('silent') });
+    const k = runtimePool();
+    const actors: [string, Actor][] = [
+      ['head', staff(ids, 'head@oakfield.test', ids.oakfield, ['head'])],
+      ['teacher', staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher'])],
+      ['ta', staff(ids, 'ta@oakfield.test', ids.oakfield, ['teaching_assistant'])],
+      ['teacher elsewhere', staff(ids, 'teacher@oakfield.test', ids.riverside, ['teacher'])],
+      ['parent', { kind: 'parent', userId: ids.user('parent@oakfield.test'), meta: {} }],
+    ];
+    const tables = ['pupils', 'pupil_contacts', 'pupil_history', 'observations', 'notes', 'assessment_scores'];
+    try {
+      for (const [who, actor] of actors) {
+        const onceSet = await db.withActor(actor, (trx) =>
+          trx.raw(`select current_setting('app.taught_for', true) as taught_for`),
+        );
+        const computedOnce =
+          actor.kind === 'staff' && !actor.roles.includes('head') ? `${actor.userId}/${actor.schoolId}` : '';
+        expect(onceSet.rows[0].taught_for ?? '', `${who}: the set is computed at BEGIN for teachers only`).to.equal(
+          computedOnce,
+        );
+        for (const table of tables) {
+          const sql = `select id::text from ${table} order by id`;
+          const perStatement = (await asActor<{ id: string }>(k, actor, sql)).map((r) => r.id);
+          const once = (await db.withActor(actor, (trx) => trx.raw(sql))).rows.map((r: { id: string }) => r.id);
+          expect(once, `${table} as ${who}`).to.deep.equal(perStatement);
+        }
+      }
+      const teacherPupils = await db.withActor(actors[1]![1], (trx) =>
+        trx.raw('select count(*)::int as n from pupils'),
+      );
+      expect(teacherPupils.rows[0].n).to.equal(30);
+    } finally {
+      await k.destroy();
+      await db.close();
+    }
+  });
+
+  it('P11: a teacher given a group mid-transaction sees its pupils from the next statement; a set computed for someone else is never used', async () => {
+    const db = connectDatabase({ runtimeUrl: t.runtimeUrl, poolMax: 1, logger: createLogger('silent') });
+    const teacher = staff(ids, 'teacher@oakfield.test', ids.oakfield, ['teacher']);
+    const teacherId = ids.user('teacher@oakfield.test');
+    const other = await t
+      .su('groups as g')
+      .where({ 'g.school_id': ids.oakfield })
+      .whereNull('g.archived_at')
+      .whereNotExists(t.su('group_staff as gs').whereRaw('gs.group_id = g.id').where('gs.user_id', teacherId))
+      .whereExists(t.su('group_members as gm').whereRaw('gm.group_id = g.id'))
+      .first('g.id');
+    const k = runtimePool();
+    try {
+      const counts = await db.withActor(teacher, async (trx) => {
+        const count = async () => (await trx.raw('select count(*)::int as n from pupils')).rows[0].n as number;
+        const before = await count();
+        await db.asSystem(
+          trx,
+          teacher,
+          () =>
+            trx('group_staff').insert({
+              school_id: ids.oakfield,
+              group_id: other.id,
+              user_id: teacherId,
+              role: 'teacher',
+            }),
+          ids.oakfield,
+        );
+        const after = await count();
+        await trx('group_staff').where({ group_id: other.id, user_id: teacherId }).del();
+        return { before, after, afterRemoval: await count() };
+      });
+      expect(counts.before).to.equal(30);
+      expect(counts.after).to.be.greaterThan(30);
+      // The teacher may not remove themself (RLS), so the assignment is undone as superuser.
+      expect(counts.afterRemoval).to.equal(counts.after);
+      await t.su('group_staff').where({ group_id: other.id, user_id: teacherId }).del();
+      // A whole school's pupils in app.taught_pupils, computed "for" another teacher: not used.
+      const forged = await k.transaction(async (trx) => {
+        await trx.raw(
+          `select set_config('app.user_id', ?, true), set_config('app.kind', ?, true), set_config('app.school_id', ?, true), set_config('app.org_id', ?, true), set_config('app.roles', ?, true)`,
+          actorSettings(teacher),
+        );
+        const all: string[] = await t.su('pupils').where({ school_id: ids.oakfield }).pluck('id');
+        await trx.raw(`select set_config('app.taught_pupils', ?, true), set_config('app.taught_for', ?, true)`, [
+          `{${all.join(',')}}`,
+          `${ids.user('ta@oakfield.test')}/${ids.oakfield}`,
+        ]);
+        return (await trx.raw('select count(*)::int as n from pupils')).rows[0].n as number;
+      });
+      expect(forged).to.equal(counts.before);
+    } finally {
+      await t.su('group_staff').where({ group_id: other.id, user_id: teacherId }).del();
+      await k.destroy();
+      await db.close();
+    }
+  });
+
   it('P1: the operator sees no pupil, parent link, group membership or non-admin staff row', async () => {
     const operator: Actor = { kind: 'operator', userId: ids.user('operator@waypoint.test'), meta: {} };
     const k = runtimePool();
