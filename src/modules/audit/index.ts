@@ -4,7 +4,7 @@ import { auditModuleActions } from './audit-actions.js';
 import { auditRoutes } from './routes.js';
 
 // --- Services other modules call, with their own transaction (add exports here) ---
-export { record, recordAlone, recordDenial, ownSignInActivity } from './service.js';
+export { record, recordRead, recordAlone, recordDenial, ownSignInActivity } from './service.js';
 export type { AuditAction, AuditActionRegistry, AuditEntry } from './types.js';
 
 // --- The module description app.ts loops over ---

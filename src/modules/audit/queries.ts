@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/index.js';
+import { insertAtCommit, type Tx } from '../../db/index.js';
 import type { AuditFilters } from './types.js';
 
 export interface AuditRow {
@@ -18,6 +18,11 @@ export interface AuditRow {
 
 export async function insertEvent(trx: Tx, row: AuditRow): Promise<void> {
   await trx('audit_events').insert(row);
+}
+
+/** The same row, sent with the transaction's COMMIT (see recordRead). */
+export async function insertEventAtCommit(trx: Tx, row: AuditRow): Promise<void> {
+  await insertAtCommit(trx, 'audit_events', { ...row });
 }
 
 export interface AuditListItem {
