@@ -147,7 +147,7 @@ export async function classOverview(db: Database, actor: Actor, groupId: string,
     const markers = await pupilMarkers(trx, pupilScope(staff), pupilIds);
     const attainment = await latestAttainment(trx, staff.schoolId, frameworks, pupilIds, term?.sequence);
     // The page shows SEN status and looked-after status (special category) beside each name.
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'assessment.viewed',
       entityType: 'group',
       entityId: groupId,
@@ -210,7 +210,7 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
       ...i,
       lead_name: lead_user_id ? (leads.get(lead_user_id) ?? null) : null,
     }));
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'assessment.viewed',
       entityType: 'pupil',
       entityId: pupilId,

@@ -216,7 +216,7 @@ export async function impact(db: Database, actor: Actor, id: string) {
     // Links only to what this person may open: the group page (group.read) and the edit form.
     const canOpenGroup = (await openableGroupIds(trx, staff, [intervention.group_id])).has(intervention.group_id);
     const canManage = can(staff, 'intervention.manage');
-    await audit.record(trx, staff, { action: 'intervention.viewed', entityType: 'intervention', entityId: id });
+    await audit.recordRead(trx, staff, { action: 'intervention.viewed', entityType: 'intervention', entityId: id });
     return { intervention, pupils, items, rows, averages, measureAfter, comparison, canOpenGroup, canManage };
   });
 }

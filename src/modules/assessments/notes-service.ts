@@ -57,7 +57,7 @@ export async function notesPage(db: Database, actor: Actor, pupilId: string) {
       ...o,
       author_name: names.get(author_id) ?? '',
     }));
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'note.viewed',
       entityType: 'pupil',
       entityId: pupilId,

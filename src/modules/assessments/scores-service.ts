@@ -86,7 +86,7 @@ export async function groupEntry(db: Database, actor: Actor, groupId: string, fr
   return db.withActor(staff, async (trx) => {
     const { group, pupils } = await loadGroupForStaff(trx, staff, groupId);
     const data = await entry(db, staff, trx, pupils, frameworkId, termId);
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'assessment.viewed',
       entityType: 'group',
       entityId: groupId,
@@ -101,7 +101,7 @@ export async function pupilEntry(db: Database, actor: Actor, pupilId: string, fr
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupilForStaff(trx, staff, pupilId);
     const data = await entry(db, staff, trx, [pupil], frameworkId, termId);
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'assessment.viewed',
       entityType: 'pupil',
       entityId: pupilId,

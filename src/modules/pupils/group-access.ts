@@ -109,7 +109,7 @@ export async function groupWithPupils(db: Database, actor: Actor, groupId: strin
   const staff = assertStaff(actor, 'group.read');
   return db.withActor(staff, async (trx) => {
     const data = await loadGroupForStaff(trx, staff, groupId);
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'group.viewed',
       entityType: 'group',
       entityId: groupId,

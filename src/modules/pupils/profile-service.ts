@@ -65,7 +65,7 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
       .whereNull('archived_at')
       .select('id', 'name')
       .orderBy('name');
-    await audit.record(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
+    await audit.recordRead(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
     const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
     return {
       pupil,
@@ -96,7 +96,7 @@ export async function contactForEdit(db: Database, actor: Actor, pupilId: string
       .where({ id: contactId, school_id: staff.schoolId, pupil_id: pupilId })
       .first()) as StoredContact | undefined;
     if (!contact) throw new NotFound('contact');
-    await audit.record(trx, staff, {
+    await audit.recordRead(trx, staff, {
       action: 'pupil.viewed',
       entityType: 'pupil',
       entityId: pupilId,

@@ -48,7 +48,7 @@ export async function sharedSchoolPupils(
   assert(actor, 'pupil.list', { sharesWithActor: school.shared });
   return db.withActor(actor, async (trx) => {
     const pupils = await pupilsOfSchool(trx, actor, schoolId);
-    await audit.record(trx, actor, {
+    await audit.recordRead(trx, actor, {
       action: 'trust.school_viewed',
       schoolId,
       entityType: 'school',
