@@ -85,7 +85,7 @@ export function createApp(opts: AppOptions): WaypointApp {
     recordNames: assembled.recordNames,
   };
   const sessionLoader: SessionLoader = {
-    load: (userId, chosen, meta) => tenancy.loadSession(db, userId, chosen, meta),
+    load: (userId, chosen, meta, preloaded) => tenancy.loadSession(db, userId, chosen, meta, preloaded),
     recordExpiry: (userId, meta, reason) => tenancy.recordExpiry(db, userId, meta, reason),
   };
   let shuttingDown = false;
@@ -133,6 +133,8 @@ export function createApp(opts: AppOptions): WaypointApp {
     secret: opts.sessionSecret,
     production: config.production,
     logger,
+    // The session and its user's live roles in one round trip (A3 still holds: read on every request).
+    read: (sid, nowSeconds) => tenancy.readSession(db, sid, nowSeconds),
   });
   app.use(sessions.handler);
   app.use(saveSessionBeforeRedirect);

@@ -19,7 +19,13 @@ import { projectRoot } from '../src/paths.js';
 const sqlCall =
   /^(raw|query|whereRaw|orWhereRaw|andWhereRaw|havingRaw|orHavingRaw|joinRaw|orderByRaw|groupByRaw|selectRaw|fromRaw|onRaw)$/;
 /** Wrappers in src/db that pass their SQL argument on; their callers' SQL is checked instead (argument index). */
-const sqlWrappers: Record<string, number> = { prepared: 2, readOnce: 1, inlineUuids: 0 };
+const sqlWrappers: Record<string, number> = {
+  prepared: 2,
+  readOnce: 1,
+  inlineUuids: 0,
+  readBySession: 2,
+  inlineSessionValues: 0,
+};
 /** Helpers whose output may be inlined: each validates or escapes what it is given. */
 const escapingHelpers: Record<string, string> = {
   ident: 'src/db/provision.ts: refuses anything but [a-z_][a-z0-9_]*, then double-quotes it',
@@ -28,6 +34,9 @@ const escapingHelpers: Record<string, string> = {
   setActorLiteralSql:
     'src/db/actor-sql.ts: refuses any actor setting but a UUID, a kind or a list of role names, then pg.escapeLiteral',
   escapeLiteral: "pg's own literal escaping",
+  inlineSessionValues:
+    'src/db/session-read.ts: refuses any session id but base64url and any time but a whole number, then pg.escapeLiteral',
+  sessionUserLiteralSql: 'src/db/session-read.ts: a fixed statement through inlineSessionValues',
 };
 
 interface Allowed {

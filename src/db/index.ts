@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Actor } from '../policy/actor.js';
 import { actorPreludeSql, isUuid, type PlannerSettings, setActorLiteralSql } from './actor-sql.js';
 import { collectAtCommit } from './at-commit.js';
+import { inlineSessionValues, isSessionId, sessionUserLiteralSql } from './session-read.js';
 import { type EmbeddedCluster, startEmbeddedPostgres } from './embedded.js';
 import { deriveRuntimePassword, loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrate.js';
@@ -71,6 +72,13 @@ export interface Database {
    * placeholders are filled with literals, and only UUIDs are accepted as values.
    */
   readOnce<T>(actor: Actor, sql: string, uuids: string[]): Promise<T[]>;
+  /**
+   * `readOnce` for the first read of a request, before its user is known: the actor is the stored
+   * session's own user (`self`), taken from the session row by the first statement of the message.
+   * In `sql`, `$1` is the session id (refused unless it has the shape express-session gives) and
+   * `$2` the current time in whole seconds.
+   */
+  readBySession<T>(sid: string, nowSeconds: number, sql: string): Promise<T[]>;
   /** True while the database answers (readiness). */
   ping(): Promise<boolean>;
   /**
@@ -132,6 +140,14 @@ export function connectDatabase(opts: { runtimeUrl: string; poolMax: number; log
     async readOnce<T>(actor: Actor, sql: string, uuids: string[]) {
       const results = (await sessionPool.query(
         `${setActorLiteralSql(actor)}; ${inlineUuids(sql, uuids)}`,
+      )) as unknown as pg.QueryResult[];
+      return results[1]!.rows as T[];
+    },
+    async readBySession<T>(sid: string, nowSeconds: number, sql: string) {
+      // No stored session has an id of another shape (express-session makes them): none to read.
+      if (!isSessionId(sid)) return [];
+      const results = (await sessionPool.query(
+        `${sessionUserLiteralSql(sid, nowSeconds)}; ${inlineSessionValues(sql, sid, nowSeconds)}`,
       )) as unknown as pg.QueryResult[];
       return results[1]!.rows as T[];
     },

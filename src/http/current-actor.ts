@@ -3,7 +3,7 @@ import type { Actor, RequestMeta } from '../policy/index.js';
 import type { NavEntry } from './module.js';
 import { navFor } from './navigation.js';
 import type { ViewContext } from './render.js';
-import { sessionLimits } from './session.js';
+import { preloadedFor, sessionLimits } from './session.js';
 
 export function requestMeta(req: Request): RequestMeta {
   return { ip: req.ip, requestId: req.requestId };
@@ -22,7 +22,13 @@ export interface LoadedSession {
 /** Who a session belongs to, asked on every request. Tenancy implements it over its tables; app.ts wires it. */
 export interface SessionLoader {
   /** Null when the user may no longer be signed in (disabled, no roles left). */
-  load(userId: string, chosenContext: string | null, meta: RequestMeta): Promise<LoadedSession | null>;
+  /** `preloaded`: what the session read of this request found about its user, if anything (see session.ts). */
+  load(
+    userId: string,
+    chosenContext: string | null,
+    meta: RequestMeta,
+    preloaded?: unknown,
+  ): Promise<LoadedSession | null>;
   /** Audits a session that ran out (S3). */
   recordExpiry(userId: string, meta: RequestMeta, reason: 'idle' | 'absolute'): Promise<void>;
 }
@@ -56,7 +62,7 @@ export function currentActor(sessions: SessionLoader, navigation: readonly NavEn
       res.locals.expired = expired;
       return next();
     }
-    const loaded = await sessions.load(auth.userId, auth.context, requestMeta(req));
+    const loaded = await sessions.load(auth.userId, auth.context, requestMeta(req), preloadedFor(req));
     if (!loaded) {
       await destroy(req);
       return next();

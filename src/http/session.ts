@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import type pg from 'pg';
@@ -23,6 +24,24 @@ export interface SessionMiddleware {
 }
 
 /**
+ * Reads a stored session (as the store would: by id, unexpired) and, in the same round trip, what
+ * the request will need next about its user (`preloaded`, opaque here; see currentActor).
+ */
+export type SessionRead = (sid: string, nowSeconds: number) => Promise<{ sess: unknown; preloaded: unknown } | null>;
+
+interface PreloadSlot {
+  preloaded?: unknown;
+}
+/** The store's read runs inside the session middleware, which passes it no request: this carries the request's slot. */
+const slotOfRead = new AsyncLocalStorage<PreloadSlot>();
+const slots = new WeakMap<Request, PreloadSlot>();
+
+/** What the session read of this request preloaded, if anything. */
+export function preloadedFor(req: Request): unknown {
+  return slots.get(req)?.preloaded;
+}
+
+/**
  * The one cookie (P17, S2): an opaque session id, HttpOnly, SameSite=Lax, Secure in production.
  * It has no Max-Age, so it ends with the browser; the server enforces idle and absolute timeouts.
  * Sessions live in Postgres (connect-pg-simple), so app processes stay stateless. Nothing is
@@ -34,9 +53,27 @@ export function createSessionMiddleware(opts: {
   secret: string;
   production: boolean;
   logger: Logger;
+  /** The store's read, with what the request needs next (app.ts: tenancy's readSession). */
+  read?: SessionRead;
 }): SessionMiddleware {
   const PgStore = connectPgSimple(session);
-  const store = new PgStore({
+  const read = opts.read;
+  /** connect-pg-simple with its read replaced by `read` (the same statement, plus the user's). */
+  class PreloadingStore extends PgStore {
+    override get(sid: string, fn: (err: unknown, sess?: session.SessionData | null) => void) {
+      if (!read) return super.get(sid, fn);
+      // The store starts its pruning timer on its first use; with touch disabled, touch does only that.
+      this.touch(sid, {} as session.SessionData);
+      const slot = slotOfRead.getStore();
+      read(sid, Math.ceil(Date.now() / 1000)).then((found) => {
+        if (!found) return fn(null);
+        if (!found.sess || typeof found.sess !== 'object') return this.destroy(sid, fn);
+        if (slot) slot.preloaded = found.preloaded;
+        fn(null, found.sess as session.SessionData);
+      }, fn);
+    }
+  }
+  const store = new PreloadingStore({
     pool: opts.pool,
     tableName: 'session',
     createTableIfMissing: false,
@@ -57,7 +94,14 @@ export function createSessionMiddleware(opts: {
     proxy: opts.production,
     cookie: { httpOnly: true, sameSite: 'lax', secure: opts.production, path: '/' },
   });
-  return { handler, close: () => store.close() };
+  return {
+    handler: (req, res, next) => {
+      const slot: PreloadSlot = {};
+      slots.set(req, slot);
+      slotOfRead.run(slot, () => handler(req, res, next));
+    },
+    close: () => store.close(),
+  };
 }
 
 /**

@@ -39,5 +39,5 @@ export const tenancyModule: WaypointModule = {
 // What app.ts wires into the kernel: the password hasher, the session loader (current-actor.ts)
 // and the people directory the audit log shows names from.
 export { PasswordHasher } from './passwords.js';
-export { loadSession, recordExpiry } from './session-service.js';
+export { loadSession, readSession, recordExpiry } from './session-service.js';
 export { peopleDirectory } from './directory-for-audit.js';

@@ -56,6 +56,35 @@ export async function userWithMemberships(
   return { user, memberships };
 }
 
+/**
+ * A stored session and, in the same round trip, its user and their live roles (read as that user,
+ * like userWithMemberships): what every signed-in request reads first. Null when the session is
+ * missing or expired, as the session store's own read; `user` is null when the session has no user.
+ */
+export async function sessionWithUser(
+  db: Database,
+  sid: string,
+  nowSeconds: number,
+): Promise<{ sess: unknown; user: { user: SessionUserRow; memberships: MembershipRow[] } | null } | null> {
+  const rows = await db.readBySession<
+    { sess: unknown } & ({ id: string; memberships: MembershipRow[] } & Omit<SessionUserRow, 'id'>)
+  >(
+    sid,
+    nowSeconds,
+    `select s.sess, u.id, u.kind, u.email, u.given_name, u.family_name, u.disabled_at, coalesce((
+        select json_agg(json_build_object('id', m.id, 'org_id', m.org_id, 'org_kind', o.kind, 'org_name', o.name, 'role', m.role)
+                        order by o.name, m.role)
+          from memberships m left join organisations o on o.id = m.org_id
+         where m.user_id = u.id and m.disabled_at is null), '[]') as memberships
+       from session s left join users u on u.id = (select app_user_id())
+      where s.sid = $1 and s.expire >= to_timestamp($2)`,
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { sess, memberships, ...user } = row;
+  return { sess, user: user.id ? { user, memberships } : null };
+}
+
 /** The organisations where a user has a live role (with includeOperator, the operator's role too). */
 export async function liveOrganisationsOf(
   trx: Tx,

@@ -86,9 +86,10 @@ export async function loadSession(
   userId: string,
   chosen: string | null,
   meta: RequestMeta,
+  preloaded?: unknown,
 ): Promise<LoadedSession | null> {
   const self: Actor = { kind: 'self', userId, meta };
-  const found = await q.userWithMemberships(db, userId);
+  const found = preloadedUser(preloaded, userId) ?? (await q.userWithMemberships(db, userId));
   if (!found || found.user.disabled_at) return null;
   const contexts = contextsOf(found.user, found.memberships);
   if (!contexts.length) return null;
@@ -99,6 +100,28 @@ export async function loadSession(
     current,
     actor: current ? actorFor(userId, current, meta) : self,
   };
+}
+
+type UserWithMemberships = NonNullable<Awaited<ReturnType<typeof q.userWithMemberships>>>;
+
+/** What `readSession` read about the session's user, if it is this user (else it is read again). */
+function preloadedUser(preloaded: unknown, userId: string): UserWithMemberships | null {
+  const found = (preloaded as { user?: UserWithMemberships | null } | undefined)?.user;
+  return found && found.user.id === userId ? found : null;
+}
+
+/**
+ * The session store's read, with the session's user and live roles in the same round trip: `sess`
+ * for express-session, `preloaded` for loadSession in the same request (so A3 still holds: it is
+ * read on every request). Null when there is no such live session.
+ */
+export async function readSession(
+  db: Database,
+  sid: string,
+  nowSeconds: number,
+): Promise<{ sess: unknown; preloaded: unknown } | null> {
+  const found = await q.sessionWithUser(db, sid, nowSeconds);
+  return found && { sess: found.sess, preloaded: { user: found.user } };
 }
 
 /** Ends all of a user's sessions but the current one (the user's own "sign out everywhere"). */
