@@ -1,6 +1,6 @@
 import { type Database, prepared, type Tx } from '../../db/index.js';
 import { today } from '../../lib/dates.js';
-import { type Actor, assertStaff, pupilScope } from '../../policy/index.js';
+import { type Actor, assertStaff, pupilScope, type StaffActor } from '../../policy/index.js';
 import * as audit from '../audit/index.js';
 import { groupIdsOf, loadGroupForStaff, loadPupilForStaff, pupilMarkers } from '../pupils/index.js';
 import { directory } from '../tenancy/index.js';
@@ -168,54 +168,63 @@ export async function pupilHistory(db: Database, actor: Actor, pupilId: string) 
   const staff = assertStaff(actor, 'assessment.read');
   return db.withActor(staff, async (trx) => {
     await loadPupilForStaff(trx, staff, pupilId);
-    // Archived frameworks and items keep their history on the profile: the scores are still real.
-    const frameworks = await loadFrameworks(trx, staff.schoolId, { includeArchived: true });
-    const terms = await loadTerms(trx, staff.schoolId);
-    const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] =
-      await trx('assessment_scores')
-        .where({ school_id: staff.schoolId, pupil_id: pupilId })
-        .select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
-    const byCell = new Map(scores.map((x) => [`${x.item_id}:${x.term_id}`, x]));
-    const result = frameworks
-      .map((fw) => ({
-        framework: fw,
-        items: fw.items
-          .map((item) => ({
-            item: { id: item.id, name: item.name },
-            points: terms.flatMap((term) => {
-              const s = byCell.get(`${item.id}:${term.id}`);
-              return s
-                ? [
-                    {
-                      term,
-                      value: s.value,
-                      label: fw.levels.find((l) => l.id === s.level_id)?.short_label ?? String(s.value),
-                    },
-                  ]
-                : [];
-            }),
-          }))
-          .filter((i) => i.points.length || !fw.items.find((x) => x.id === i.item.id)?.archived_at),
-      }))
-      .filter((f) => f.items.some((i) => i.points.length));
-    const rows: { lead_user_id: string | null }[] = await trx('interventions as i')
-      .whereIn('i.group_id', await groupIdsOf(trx, staff, pupilId))
-      .select('i.id', 'i.name', 'i.type', 'i.status', 'i.start_date', 'i.end_date', 'i.lead_user_id')
-      .orderBy('i.start_date', 'desc');
-    const leads = await directory.displayNames(
-      trx,
-      rows.map((r) => r.lead_user_id),
-    );
-    const interventions = rows.map(({ lead_user_id, ...i }) => ({
-      ...i,
-      lead_name: lead_user_id ? (leads.get(lead_user_id) ?? null) : null,
-    }));
-    await audit.recordRead(trx, staff, {
-      action: 'assessment.viewed',
-      entityType: 'pupil',
-      entityId: pupilId,
-      meta: { frameworks: result.length },
-    });
-    return { frameworks: result, interventions, terms };
+    return pupilHistoryIn(trx, staff, pupilId, await groupIdsOf(trx, staff, pupilId));
   });
+}
+
+/**
+ * pupilHistory inside a transaction that has already found the pupil visible to `staff` and read
+ * its groups (`groupIds`, archived ones too): the profile's section.
+ */
+export async function pupilHistoryIn(trx: Tx, staff: StaffActor, pupilId: string, groupIds: readonly string[]) {
+  assertStaff(staff, 'assessment.read');
+  // Archived frameworks and items keep their history on the profile: the scores are still real.
+  const frameworks = await loadFrameworks(trx, staff.schoolId, { includeArchived: true });
+  const terms = await loadTerms(trx, staff.schoolId);
+  const scores: { framework_id: string; item_id: string; term_id: string; value: number; level_id: string }[] =
+    await trx('assessment_scores')
+      .where({ school_id: staff.schoolId, pupil_id: pupilId })
+      .select('framework_id', 'item_id', 'term_id', 'value', 'level_id');
+  const byCell = new Map(scores.map((x) => [`${x.item_id}:${x.term_id}`, x]));
+  const result = frameworks
+    .map((fw) => ({
+      framework: fw,
+      items: fw.items
+        .map((item) => ({
+          item: { id: item.id, name: item.name },
+          points: terms.flatMap((term) => {
+            const s = byCell.get(`${item.id}:${term.id}`);
+            return s
+              ? [
+                  {
+                    term,
+                    value: s.value,
+                    label: fw.levels.find((l) => l.id === s.level_id)?.short_label ?? String(s.value),
+                  },
+                ]
+              : [];
+          }),
+        }))
+        .filter((i) => i.points.length || !fw.items.find((x) => x.id === i.item.id)?.archived_at),
+    }))
+    .filter((f) => f.items.some((i) => i.points.length));
+  const rows: { lead_user_id: string | null }[] = await trx('interventions as i')
+    .whereIn('i.group_id', [...groupIds])
+    .select('i.id', 'i.name', 'i.type', 'i.status', 'i.start_date', 'i.end_date', 'i.lead_user_id')
+    .orderBy('i.start_date', 'desc');
+  const leads = await directory.displayNames(
+    trx,
+    rows.map((r) => r.lead_user_id),
+  );
+  const interventions = rows.map(({ lead_user_id, ...i }) => ({
+    ...i,
+    lead_name: lead_user_id ? (leads.get(lead_user_id) ?? null) : null,
+  }));
+  await audit.recordRead(trx, staff, {
+    action: 'assessment.viewed',
+    entityType: 'pupil',
+    entityId: pupilId,
+    meta: { frameworks: result.length },
+  });
+  return { frameworks: result, interventions, terms };
 }

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { AppDeps } from '../../http/deps.js';
 import { can } from '../../policy/index.js';
 import { type ProfileSection, pupilPages } from '../pupils/index.js';
-import { pupilHistory } from './analysis-service.js';
+import { pupilHistoryIn } from './analysis-service.js';
 import { lineChart } from './charts.js';
 import { termLabel } from './frameworks-service.js';
 
@@ -11,8 +11,9 @@ import { termLabel } from './frameworks-service.js';
  * charts, the pupil's interventions, and the buttons to record an assessment or read notes.
  * Pupils owns the profile; assessments adds this section and mounts the pupil pages with it.
  */
-export const progressSection: ProfileSection = async (db, actor, pupilId) => ({
-  assessments: can(actor, 'assessment.read') ? await pupilHistory(db, actor, pupilId) : null,
+export const progressSection: ProfileSection = async ({ trx, actor, pupilId, groupIds }) => ({
+  // In the profile's transaction, with the pupil and groups it has read.
+  assessments: can(actor, 'assessment.read') ? await pupilHistoryIn(trx, actor, pupilId, groupIds) : null,
   lineChart,
   termLabel,
   canRecord: can(actor, 'assessment.record'),

@@ -6,6 +6,7 @@ import type { StoredContact } from './contacts-service.js';
 import { openableGroupIds } from './group-access.js';
 import { namesOf } from './people.js';
 import { groupSchoolOrder } from './school-order.js';
+import type { ProfileSection } from './profile-page.js';
 import { loadPupil } from './pupil-service.js';
 import { everSixFsm, type FsmPeriod, fsmNow } from './record.js';
 
@@ -18,8 +19,11 @@ interface HistoryRow {
   changed_at: Date;
 }
 
-/** Everything on the one-page profile. Every view is audited (the profile shows SEN: L1). */
-export async function getProfile(db: Database, actor: Actor, id: string) {
+/**
+ * Everything on the one-page profile, and what each section adds (`extra`), in one transaction.
+ * Every view is audited (the profile shows SEN: L1).
+ */
+export async function getProfile(db: Database, actor: Actor, id: string, sections: readonly ProfileSection[] = []) {
   const staff = assertStaff(actor, 'pupil.read');
   return db.withActor(staff, async (trx) => {
     const pupil = await loadPupil(trx, id);
@@ -27,13 +31,17 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
     const contacts = await trx('pupil_contacts')
       .where({ school_id: staff.schoolId, pupil_id: id })
       .orderBy(['priority', 'name']);
-    const memberOf: { id: string; name: string; kind: string }[] = await trx('group_members as gm')
+    // Every membership, archived groups too, for the sections (interventions of past groups); the
+    // profile lists the current ones, in school order.
+    const memberships: { id: string; name: string; kind: string; archived_at: Date | null }[] = await trx(
+      'group_members as gm',
+    )
       .join('groups as g', 'g.id', 'gm.group_id')
       .where({ 'gm.school_id': staff.schoolId, 'gm.pupil_id': id })
-      .whereNull('g.archived_at')
-      .select('g.id', 'g.name', 'g.kind')
+      .select('g.id', 'g.name', 'g.kind', 'g.archived_at')
       .orderBy('g.kind')
       .orderByRaw(groupSchoolOrder());
+    const memberOf = memberships.filter((g) => !g.archived_at).map(({ id, name, kind }) => ({ id, name, kind }));
     // Each group is named; only those this person may open are links (no link to a 403).
     const openable = await openableGroupIds(
       trx,
@@ -66,6 +74,9 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
       .select('id', 'name')
       .orderBy('name');
     await audit.recordRead(trx, staff, { action: 'pupil.viewed', entityType: 'pupil', entityId: id });
+    const extra: Record<string, unknown> = {};
+    const context = { trx, actor: staff, pupilId: id, groupIds: memberships.map((g) => g.id) };
+    for (const section of sections) Object.assign(extra, await section(context));
     const fsmPeriods = fsm as (FsmPeriod & { id: string })[];
     return {
       pupil,
@@ -78,6 +89,7 @@ export async function getProfile(db: Database, actor: Actor, id: string) {
       availableFlags,
       history,
       canEdit: can(staff, 'pupil.update', { restricted: !!pupil.restricted_at }),
+      extra,
     };
   });
 }
