@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import type { Actor } from '../../src/policy/index.js';
-import { actorSettings, connectDatabase, prepared } from '../../src/db/index.js';
+import { actorSettings, connectDatabase, insertAtCommit, prepared } from '../../src/db/index.js';
 import { createLogger } from '../../src/logger.js';
 import { freshDatabase, testCluster, type TestDatabase } from '../helpers/cluster.js';
 import { demoIds, type DemoIds, staff } from '../helpers/demo.js';
@@ -515,6 +515,49 @@ describe('Row-level security (database level, bypassing the app policy)', () => 
     } finally {
       await t.su('school_settings').where({ school_id: ids.hillcrest }).update({ share_with_la: true });
       await k.destroy();
+    }
+  });
+
+  it('P13: an insert sent with COMMIT commits with its transaction; a failed one fails it, rolls back its writes and leaves the connection clean', async () => {
+    const db = connectDatabase({ runtimeUrl: t.runtimeUrl, poolMax: 1, logger: createLogger('silent') });
+    const head = staff(ids, 'head@oakfield.test', ids.oakfield, ['head']);
+    const requestId = `at-commit-${Date.now()}`;
+    const row = (action: string) => ({
+      school_id: ids.oakfield,
+      actor_user_id: head.kind === 'staff' ? head.userId : null,
+      actor_kind: 'staff',
+      action,
+      outcome: 'ok',
+      request_id: requestId,
+      meta: { quote: "it's \\ fine" },
+      fields: ['a', 'b'],
+    });
+    try {
+      await db.withActor(head, async (trx) => {
+        await insertAtCommit(trx, 'audit_events', row('test.committed'));
+        // Not yet written: it waits for COMMIT.
+        const now = await trx('audit_events').where({ request_id: requestId }).count({ n: '*' });
+        expect(Number(now[0]!.n)).to.equal(0);
+      });
+      const failed = await db
+        .withActor(head, async (trx) => {
+          await trx('audit_events').insert(row('test.rolled_back'));
+          await insertAtCommit(trx, 'audit_events', { ...row('test.failed'), no_such_column: 1 });
+        })
+        .then(
+          () => null,
+          (err: Error) => err,
+        );
+      expect(failed?.message).to.match(/no_such_column/);
+      // The one pooled connection is usable and outside any transaction.
+      const status = await db.withActor(head, (trx) => trx.raw('select 1 as ok'));
+      expect(status.rows[0].ok).to.equal(1);
+      const written = await t.su('audit_events').where({ request_id: requestId }).select('action', 'meta', 'fields');
+      expect(written).to.deep.equal([
+        { action: 'test.committed', meta: { quote: "it's \\ fine" }, fields: ['a', 'b'] },
+      ]);
+    } finally {
+      await db.close();
     }
   });
 
