@@ -5,8 +5,8 @@ import * as audit from '../audit/index.js';
 import type { StoredContact } from './contacts-service.js';
 import { openableGroupIds } from './group-access.js';
 import { namesOf } from './people.js';
+import type { ProfileSection } from './profile-section.js';
 import { groupSchoolOrder } from './school-order.js';
-import type { ProfileSection } from './profile-page.js';
 import { loadPupil } from './pupil-service.js';
 import { everSixFsm, type FsmPeriod, fsmNow } from './record.js';
 
