@@ -29,6 +29,18 @@ export type SignInResult = { ok: true; userId: string } | { ok: false; reason: '
  */
 async function recordForUser(trx: Tx, actor: Actor, userId: string | null, entry: AuditEntry): Promise<void> {
   const orgs = userId ? await q.liveOrganisationsOf(trx, userId) : [];
+  await recordAt(trx, actor, userId, orgs, entry);
+}
+
+/** `recordForUser` with the person's live organisations already known. */
+async function recordAt(
+  trx: Tx,
+  actor: Actor,
+  userId: string | null,
+  places: { id: string | null; kind: string }[],
+  entry: AuditEntry,
+): Promise<void> {
+  const orgs = places.filter((p) => p.id);
   const only = orgs.length === 1 ? orgs[0]! : null;
   await audit.record(trx, actor, {
     ...entry,
@@ -38,17 +50,26 @@ async function recordForUser(trx: Tx, actor: Actor, userId: string | null, entry
   });
 }
 
+/** May sign in: not disabled, with a password, and somewhere to work (the operator's role counts). */
+function isUsable(user: q.SignInAccount): boolean {
+  if (!user.password_hash || user.disabled_at) return false;
+  return user.kind === 'parent' || user.places.length > 0;
+}
+
 /** An account that may sign in: not disabled, with a password, and somewhere to work. */
 async function usableAccount(trx: Tx, email: string): Promise<User | null> {
-  const user = await q.userByEmail(trx, email);
-  if (!user || !user.password_hash || user.disabled_at) return null;
-  if (user.kind === 'parent') return user;
-  return (await q.liveOrganisationsOf(trx, user.id, true)).length ? user : null;
+  const user = await q.signInAccountByEmail(trx, email);
+  return user && isUsable(user) ? user : null;
 }
 
 /**
  * Email + password sign-in. Throttling is checked, and the attempt counted, BEFORE any hashing (AU4). Unknown emails cost
  * the same hashing as known ones and get the same answer (AU5). The password is never logged.
+ *
+ * No connection is held while hashing: a burst of sign-ins would otherwise leave the pool's
+ * connections idle in transaction while the hashes queue for a core. One short transaction
+ * reserves the attempt and reads the account (its throttled outcome recorded there too), the hash
+ * is checked with none open, and a second short transaction records the outcome.
  */
 export async function signIn(
   deps: AuthDeps,
@@ -61,20 +82,18 @@ export async function signIn(
   const ip = meta.ip ?? null;
 
   const found = await deps.db.withActor(sys, async (trx) => {
-    if (!(await reserveAttempt(trx, key, ip))) return 'throttled' as const;
-    const user = await q.userByEmail(trx, email);
-    // A disabled account, or one with no live role anywhere, is checked against nothing: the
-    // answer is the same as for a wrong password, so it says nothing about the password (AU5).
-    return { user: user ?? null, usable: await usableAccount(trx, email) };
+    if (!(await reserveAttempt(trx, key, ip))) {
+      await recordAt(trx, sys, null, [], { action: 'auth.sign_in_throttled', outcome: 'denied' });
+      return 'throttled' as const;
+    }
+    return { user: (await q.signInAccountByEmail(trx, email)) ?? null };
   });
-  if (found === 'throttled') {
-    await deps.db.withActor(sys, (trx) =>
-      recordForUser(trx, sys, null, { action: 'auth.sign_in_throttled', outcome: 'denied' }),
-    );
-    return { ok: false, reason: 'throttled' };
-  }
+  if (found === 'throttled') return { ok: false, reason: 'throttled' };
 
-  const { user, usable } = found;
+  const { user } = found;
+  // A disabled account, or one with no live role anywhere, is checked against nothing: the
+  // answer is the same as for a wrong password, so it says nothing about the password (AU5).
+  const usable = user && isUsable(user) ? user : null;
   const valid = usable
     ? await deps.hasher.verify(usable.password_hash!, password)
     : await deps.hasher.verifyAgainstNothing(password);
@@ -82,7 +101,7 @@ export async function signIn(
   if (!valid || !usable) {
     // The failure was counted when the attempt was reserved.
     await deps.db.withActor(sys, (trx) =>
-      recordForUser(trx, sys, user?.id ?? null, { action: 'auth.sign_in_failed', outcome: 'failed' }),
+      recordAt(trx, sys, user?.id ?? null, user?.places ?? [], { action: 'auth.sign_in_failed', outcome: 'failed' }),
     );
     return { ok: false, reason: 'invalid' };
   }
@@ -91,7 +110,7 @@ export async function signIn(
   await deps.db.withActor(sys, async (trx) => {
     await recordSuccess(trx, key, ip);
     if (rehash) await q.updatePasswordHash(trx, usable.id, rehash);
-    await recordForUser(trx, sys, usable.id, { action: 'auth.sign_in' });
+    await recordAt(trx, sys, usable.id, usable.places, { action: 'auth.sign_in' });
   });
   return { ok: true, userId: usable.id };
 }

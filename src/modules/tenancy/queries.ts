@@ -99,6 +99,27 @@ export async function liveOrganisationsOf(
   return rows.filter((r) => r.id || includeOperator).map((r) => ({ id: r.id, kind: r.kind ?? 'operator' }));
 }
 
+/** A user found at sign-in, with the places they have a live role (`id` null: the operator's). */
+export type SignInAccount = User & { places: { id: string | null; kind: string }[] };
+
+/**
+ * The user with this email and every organisation where they have a live role, in one round trip:
+ * sign-in needs both (may this account sign in; whose audit log gets the event) and runs while a
+ * burst of others queue for connections.
+ */
+export async function signInAccountByEmail(trx: Tx, email: string): Promise<SignInAccount | undefined> {
+  return (await User.query(trx)
+    .select(
+      'users.*',
+      trx.raw(
+        `coalesce((select jsonb_agg(distinct jsonb_build_object('id', m.org_id, 'kind', coalesce(o.kind::text, 'operator')))
+                     from memberships m left join organisations o on o.id = m.org_id
+                    where m.user_id = users.id and m.disabled_at is null), '[]') as places`,
+      ),
+    )
+    .findOne({ email: normaliseEmail(email) })) as SignInAccount | undefined;
+}
+
 export async function updatePasswordHash(trx: Tx, userId: string, hash: string): Promise<void> {
   await User.query(trx)
     .findById(userId)

@@ -44,47 +44,58 @@ async function lock(trx: Tx, key: Buffer): Promise<void> {
  * a lock on the account. Counting before the password is checked is what makes
  * the limit hold when many attempts arrive at once; a successful sign-in then clears the account's
  * count. Returns false when throttled (nothing is recorded).
+ *
+ * Two round trips: the lock, then the counts and the conditional insert as one statement. The
+ * counts must not share the lock's statement: a statement's snapshot is taken when it starts, so it
+ * would not see what the previous holder of the lock committed.
  */
 export async function reserveAttempt(trx: Tx, key: Buffer, ip: string | null): Promise<boolean> {
   await lock(trx, key);
   const since = trx.raw(`now() - make_interval(mins => ?)`, [throttleLimits.windowMinutes]);
-  const { rows } = await trx.raw<{ rows: { pair: number; account: number; ip: number; known: boolean }[] }>(
-    `select (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and ip is not distinct from ?::inet and occurred_at > ?) as pair,
-            (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and occurred_at > ?) as account,
-            (select count(*)::int from auth_failures where kind = 'sign_in' and ip = ?::inet and occurred_at > ?) as ip,
-            exists (select 1 from auth_known_sources where account_key = ? and ip = ?::inet
-                     and last_success_at > now() - make_interval(days => ?)) as known`,
-    [key, ip, since, key, since, ip, since, key, ip, throttleLimits.knownSourceDays],
+  const { rows } = await trx.raw<{ rows: { reserved: boolean }[] }>(
+    `with c as (
+       select (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and ip is not distinct from ?::inet and occurred_at > ?) as pair,
+              (select count(*)::int from auth_failures where kind = 'sign_in' and account_key = ? and occurred_at > ?) as account,
+              (select count(*)::int from auth_failures where kind = 'sign_in' and ip = ?::inet and occurred_at > ?) as ip,
+              exists (select 1 from auth_known_sources where account_key = ? and ip = ?::inet
+                       and last_success_at > now() - make_interval(days => ?)) as known
+     ), reserved as (
+       insert into auth_failures (account_key, ip, kind)
+       select ?::bytea, ?::inet, 'sign_in' from c
+        where not (c.pair >= ? or (not c.known and (c.account >= ? or (?::inet is not null and c.ip >= ?))))
+       returning 1
+     )
+     select exists (select 1 from reserved) as reserved`,
+    [
+      ...[key, ip, since, key, since, ip, since, key, ip, throttleLimits.knownSourceDays],
+      ...[key, ip, throttleLimits.perAccount, throttleLimits.perAccount, ip, throttleLimits.perIp],
+    ],
   );
-  const c = rows[0]!;
-  const throttled =
-    c.pair >= throttleLimits.perAccount ||
-    (!c.known && (c.account >= throttleLimits.perAccount || (ip !== null && c.ip >= throttleLimits.perIp)));
-  if (throttled) return false;
-  await trx('auth_failures').insert({ account_key: key, ip, kind: 'sign_in' });
-  return true;
+  return rows[0]!.reserved;
 }
 
 /**
  * A successful sign-in (or a completed reset) clears the account's failures from that address
  * (the person's own typing mistakes) and makes the address known. A stranger's failures from
- * elsewhere keep counting against the stranger's addresses.
+ * elsewhere keep counting against the stranger's addresses. One statement: the known source is
+ * upserted and the account's lapsed ones pruned (never the one just upserted: a statement may not
+ * change a row twice).
  */
 export async function recordSuccess(trx: Tx, key: Buffer, ip: string | null): Promise<void> {
-  await trx('auth_failures')
-    .where({ account_key: key, kind: 'sign_in' })
-    .whereRaw('ip is not distinct from ?::inet', [ip])
-    .del();
-  if (ip === null) return;
   await trx.raw(
-    `insert into auth_known_sources (account_key, ip) values (?, ?::inet)
-     on conflict (account_key, ip) do update set last_success_at = now()`,
-    [key, ip],
+    `with cleared as (
+       delete from auth_failures where account_key = ? and kind = 'sign_in' and ip is not distinct from ?::inet
+     ), known as (
+       insert into auth_known_sources (account_key, ip) select ?::bytea, ?::inet where ?::inet is not null
+       on conflict (account_key, ip) do update set last_success_at = now()
+     ), pruned as (
+       delete from auth_known_sources
+        where ?::inet is not null and account_key = ? and ip is distinct from ?::inet
+          and last_success_at < now() - make_interval(days => ?)
+     )
+     select 1`,
+    [key, ip, key, ip, ip, ip, key, ip, throttleLimits.knownSourceDays],
   );
-  await trx('auth_known_sources')
-    .where({ account_key: key })
-    .where('last_success_at', '<', trx.raw(`now() - make_interval(days => ?)`, [throttleLimits.knownSourceDays]))
-    .del();
 }
 
 /**
