@@ -68,6 +68,7 @@ export function createApp(opts: AppOptions): WaypointApp {
   const hasher = new tenancy.PasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
+    ...(config.ARGON2_CONCURRENCY ? { concurrency: config.ARGON2_CONCURRENCY } : {}),
   });
   const assembled = assembleModules(modules);
   const deps: AppDeps = {

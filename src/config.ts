@@ -44,6 +44,8 @@ const schema = z
     /** Argon2id memory cost in KiB; AU3 sets the floor. */
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
     ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
+    /** Password hashes at once (each keeps a core busy); unset: one fewer than the cores, at least 1. */
+    ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 
@@ -45,27 +46,67 @@ function isRepetition(lower: string): boolean {
 export interface HashParams {
   memoryCost: number;
   timeCost: number;
+  /** Hashes run at once; more wait their turn. Default: one fewer than the cores, at least 1. */
+  concurrency?: number;
+}
+
+/** One fewer hash at once than the machine has cores, so one is always left for the event loop. */
+export const defaultHashConcurrency = () => Math.max(1, os.availableParallelism() - 1);
+
+/**
+ * At most `size` tasks at once; the rest wait in arrival order. A waiting sign-in holds no
+ * database connection (auth-service checks the password between its two transactions).
+ */
+export class Semaphore {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError('a semaphore needs a size of at least 1');
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next waiter, so `running` counts it without a gap.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  /** Tasks waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
+  }
 }
 
 /**
  * Argon2id hashing (AU3: at least m=19456 KiB, t=2, p=1). argon2 hashes on libuv's thread pool,
- * so sign-ins never block the event loop.
+ * so a hash never blocks the event loop, but each one keeps a core busy for tens of milliseconds:
+ * a burst of sign-ins on all four of libuv's threads would leave a two-core machine's event loop
+ * waiting for a core, and every page with it. So only `concurrency` hashes run at once.
  */
 export class PasswordHasher {
   private readonly options: argon2.HashOptions;
+  private readonly slots: Semaphore;
   private dummy: Promise<string> | undefined;
 
   constructor(params: HashParams) {
     this.options = { type: argon2.argon2id, memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: 1 };
+    this.slots = new Semaphore(params.concurrency ?? defaultHashConcurrency());
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return this.slots.run(() => argon2.hash(password, this.options));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.slots.run(() => argon2.verify(hash, password));
     } catch {
       return false;
     }
