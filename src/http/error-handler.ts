@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { KnexTimeoutError } from 'knex';
 import type { Logger } from '../logger.js';
 import { type Actor, PolicyDenied } from '../policy/index.js';
 import { HttpError, NotFound } from '../errors.js';
@@ -24,6 +25,18 @@ const titles: Record<number, string> = {
  */
 export type DenialRecorder = (actor: Actor, denied: { route: string; action: string }) => Promise<void>;
 
+/** Seconds a person is asked to wait when every database connection was busy. */
+export const busyRetryAfterSeconds = 5;
+
+/**
+ * knex found no free connection within its acquire timeout: every one was busy (a burst of
+ * sign-ins, say). The server is overloaded, not broken, and trying again shortly will work. Its
+ * query timeouts are KnexTimeoutErrors too, with another message, and stay 500s.
+ */
+function isPoolBusy(err: unknown): boolean {
+  return err instanceof KnexTimeoutError && /acquiring a connection/i.test(err.message);
+}
+
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound());
 
 /**
@@ -38,6 +51,7 @@ export function errorHandler(deps: {
   return async (err, req, res, next) => {
     if (res.headersSent) return next(err);
     let status = 500;
+    let busy = false;
     let message =
       'The problem has been logged. Please try again, and if it keeps happening tell your school’s Waypoint admin the reference below.';
     if (err instanceof PolicyDenied) {
@@ -65,8 +79,15 @@ export function errorHandler(deps: {
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       status = err.status;
       message = 'The request could not be read. Nothing was saved.';
+    } else if (isPoolBusy(err)) {
+      busy = true;
+      status = 503;
+      message = 'Waypoint is busy, try again in a moment. Too many requests arrived at once.';
+      res.setHeader('Retry-After', String(busyRetryAfterSeconds));
     }
-    if (status >= 500) deps.logger.error({ err, reqId: req.requestId }, 'request failed');
+    // Overload is worth a warning, not an error: nothing is broken.
+    if (busy) deps.logger.warn({ err, reqId: req.requestId }, 'database busy');
+    else if (status >= 500) deps.logger.error({ err, reqId: req.requestId }, 'request failed');
     else deps.logger.info({ status, reqId: req.requestId }, 'request refused');
     if (status === 401 && (req.method === 'GET' || req.method === 'HEAD')) return res.redirect(303, '/sign-in');
     res.setHeader('Cache-Control', 'no-store');

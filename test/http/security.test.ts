@@ -5,6 +5,9 @@ import net from 'node:net';
 import knexFactory from 'knex';
 import { answerClientErrors } from '../../src/http/client-errors.js';
 import { testCluster } from '../helpers/cluster.js';
+import { connectDatabase } from '../../src/db/index.js';
+import { createLogger } from '../../src/logger.js';
+import { systemActor } from '../../src/policy/index.js';
 
 const cspExpected = [
   "default-src 'self'",
@@ -220,6 +223,43 @@ describe('Browser security and error handling', () => {
     expect(res.text).to.contain('The form is out of date');
     expect(res.text).to.match(/class="request-id">[0-9a-f-]{36}</);
     expectSecurityHeaders(res as never, '400');
+  });
+
+  it('R6: when every database connection stays busy, a request gets a 503 "Waypoint is busy" with Retry-After, not a 500', async () => {
+    // A pool of one connection, held by a transaction that does not end until the request has its answer.
+    const db = connectDatabase({ runtimeUrl: app.database.runtimeUrl, poolMax: 1, logger: createLogger('silent') });
+    const tiny = await startTestApp({}, { ...app.database, db });
+    let release = () => {};
+    let held: Promise<void> | undefined;
+    try {
+      const b = await tiny.signIn('teacher@oakfield.test');
+      const holding = new Promise<void>((started) => {
+        held = db.withActor(systemActor('test', {}), async () => {
+          started();
+          await new Promise<void>((resolve) => (release = resolve));
+        });
+      });
+      await holding;
+      const res = await b.get('/');
+      expect(res.status).to.equal(503);
+      expect(res.headers['retry-after']).to.match(/^\d+$/);
+      expect(res.text).to.contain('Waypoint is busy');
+      expect(res.text).to.contain('try again in a moment');
+      expect(res.text).to.match(/class="request-id">[0-9a-f-]{36}</);
+      expectSecurityHeaders(res as never, '503');
+      expect(
+        tiny.logs.some((l) => l.includes('request failed')),
+        'overload is not logged as a failure',
+      ).to.equal(false);
+      release();
+      await held;
+      expect((await b.get('/')).status, 'served again once a connection is free').to.equal(200);
+    } finally {
+      release();
+      await held;
+      tiny.waypoint.close();
+      await db.close();
+    }
   });
 
   it('I4: an oversized body gets a readable 413 page', async () => {
