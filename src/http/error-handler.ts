@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { KnexTimeoutError } from 'knex';
+// knex is CommonJS: under Node's own ESM loader only its default export is there to import.
+import knex from 'knex';
 import type { Logger } from '../logger.js';
 import { type Actor, PolicyDenied } from '../policy/index.js';
 import { HttpError, NotFound } from '../errors.js';
@@ -34,7 +35,7 @@ export const busyRetryAfterSeconds = 5;
  * query timeouts are KnexTimeoutErrors too, with another message, and stay 500s.
  */
 function isPoolBusy(err: unknown): boolean {
-  return err instanceof KnexTimeoutError && /acquiring a connection/i.test(err.message);
+  return err instanceof knex.KnexTimeoutError && /acquiring a connection/i.test(err.message);
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound());
