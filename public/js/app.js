@@ -66,4 +66,87 @@
   document.addEventListener('htmx:sendError', function (e) {
     rowNotSaved(e, 'Not saved: no connection. Try again when you are back online.');
   });
+  // Anything that can take a while (a large MIS file checked or imported, an export) says so
+  // while it runs, and cannot be sent twice. Without this script the browser's own loading shows.
+  function showBusy(status) {
+    if (status) status.textContent = status.getAttribute('data-busy-text');
+  }
+  function clearBusy(status, text) {
+    if (status) status.textContent = text || '';
+  }
+
+  // A form marked data-busy-form is still sent by the browser itself, so validation errors,
+  // redirects and history behave as without the script; it only shows the status and disables
+  // its buttons (after the browser has read the form, so a button's own value is still sent).
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute('data-busy-form') || e.defaultPrevented) return;
+    if (form.getAttribute('aria-busy') === 'true') {
+      e.preventDefault();
+      return;
+    }
+    form.setAttribute('aria-busy', 'true');
+    showBusy(form.querySelector('[data-busy-text]'));
+    window.setTimeout(function () {
+      var buttons = form.querySelectorAll('button[type="submit"], button:not([type])');
+      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+    }, 0);
+  });
+  // Back to a page kept in the browser's cache: its forms are usable again.
+  window.addEventListener('pageshow', function (e) {
+    if (!e.persisted) return;
+    var forms = document.querySelectorAll('form[aria-busy="true"]');
+    for (var i = 0; i < forms.length; i++) {
+      forms[i].removeAttribute('aria-busy');
+      clearBusy(forms[i].querySelector('[data-busy-text]'));
+      var buttons = forms[i].querySelectorAll('button');
+      for (var j = 0; j < buttons.length; j++) buttons[j].disabled = false;
+    }
+  });
+
+  // A download link marked data-busy-download="<status id>": the file is fetched here so the page
+  // can say it is being prepared until it arrives (a plain download link shows nothing meanwhile).
+  // Anything but a CSV (an error page, the sign-in page) is opened as the link would have been.
+  function filenameOf(res, fallback) {
+    var match = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '');
+    return match ? match[1] : fallback;
+  }
+  document.addEventListener('click', function (e) {
+    var link = e.target && e.target.closest ? e.target.closest('a[data-busy-download]') : null;
+    if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (!window.fetch || !window.URL || !window.URL.createObjectURL) return;
+    e.preventDefault();
+    if (link.getAttribute('aria-disabled') === 'true') return;
+    var status = document.getElementById(link.getAttribute('data-busy-download'));
+    var href = link.href;
+    link.setAttribute('aria-disabled', 'true');
+    showBusy(status);
+    window
+      .fetch(href, { credentials: 'same-origin' })
+      .then(function (res) {
+        if (!res.ok || !/^text\/csv/.test(res.headers.get('content-type') || '')) {
+          window.location.href = href;
+          return;
+        }
+        return res.blob().then(function (blob) {
+          var url = window.URL.createObjectURL(blob);
+          var save = document.createElement('a');
+          save.href = url;
+          save.download = filenameOf(res, link.getAttribute('download') || 'download.csv');
+          document.body.appendChild(save);
+          save.click();
+          save.remove();
+          window.setTimeout(function () {
+            window.URL.revokeObjectURL(url);
+          }, 10000);
+          clearBusy(status);
+        });
+      })
+      .catch(function () {
+        clearBusy(status, 'The file could not be downloaded: no connection. Try again when you are back online.');
+      })
+      .finally(function () {
+        link.removeAttribute('aria-disabled');
+      });
+  });
 })();

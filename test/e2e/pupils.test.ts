@@ -140,6 +140,98 @@ describe('Browser: pupils in real Chromium', function () {
     await context.close();
   });
 
+  it('a slow import check, import and export each show a status and cannot be sent twice; without JavaScript the import still works', async () => {
+    const context = await live.newContext();
+    const page = await context.newPage();
+    await signInPage(page, 'admin@oakfield.test');
+    // Holds each request to `path` until released, as a large file would, and counts them.
+    const hold = async (path: RegExp) => {
+      const held = { count: 0, release: () => {} };
+      const released = new Promise<void>((resolve) => (held.release = resolve));
+      await page.route(path, async (route) => {
+        if (route.request().method() === 'GET' && !/\.csv/.test(route.request().url())) return route.continue();
+        held.count++;
+        await released;
+        await route.continue();
+      });
+      return held;
+    };
+    const status = (text: string) => page.getByRole('status').filter({ hasText: text });
+    // While a form's navigation is pending, locators wait for it; the page itself can be asked.
+    type Node = {
+      textContent: string | null;
+      disabled?: boolean;
+      getAttribute(name: string): string | null;
+      querySelector(selector: string): Node | null;
+    };
+    const formBusy = (text: string) =>
+      page.waitForFunction(
+        (expected) => {
+          const w = globalThis as unknown as { document: Node; getComputedStyle(n: Node): { display: string } };
+          const form = w.document.querySelector('form[data-busy-form]');
+          const shown = form?.querySelector('[role="status"]');
+          return (
+            form?.getAttribute('aria-busy') === 'true' &&
+            shown?.textContent === expected &&
+            w.getComputedStyle(shown).display !== 'none' &&
+            form.querySelector('button[type="submit"]')?.disabled === true
+          );
+        },
+        text,
+        { polling: 100, timeout: 20_000 },
+      );
+
+    await page.goto('/pupils/import');
+    expect(await page.locator('main').textContent()).to.contain('can take up to a minute');
+    await page.setInputFiles('#f-file', {
+      name: 'large.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\nB1,Cara,Ode,01/02/2019,F,3\n'),
+    });
+    const upload = await hold(/\/pupils\/import$/);
+    const button = page.getByRole('button', { name: 'Upload and check' });
+    // The click waits for the navigation it starts, which waits for the release.
+    const clicked = button.click();
+    await formBusy('Checking the file… this can take up to a minute.');
+    upload.release();
+    await clicked;
+    await page.waitForURL(/\/pupils\/import\/[0-9a-f-]{36}$/);
+    expect(upload.count, 'sent once').to.equal(1);
+    expect(await page.locator('h1').textContent()).to.equal('Check the import');
+
+    const confirm = await hold(/\/confirm$/);
+    const confirming = page.getByRole('button', { name: 'Import 1 pupil' }).click();
+    await formBusy('Importing the file… this can take up to a minute.');
+    confirm.release();
+    await confirming;
+    await page.waitForSelector('text=Applied');
+    expect(confirm.count).to.equal(1);
+
+    await page.goto('/pupils');
+    const exporting = await hold(/\/pupils\/export\.csv/);
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download this list as CSV' }).click();
+    await status('Preparing the file…').waitFor();
+    exporting.release();
+    expect((await download).suggestedFilename()).to.match(/^pupils-.*\.csv$/);
+    await status('Preparing the file…').waitFor({ state: 'hidden' });
+    expect(exporting.count).to.equal(1);
+    await context.close();
+
+    const noScript = await live.newContext({ javaScriptEnabled: false });
+    const plain = await noScript.newPage();
+    await signInPage(plain, 'admin@oakfield.test');
+    await plain.goto('/pupils/import');
+    await plain.setInputFiles('#f-file', {
+      name: 'plain.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('mis_id,legal_forename,surname,date_of_birth,sex,year_group\nB2,Dev,Oyo,02/02/2019,M,3\n'),
+    });
+    await submitAndWait(plain, plain.getByRole('button', { name: 'Upload and check' }));
+    expect(await plain.locator('h1').textContent()).to.equal('Check the import');
+    await noScript.close();
+  });
+
   it('axe-core finds no serious or critical problem on the list, profile, edit, group and import pages', async () => {
     const context = await live.newContext();
     const page = await context.newPage();
