@@ -41,8 +41,19 @@ class PgTransactionWithPrelude extends PgTransaction {
     this.beforeCommit = config?.beforeCommit;
   }
 
+  /*
+   * If the SQL after BEGIN fails (say a table it reads is gone), PostgreSQL has already started the
+   * transaction and marked it aborted; knex would hand the connection back to the pool like that,
+   * and every later query on it would fail. So ROLLBACK is sent on the connection first.
+   */
   begin(conn: unknown) {
-    return this.afterBegin ? this.query(conn, `BEGIN; ${this.afterBegin}`) : super.begin(conn);
+    if (!this.afterBegin) return super.begin(conn);
+    // trxClient.query, not this.query: knex's this.query swallows the error (it rejects the
+    // transaction itself), and the ROLLBACK must go first. The rejection then settles the transaction.
+    return this.trxClient.query(conn, `BEGIN; ${this.afterBegin}`).catch(async (err: unknown) => {
+      await (conn as { query(sql: string): Promise<unknown> }).query('ROLLBACK').catch(() => undefined);
+      throw err;
+    });
   }
 
   /*
